@@ -1,0 +1,1 @@
+"""cocdesk: case handling for a Code of Conduct committee."""

@@ -1,0 +1,69 @@
+"""Writing to the audit log. Every service that reads or changes case data calls `audit_record`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F
+
+from cocdesk import clock
+from cocdesk.audit.models import GENESIS_HASH, AuditEntry, AuditHead
+
+
+def actor_label(user: object | None) -> str:
+    """How an actor is named in the log: an account id, never a name or an address."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "public"
+    return f"member:{user.pk}"
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    at = entry.at.astimezone(UTC).isoformat(timespec="microseconds")
+    message = "|".join(
+        [str(entry.seq), at, entry.actor, entry.action, entry.object_type, entry.object_id, entry.prev_hash]
+    )
+    return hmac.new(settings.AUDIT_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def _lock_head() -> AuditHead:
+    # An UPDATE takes the row lock on PostgreSQL and the write lock on SQLite before anything is read.
+    if not AuditHead.objects.filter(pk=1).update(seq=F("seq") + 1):
+        AuditHead.objects.get_or_create(pk=1, defaults={"seq": 0, "last_hash": GENESIS_HASH})
+        AuditHead.objects.filter(pk=1).update(seq=F("seq") + 1)
+    return AuditHead.objects.get(pk=1)
+
+
+def audit_record(
+    *,
+    actor: object | str | None,
+    action: str,
+    target: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+) -> AuditEntry:
+    """Append one entry. Runs inside the caller's transaction, so it commits or rolls back with it.
+
+    `actor` is a user, None for the public, or a label such as "system". Pass either `target`
+    (a model instance) or `object_type` and `object_id`. Never pass confidential text.
+    """
+    if target is not None:
+        object_type, object_id = target._meta.model_name, target.pk
+    with transaction.atomic():
+        head = _lock_head()
+        entry = AuditEntry(
+            seq=head.seq,
+            at=clock.now(),
+            actor=actor if isinstance(actor, str) else actor_label(actor),
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            prev_hash=head.last_hash,
+        )
+        entry.hash = entry_hash(entry)
+        entry.save(force_insert=True)
+        AuditHead.objects.filter(pk=1).update(last_hash=entry.hash)
+    return entry

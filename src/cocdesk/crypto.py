@@ -1,0 +1,129 @@
+"""Encryption at rest and blind indexes (DESIGN D4, D7, D12).
+
+Encrypted fields hold Fernet tokens (AES-128-CBC + HMAC-SHA256) under a MultiFernet built from
+COCDESK_FIELD_KEYS, newest key first: new writes use the newest key, older keys still decrypt,
+and `cocdesk rotate-keys` re-encrypts every row with the newest key.
+
+Blind indexes are keyed HMACs of normalised identifiers (names, email addresses, handles), so
+reports can be matched on the same person without storing the identifier in the clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(key.strip().encode()) for key in keys if key.strip()])
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(
+            "COCDESK_FIELD_KEYS must be comma-separated Fernet keys (32 url-safe base64-encoded bytes)."
+        ) from exc
+
+
+def fernet() -> MultiFernet:
+    return _fernet(tuple(settings.FIELD_KEYS))
+
+
+def encrypt(plaintext: str) -> str:
+    return fernet().encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    try:
+        return fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "An encrypted value could not be decrypted: is the key that wrote it in COCDESK_FIELD_KEYS?"
+        ) from exc
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    return fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return fernet().decrypt(token)
+
+
+class EncryptedTextField(models.TextField):
+    """A text field stored encrypted. Cannot be filtered or ordered on (use a blind index)."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        return None if value is None else decrypt(value)
+
+    def get_prep_value(self, value: Any) -> str | None:
+        value = super().get_prep_value(value)
+        return None if value is None else encrypt(str(value))
+
+    def get_lookup(self, lookup_name: str):
+        # Comparing ciphertexts is meaningless (every token is unique): only isnull is allowed.
+        return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
+
+
+class EncryptedJSONField(models.TextField):
+    """A JSON value stored encrypted as a whole."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        return None if value is None else json.loads(decrypt(value))
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def get_prep_value(self, value: Any) -> str | None:
+        return None if value is None else encrypt(json.dumps(value, sort_keys=True))
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return json.dumps(self.value_from_object(obj))
+
+    def get_lookup(self, lookup_name: str):
+        return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
+
+
+ENCRYPTED_FIELD_TYPES = (EncryptedTextField, EncryptedJSONField)
+
+
+def encrypted_fields(model: type[models.Model]) -> list[str]:
+    """Names of a model's encrypted columns."""
+    return [f.name for f in model._meta.concrete_fields if isinstance(f, ENCRYPTED_FIELD_TYPES)]
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_identifier(value: str, *, kind: str) -> str:
+    """Normalise a name, email address or handle so spelling variants index the same."""
+    text = unicodedata.normalize("NFKC", value).casefold().strip()
+    text = _SPACES.sub(" ", text)
+    if kind == "handle":
+        text = text.lstrip("@")
+    elif kind == "email":
+        text = text.replace(" ", "")
+    return text
+
+
+def blind_index(value: str, *, kind: str) -> str:
+    """A keyed hash of an identifier: equal for equal people, useless without COCDESK_INDEX_KEY."""
+    if kind not in {"name", "email", "handle"}:
+        raise ValueError(f"unknown identifier kind {kind!r}")
+    message = f"{kind}:{normalize_identifier(value, kind=kind)}".encode()
+    return hmac.new(settings.INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def secret_hash(value: str) -> str:
+    """A keyed hash for one-way secrets such as receipt codes and enrolment tokens."""
+    # Keyed with INDEX_KEY, not SECRET_KEY, so rotating the session secret keeps receipt codes valid.
+    return hmac.new(settings.INDEX_KEY.encode(), f"secret:{value}".encode(), hashlib.sha256).hexdigest()

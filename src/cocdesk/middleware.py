@@ -1,0 +1,76 @@
+"""Request guards that apply to every page.
+
+Deny by default: every path needs a logged-in, TOTP-verified account, except the short list of
+public paths below (the home page, the public report pages, login and enrolment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.http import urlencode
+
+from cocdesk import clock
+
+PUBLIC_PREFIXES = ("/static/", "/report/", "/login/", "/logout/", "/enrol/", "/healthz")
+PUBLIC_EXACT = ("/", "/favicon.ico", "/robots.txt")
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+def is_public_path(path: str) -> bool:
+    return path in PUBLIC_EXACT or path.startswith(PUBLIC_PREFIXES)
+
+
+class NoStoreMiddleware:
+    """No page of this site may be kept by a browser or a proxy: they all show or take confidential text."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store, max-age=0"
+        response["Pragma"] = "no-cache"
+        return response
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session at its absolute lifetime, however active it has been (the idle timeout is the
+    cookie age, renewed on each request)."""
+
+    KEY = "cocdesk_login_at"
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = request.session.get(self.KEY) if request.user.is_authenticated else None
+        if started is not None:
+            age = clock.now() - datetime.fromisoformat(started)
+            if age > settings.SESSION_ABSOLUTE_LIFETIME:
+                logout(request)
+        return self.get_response(request)
+
+
+class RequireTwoFactorMiddleware:
+    """Every non-public page, the Django admin included, needs password AND a verified TOTP device.
+
+    django-otp only marks requests as verified; this is what enforces it.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_public_path(request.path):
+            return self.get_response(request)
+        user = request.user
+        if not (user.is_authenticated and user.is_active and user.is_verified()):
+            return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cocdesk import views
+
+admin.site.site_header = "cocdesk technical administration"
+admin.site.site_title = "cocdesk admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("cocdesk.members.urls")),
+    path("admin/", admin.site.urls),
+]

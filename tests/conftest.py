@@ -1,0 +1,28 @@
+import pytest
+
+from cocdesk import clock
+from cocdesk.members.models import Role
+from tests.factories import member_factory
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_clock():
+    yield
+    clock.set_now(None)
+
+
+@pytest.fixture
+def alice(db):
+    """A committee member."""
+    return member_factory(name="Alice Member", email="alice@example.org")
+
+
+@pytest.fixture
+def bob(db):
+    """Another committee member."""
+    return member_factory(name="Bob Member", email="bob@example.org")
+
+
+@pytest.fixture
+def chair(db):
+    return member_factory(name="Carla Chair", email="carla@example.org", role=Role.CHAIR)

@@ -1,0 +1,42 @@
+"""Real rows for tests: members with enrolled authenticators, and logged-in, verified clients."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cocdesk import clock
+from cocdesk.members.models import Member, Role
+from cocdesk.middleware import SessionLifetimeMiddleware
+
+PASSWORD = "a long test passphrase"
+_seq = itertools.count(1)
+
+
+def member_factory(
+    *, name: str | None = None, email: str | None = None, role: str = Role.MEMBER, **fields
+) -> Member:
+    n = next(_seq)
+    member = Member.objects.create_user(
+        email or f"member{n}@example.org", PASSWORD, name=name or f"Member {n}", role=role, **fields
+    )
+    TOTPDevice.objects.create(user=member, name="test", confirmed=True)
+    return member
+
+
+def device_of(member: Member) -> TOTPDevice:
+    return TOTPDevice.objects.get(user=member, confirmed=True)
+
+
+def verified_client(member: Member, client: Client | None = None) -> Client:
+    """A client logged in with password and TOTP, as after a real login."""
+    client = client or Client()
+    client.force_login(member)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device_of(member).persistent_id
+    session[SessionLifetimeMiddleware.KEY] = clock.now().isoformat()
+    session.save()
+    return client
