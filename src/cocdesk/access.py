@@ -1,12 +1,26 @@
 """The single authorization policy (DESIGN D3).
 
-Every view, selector, export, notification and command asks here. Deny by default: a function
-answers True only for the roles and states it names. Case-level rules are added with the case file.
+Every view, selector, export, notification and command asks here. Deny by default: each function
+answers True only for the roles and states it names, and every case query starts from
+`cases_visible_to` or `cases_awaiting_declaration_by`, never from `Case.objects`.
+
+The rule: a committee member sees a case only after declaring "no conflict" on it. Until then they
+see the reference, the channel and the parties' names (to decide whether they have a conflict).
+A member who is conflicted - declared, a party, or excluded by the reporter - sees nothing at all,
+not even that the case exists. Sealed (escrowed) cases are seen by nobody until unsealed.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, QuerySet
+
 from cocdesk.members.models import COMMITTEE_ROLES, Role
+
+if TYPE_CHECKING:
+    from cocdesk.cases.models import Case
+    from cocdesk.intake.models import Event
 
 
 def _verified(user: object) -> bool:
@@ -17,9 +31,14 @@ def _verified(user: object) -> bool:
     )
 
 
+def _committee(user: object) -> bool:
+    """An active committee account (verification is checked by the callers that serve requests)."""
+    return bool(getattr(user, "is_active", False) and getattr(user, "role", None) in COMMITTEE_ROLES)
+
+
 def is_committee_member(user: object) -> bool:
     """A verified committee member or chair."""
-    return _verified(user) and getattr(user, "role", None) in COMMITTEE_ROLES
+    return _verified(user) and _committee(user)
 
 
 def is_chair(user: object) -> bool:
@@ -27,5 +46,105 @@ def is_chair(user: object) -> bool:
 
 
 def can_open_dashboard(user: object) -> bool:
-    """Any verified account has a dashboard; what it lists depends on the role."""
+    """Any verified account but the site operator's has a dashboard; what it lists depends on the role."""
     return _verified(user) and getattr(user, "role", None) != Role.OPERATOR
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+
+def _live_cases() -> QuerySet[Case]:
+    from cocdesk.cases.models import Case
+
+    return Case.objects.filter(sealed=False, expunged_at__isnull=True)
+
+
+def _declared(member: object, *, has_conflict: bool | None = None):
+    from cocdesk.cases.models import ConflictDeclaration
+
+    declarations = ConflictDeclaration.objects.filter(case=OuterRef("pk"), member=member)
+    if has_conflict is not None:
+        declarations = declarations.filter(has_conflict=has_conflict)
+    return Exists(declarations)
+
+
+def cases_visible_to(user: object) -> QuerySet[Case]:
+    """The cases whose file `user` may read: committee members who declared no conflict."""
+    if not is_committee_member(user):
+        return _live_cases().none()
+    return _live_cases().filter(_declared(user, has_conflict=False))
+
+
+def cases_awaiting_declaration_by(user: object) -> QuerySet[Case]:
+    """Cases `user` has not declared on yet (they may see reference, channel and party names only)."""
+    if not is_committee_member(user):
+        return _live_cases().none()
+    return _live_cases().exclude(_declared(user))
+
+
+def may_view_case(user: object, case: Case) -> bool:
+    return cases_visible_to(user).filter(pk=case.pk).exists()
+
+
+def may_declare(user: object, case: Case) -> bool:
+    """May answer the conflict prompt: not yet declared, or a participant (who may recuse)."""
+    return is_committee_member(user) and (
+        cases_awaiting_declaration_by(user).filter(pk=case.pk).exists() or may_view_case(user, case)
+    )
+
+
+def may_work_on_case(user: object, case: Case) -> bool:
+    """Write access (notes, owners, votes, messages): the same participants, on a case not expunged."""
+    return may_view_case(user, case)
+
+
+def members_to_notify(case: Case) -> QuerySet:
+    """Committee members who may be told that `case` exists: everyone not conflicted on it.
+
+    Members who have not declared yet are included (they must be asked); sealed cases notify nobody.
+    """
+    from cocdesk.cases.models import ConflictDeclaration
+    from cocdesk.members.models import Member
+
+    members = Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES)
+    if case.sealed or case.expunged_at is not None:
+        return members.none()
+    conflicted = ConflictDeclaration.objects.filter(case=case, member=OuterRef("pk"), has_conflict=True)
+    return members.exclude(Exists(conflicted))
+
+
+def case_participants(case: Case) -> QuerySet:
+    """The members taking part in a case: active committee members who declared no conflict."""
+    from cocdesk.cases.models import ConflictDeclaration
+
+    taking_part = ConflictDeclaration.objects.filter(case=case, member=OuterRef("pk"), has_conflict=False)
+    return members_to_notify(case).filter(Exists(taking_part))
+
+
+def may_be_notified(member: object, case: Case) -> bool:
+    """Checked again when a queued notice is sent: a conflict declared since then withholds it."""
+    return members_to_notify(case).filter(pk=getattr(member, "pk", None)).exists()
+
+
+# --- intake --------------------------------------------------------------------------------------
+
+
+def may_take_reports(user: object) -> bool:
+    """Committee members take reports on any channel; event responders only for their events."""
+    return is_committee_member(user) or (
+        _verified(user) and getattr(user, "role", None) == Role.EVENT_RESPONDER
+    )
+
+
+def events_for_intake(user: object) -> QuerySet[Event]:
+    from cocdesk.intake.models import Event
+
+    if is_committee_member(user):
+        return Event.objects.all()
+    if may_take_reports(user):
+        return Event.objects.filter(responders=user)
+    return Event.objects.none()
+
+
+def may_manage_events(user: object) -> bool:
+    return is_chair(user)

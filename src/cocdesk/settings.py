@@ -87,6 +87,7 @@ INDEX_KEY = env_secret("COCDESK_INDEX_KEY", "index_key", lambda: secrets.token_h
 DEBUG = env_bool("COCDESK_DEBUG", False) and not PRODUCTION
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 BASE_URL = os.environ.get("COCDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+QUICK_EXIT_URL = os.environ.get("COCDESK_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [BASE_URL])
 
 
@@ -149,6 +150,9 @@ INSTALLED_APPS = [
     "cocdesk",
     "cocdesk.audit",
     "cocdesk.members",
+    "cocdesk.cases",
+    "cocdesk.intake",
+    "cocdesk.outbox",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +187,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "cocdesk.context_processors.site",
             ],
         },
     }

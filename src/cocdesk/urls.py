@@ -11,5 +11,6 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("cocdesk.members.urls")),
+    path("", include("cocdesk.intake.urls")),
     path("admin/", admin.site.urls),
 ]

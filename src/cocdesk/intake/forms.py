@@ -1,0 +1,294 @@
+"""Report forms: the public web form and the committee's intake form (in person, phone, DM, other)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cocdesk.cases.evidence import MAX_FILES
+from cocdesk.cases.models import Channel, ContactPreference, ImmediateAction, Kind
+from cocdesk.members.selectors import committee_members
+
+MAX_TEXT = 20_000
+REPORTED_SLOTS = 3
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("Please attach at most %(n)s files.") % {"n": MAX_FILES})
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def _text(label, *, required=False, help_text="", max_length=500, **kw):
+    return forms.CharField(label=label, required=required, help_text=help_text, max_length=max_length, **kw)
+
+
+def _long(label, *, required=False, help_text=""):
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class IncidentFields(forms.Form):
+    """What both forms ask about the incident itself."""
+
+    what_happened = _long(
+        _("What happened?"),
+        required=True,
+        help_text=_(
+            "In your own words. Include anything you think matters; there is no wrong way to say it."
+        ),
+    )
+    when = _text(_("When did it happen?"), help_text=_('A date and time, or roughly ("Saturday afternoon").'))
+    where = _text(
+        _("Where did it happen?"), help_text=_("A room at an event, a chat channel, a mailing list…")
+    )
+    ongoing = forms.BooleanField(label=_("It is still going on"), required=False)
+    immediate_danger = forms.BooleanField(label=_("Someone is in danger right now"), required=False)
+    witnesses = _long(_("Did anyone else see or hear it?"), help_text=_("Names or handles, one per line."))
+    law_enforcement = forms.BooleanField(
+        label=_("I would like the committee to involve law enforcement"),
+        required=False,
+        help_text=_("We only ever involve law enforcement if you ask us to."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, REPORTED_SLOTS + 1):
+            self.fields[f"reported_{n}_name"] = _text(_("Their name"), max_length=200)
+            self.fields[f"reported_{n}_email"] = forms.EmailField(
+                label=_("Their email address"), required=False
+            )
+            self.fields[f"reported_{n}_handle"] = _text(_("Their handle or username"), max_length=200)
+
+    def reported_people(self) -> list[dict]:
+        people = []
+        for n in range(1, REPORTED_SLOTS + 1):
+            person = {k: self.cleaned_data.get(f"reported_{n}_{k}", "") for k in ("name", "email", "handle")}
+            if any(v.strip() for v in person.values()):
+                people.append(person)
+        return people
+
+    def witness_names(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("witnesses", "").splitlines() if line.strip()]
+
+    def reported_slots(self) -> list[list]:
+        return [
+            [self[f"reported_{n}_{k}"] for k in ("name", "email", "handle")]
+            for n in range(1, REPORTED_SLOTS + 1)
+        ]
+
+
+class PublicReportForm(IncidentFields):
+    """The form at /report/. No account, no IP address kept."""
+
+    kind = forms.ChoiceField(
+        label=_("How would you like to report?"),
+        choices=[
+            (Kind.NAMED, _("With my name, so the committee can talk with me")),
+            (Kind.ANONYMOUS, _("Anonymously: no name or contact details are kept")),
+            (
+                Kind.ESCROWED,
+                _("Held in escrow: the committee acts only if the same person is reported again"),
+            ),
+        ],
+        initial=Kind.NAMED,
+        widget=forms.RadioSelect,
+    )
+    event = forms.ModelChoiceField(label=_("Was it at an event?"), queryset=None, required=False)
+    your_name = _text(_("Your name"), max_length=200, help_text=_("The name you would like us to use."))
+    your_email = forms.EmailField(label=_("Your email address"), required=False)
+    your_phone = _text(_("Your phone number"), max_length=50)
+    other_contact = _text(_("Another way to reach you"), max_length=300)
+    preferred_contact = forms.ChoiceField(
+        label=_("How should we contact you?"),
+        choices=ContactPreference.choices,
+        initial=ContactPreference.EMAIL,
+        widget=forms.RadioSelect,
+    )
+    wants_updates = forms.ChoiceField(
+        label=_("Would you like to hear from us?"),
+        choices=[
+            ("yes", _("Yes, keep me updated")),
+            ("no", _("No, I would prefer not to be involved any further")),
+        ],
+        initial="yes",
+        widget=forms.RadioSelect,
+    )
+    notify_email = forms.EmailField(
+        label=_("An address to tell you there is a new message (optional)"),
+        required=False,
+        help_text=_(
+            'Only used to say "you have a new message". The committee never sees it. '
+            "Read the message itself with your receipt code."
+        ),
+    )
+    exclude_members = forms.ModelMultipleChoiceField(
+        label=_("Is there anyone on the committee who should not see this report?"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("They will not see it or know it exists. You do not need to tell us why."),
+    )
+    evidence = MultipleFileField(
+        label=_("Screenshots or other files (optional)"),
+        required=False,
+        help_text=_("Up to 5 files, 10 MB each: photos, PDF or text. Location data is removed from photos."),
+    )
+    keep_metadata = forms.BooleanField(
+        label=_("Keep the photos' metadata (time and place they were taken)"),
+        required=False,
+        help_text=_("Only if you want it to be part of the evidence. Not available for anonymous reports."),
+    )
+
+    def __init__(self, *args, events=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from cocdesk.intake.models import Event
+
+        self.fields["event"].queryset = events if events is not None else Event.objects.all()
+        self.fields["exclude_members"].queryset = committee_members()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        named = data.get("kind") == Kind.NAMED
+        if named and data.get("wants_updates") == "yes":
+            preferred = data.get("preferred_contact")
+            needed = {
+                ContactPreference.EMAIL: "your_email",
+                ContactPreference.PHONE: "your_phone",
+                ContactPreference.OTHER: "other_contact",
+            }.get(preferred)
+            if needed and not (data.get(needed) or "").strip():
+                self.add_error(needed, _("Please add this so we can reach you the way you chose."))
+        return data
+
+
+class CommitteeIntakeForm(IncidentFields):
+    """A member or event responder taking a report in person, by phone, DM or otherwise."""
+
+    channel = forms.ChoiceField(
+        label=_("How was it reported?"),
+        choices=[(c.value, c.label) for c in Channel if c not in (Channel.WEB, Channel.EMAIL)],
+        initial=Channel.IN_PERSON,
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of report"),
+        choices=Kind.choices,
+        initial=Kind.NAMED,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Anonymous: do not write down their name or contact. Escrow: sealed until a pattern is found."
+        ),
+    )
+    event = forms.ModelChoiceField(label=_("Event"), queryset=None, required=False)
+    reporter_name = _text(_("Reporter's name"), max_length=200)
+    reporter_email = forms.EmailField(label=_("Reporter's email address"), required=False)
+    reporter_phone = _text(_("Reporter's phone number"), max_length=50)
+    reporter_other_contact = _text(_("Another way to reach them"), max_length=300)
+    preferred_contact = forms.ChoiceField(
+        label=_("How they would like to be contacted"),
+        choices=ContactPreference.choices,
+        initial=ContactPreference.EMAIL,
+    )
+    wants_updates = forms.ChoiceField(
+        label=_("Updates"),
+        choices=[("yes", _("They would like updates")), ("no", _("They prefer no further involvement"))],
+        initial="yes",
+        widget=forms.RadioSelect,
+    )
+    reporter_location = _text(
+        _("Where will they be?"), help_text=_("For their safety, in case you need to find them.")
+    )
+    reporter_clothing = _text(_("What are they wearing?"))
+    immediate_action = forms.ChoiceField(
+        label=_("Immediate response already taken"),
+        choices=[("", _("None")), *ImmediateAction.choices],
+        required=False,
+    )
+    immediate_note = _text(_("What was done"), max_length=2000)
+    handoff_to = forms.ModelChoiceField(
+        label=_("Conflict of interest? Hand this report to another member"),
+        queryset=None,
+        required=False,
+        help_text=_("They take over the report; you will not see it after you submit."),
+    )
+    checklist = forms.MultipleChoiceField(
+        label=_("Taking the report"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            ("calm", _("I stayed calm and patient while noting the details")),
+            ("contact", _("I asked for contact details they are comfortable giving")),
+            ("reviewing", _("I told them the committee will review the report immediately")),
+            ("no_promises", _("I made no promises about what action will be taken")),
+            ("updates", _("I told them we will send updates unless they prefer no further involvement")),
+            ("thanked", _("I thanked them for making the report")),
+            ("comfort", _("I asked if we can do anything to make them more comfortable now")),
+        ],
+    )
+
+    def __init__(self, *args, events=None, handoff_members=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from cocdesk.intake.models import Event
+
+        self.fields["event"].queryset = events if events is not None else Event.objects.all()
+        self.fields["handoff_to"].queryset = (
+            handoff_members if handoff_members is not None else committee_members()
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("immediate_action") == ImmediateAction.LAW_ENFORCEMENT and not data.get(
+            "law_enforcement"
+        ):
+            self.add_error(
+                "immediate_action", _("Law enforcement is only involved when the reporter asks for it.")
+            )
+        return data
+
+
+class ReceiptCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Your receipt code"),
+        max_length=40,
+        help_text=_("The code you were given when you made the report, like ABCD-EFGH-JKMN-PQRS-TVWX."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
+class PortalReplyForm(forms.Form):
+    body = _long(_("Add information or answer a question"), required=True)
+
+
+class EventForm(forms.Form):
+    name = _text(_("Event name"), required=True, max_length=200)
+    starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = _text(_("Place"), max_length=200)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The last day cannot be before the first day."))
+        return data
+
+
+class ResponderForm(forms.Form):
+    name = _text(_("Organizer's name"), required=True, max_length=150)
+    email = forms.EmailField(label=_("Organizer's email address"))

@@ -1,0 +1,46 @@
+"""Intake-owned tables: events and their responders, and every email received (DESIGN D2)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from cocdesk import clock
+from cocdesk.crypto import EncryptedJSONField
+
+
+class Event(models.Model):
+    """A community event whose organizers take reports in person."""
+
+    name = models.CharField(max_length=200)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    place = models.CharField(max_length=200, blank=True)
+    responders = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="responder_events")
+
+    class Meta:
+        ordering = ["-starts_on"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboundEmail(models.Model):
+    """Every message `ingest-email` or `fetch-mail` stored, so a repeated Message-ID is recognised.
+
+    The raw message is kept encrypted in file storage; `message_key` is a keyed hash of its
+    Message-ID (or of its bytes when it has none).
+    """
+
+    message_key = models.CharField(max_length=64, unique=True)
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    received_at = models.DateTimeField(default=clock.now)
+    raw_storage_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    # Header references (hashed Message-IDs this message replies to) and what could not be read.
+    details = EncryptedJSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"email {self.pk}"

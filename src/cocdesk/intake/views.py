@@ -1,0 +1,270 @@
+"""Intake pages: the public report form and receipt-code portal, the committee's intake form, events."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from cocdesk import access
+from cocdesk.audit.services import audit_record
+from cocdesk.cases.models import Kind, PartyRole
+from cocdesk.cases.services import FileInput, PartyInput
+from cocdesk.intake import ratelimit, selectors, services
+from cocdesk.intake.forms import (
+    CommitteeIntakeForm,
+    EventForm,
+    PortalReplyForm,
+    PublicReportForm,
+    ReceiptCodeForm,
+    ResponderForm,
+)
+from cocdesk.intake.models import Event
+from cocdesk.members.selectors import committee_members
+
+log = logging.getLogger("cocdesk.intake")
+
+PORTAL_SESSION_KEY = "cocdesk_portal_case"
+THANKS_SESSION_KEY = "cocdesk_report_thanks"
+NOT_SAVED = _(
+    "We could not save your report just now. Nothing you wrote is lost: it is all still below. "
+    "Please try again in a minute."
+)
+
+
+def _files(form, *, keep_metadata: bool) -> list[FileInput]:
+    return [
+        FileInput(name=f.name, data=f.read(), keep_metadata=keep_metadata)
+        for f in form.cleaned_data["evidence"]
+    ]
+
+
+def _incident(form) -> services.Incident:
+    data = form.cleaned_data
+    return services.Incident(
+        description=data["what_happened"],
+        occurred_when=data.get("when", ""),
+        occurred_where=data.get("where", ""),
+        ongoing=data.get("ongoing", False),
+        urgent=data.get("immediate_danger", False),
+        law_enforcement_requested=data.get("law_enforcement", False),
+        reported=form.reported_people(),
+        witnesses=form.witness_names(),
+    )
+
+
+@sensitive_post_parameters()
+def report_form(request: HttpRequest) -> HttpResponse:
+    """The public report form. Stores the report before saying thank you."""
+    form = PublicReportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if not ratelimit.hit(request, "report", limit=10, window_seconds=3600):
+            form.is_valid()
+            form.add_error(
+                None, _("Several reports were just sent from here. Please wait a few minutes and try again.")
+            )
+            return render(request, "intake/report_form.html", {"form": form}, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            named = data["kind"] == Kind.NAMED
+            reporter = PartyInput(
+                role=PartyRole.REPORTER,
+                name=data["your_name"],
+                email=data["your_email"],
+                phone=data["your_phone"],
+                notes=data["other_contact"],
+            )
+            try:
+                opened = services.web_report_submit(
+                    incident=_incident(form),
+                    kind=data["kind"],
+                    reporter=reporter if named else None,
+                    preferred_contact=data["preferred_contact"],
+                    wants_updates=data["wants_updates"] == "yes",
+                    notify_email="" if named else data["notify_email"],
+                    excluded_members=list(data["exclude_members"]),
+                    event=data["event"],
+                    files=_files(form, keep_metadata=named and data["keep_metadata"]),
+                )
+            except ValidationError as exc:
+                form.add_error("evidence", exc)
+            except DatabaseError:
+                log.exception("a web report could not be stored")
+                form.add_error(None, NOT_SAVED)
+                status = 503
+            else:
+                request.session[THANKS_SESSION_KEY] = {
+                    "reference": opened.case.reference,
+                    "code": opened.receipt_code,
+                    "kind": opened.case.kind,
+                }
+                return redirect("intake:thanks")
+        elif request.FILES:
+            form.add_error(
+                "evidence", _("Please choose your files again: browsers forget them when a form comes back.")
+            )
+    return render(request, "intake/report_form.html", {"form": form}, status=status)
+
+
+def report_thanks(request: HttpRequest) -> HttpResponse:
+    """Shows the reference and the receipt code once; a reload shows them no more."""
+    thanks = request.session.pop(THANKS_SESSION_KEY, None)
+    return render(request, "intake/report_thanks.html", {"thanks": thanks})
+
+
+@sensitive_post_parameters()
+def status_lookup(request: HttpRequest) -> HttpResponse:
+    """Receipt-code entry. A wrong code never tells whether a case exists, and is rate-limited."""
+    form = ReceiptCodeForm(request.POST or None)
+    if request.method == "POST":
+        if not ratelimit.hit(request, "status", limit=10, window_seconds=600):
+            form.is_valid()
+            form.add_error(None, _("Too many tries. Please wait ten minutes and try again."))
+            return render(request, "intake/status_lookup.html", {"form": form}, status=429)
+        if form.is_valid():
+            case = selectors.case_by_receipt_code(code=form.cleaned_data["code"])
+            if case is not None:
+                request.session.cycle_key()
+                request.session[PORTAL_SESSION_KEY] = case.pk
+                audit_record(actor="public", action="case.portal_opened", target=case)
+                return redirect("intake:status_case")
+            form.add_error(
+                "code", _("We could not find a report with that code. Please check it and try again.")
+            )
+    return render(request, "intake/status_lookup.html", {"form": form})
+
+
+def _portal_case(request: HttpRequest):
+    from cocdesk.cases.models import Case
+
+    case_id = request.session.get(PORTAL_SESSION_KEY)
+    case = Case.objects.filter(pk=case_id, expunged_at__isnull=True).first() if case_id else None
+    if case is None:
+        raise Http404
+    return case
+
+
+@sensitive_post_parameters()
+def status_case(request: HttpRequest) -> HttpResponse:
+    """The reporter's view: status and messages; they can add information or answer questions."""
+    try:
+        case = _portal_case(request)
+    except Http404:
+        return redirect("intake:status")
+    form = PortalReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.portal_reply(case=case, body=form.cleaned_data["body"])
+        return render(
+            request,
+            "intake/status_case.html",
+            {
+                "case": case,
+                "messages_": selectors.portal_messages(case=case),
+                "form": PortalReplyForm(),
+                "sent": True,
+            },
+        )
+    return render(
+        request,
+        "intake/status_case.html",
+        {"case": case, "messages_": selectors.portal_messages(case=case), "form": form},
+    )
+
+
+@require_POST
+def status_leave(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return redirect("intake:status")
+
+
+# --- committee intake ------------------------------------------------------------------------
+
+
+@sensitive_post_parameters()
+def intake_new(request: HttpRequest) -> HttpResponse:
+    """A member or event responder takes a report (in person, phone, DM, other) on a phone."""
+    if not access.may_take_reports(request.user):
+        raise Http404
+    events = access.events_for_intake(request.user)
+    handoff = committee_members().exclude(pk=request.user.pk)
+    form = CommitteeIntakeForm(
+        request.POST or None, request.FILES or None, events=events, handoff_members=handoff
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            opened = services.committee_report_take(
+                taker=request.user,
+                channel=data["channel"],
+                kind=data["kind"],
+                incident=_incident(form),
+                reporter=PartyInput(
+                    role=PartyRole.REPORTER,
+                    name=data["reporter_name"],
+                    email=data["reporter_email"],
+                    phone=data["reporter_phone"],
+                    notes=data["reporter_other_contact"],
+                ),
+                preferred_contact=data["preferred_contact"],
+                wants_updates=data["wants_updates"] == "yes",
+                safety={"location": data["reporter_location"], "clothing": data["reporter_clothing"]},
+                checklist=data["checklist"],
+                event=data["event"],
+                handoff_to=data["handoff_to"],
+                immediate_action=data["immediate_action"],
+                immediate_note=data["immediate_note"],
+            )
+        except PermissionError as exc:
+            form.add_error("event", str(exc))
+        except DatabaseError:
+            log.exception("a committee intake could not be stored")
+            form.add_error(None, NOT_SAVED)
+        else:
+            request.session[THANKS_SESSION_KEY] = {
+                "reference": opened.case.reference,
+                "code": opened.receipt_code,
+            }
+            return redirect("intake:filed")
+    return render(request, "intake/intake_form.html", {"form": form})
+
+
+def intake_filed(request: HttpRequest) -> HttpResponse:
+    if not access.may_take_reports(request.user):
+        raise Http404
+    return render(
+        request, "intake/intake_filed.html", {"thanks": request.session.pop(THANKS_SESSION_KEY, None)}
+    )
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def events_list(request: HttpRequest) -> HttpResponse:
+    if not access.may_manage_events(request.user):
+        raise Http404
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        event = services.event_create(actor=request.user, **form.cleaned_data)
+        return redirect("intake:event", event_id=event.pk)
+    return render(request, "intake/events.html", {"events": Event.objects.all(), "form": form})
+
+
+def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    if not access.may_manage_events(request.user):
+        raise Http404
+    event = get_object_or_404(Event, pk=event_id)
+    form = ResponderForm(request.POST or None)
+    link = None
+    if request.method == "POST" and form.is_valid():
+        _member, link = services.event_responder_add(actor=request.user, event=event, **form.cleaned_data)
+        form = ResponderForm()
+    context = {"event": event, "form": form, "link": link, "base_url": settings.BASE_URL}
+    return render(request, "intake/event.html", context)

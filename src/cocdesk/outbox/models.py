@@ -1,0 +1,46 @@
+"""Outgoing mail (DESIGN D2, D5, D12): written in the same transaction as what caused it, sent
+after commit by a sender with retries and backoff, and never silently dropped."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cocdesk import clock
+from cocdesk.crypto import EncryptedTextField
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    DEAD = "dead", _("Could not be sent")
+    WITHHELD = "withheld", _("Withheld: the recipient may no longer see the case")
+
+
+class OutboxMessage(models.Model):
+    kind = models.CharField(max_length=40)
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A member is addressed by account (access is re-checked when sending); anyone else by address.
+    recipient_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    recipient_address = EncryptedTextField(blank=True, default="")
+    subject = EncryptedTextField()
+    body = EncryptedTextField()
+    headers = models.JSONField(default=dict, blank=True)  # Message-ID, In-Reply-To: no content
+    # The same key is never queued twice: what makes `tick` and intake idempotent.
+    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=clock.now, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.status})"
