@@ -40,3 +40,34 @@ def verified_client(member: Member, client: Client | None = None) -> Client:
     session[SessionLifetimeMiddleware.KEY] = clock.now().isoformat()
     session.save()
     return client
+
+
+CASE_CANARY = "canary-9d2b7 the words they used"
+
+
+def case_factory(
+    *,
+    description: str = CASE_CANARY,
+    reported: str = "Jamie Doe",
+    reporter_email: str = "robin@example.net",
+    kind: str = "named",
+    participants: tuple = (),
+    **kwargs,
+):
+    """A case as web intake makes it; `participants` are members who declared no conflict."""
+    from cocdesk.cases.models import ConflictDeclaration, PartyRole
+    from cocdesk.cases.services import PartyInput, case_open
+
+    parties = [
+        PartyInput(role=PartyRole.REPORTED, name=reported, email="jamie@example.com", handle="@jamied")
+    ]
+    if kind == "named":
+        parties.append(PartyInput(role=PartyRole.REPORTER, name="Robin Reporter", email=reporter_email))
+    kwargs.setdefault("channel", "web")
+    opened = case_open(description=description, kind=kind, parties=parties, with_receipt=True, **kwargs)
+    for member in participants:
+        ConflictDeclaration.objects.update_or_create(
+            case=opened.case, member=member, defaults={"has_conflict": False}
+        )
+    opened.case.receipt_code = opened.receipt_code
+    return opened.case

@@ -12,5 +12,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("cocdesk.members.urls")),
     path("", include("cocdesk.intake.urls")),
+    path("", include("cocdesk.cases.urls")),
     path("admin/", admin.site.urls),
 ]

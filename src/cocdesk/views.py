@@ -7,6 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from cocdesk import access
+from cocdesk.cases import selectors as case_selectors
+from cocdesk.outbox.selectors import outbox_dead_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -14,9 +16,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Overdue and due-soon first, then cases waiting for a declaration, then the member's cases."""
     if not access.can_open_dashboard(request.user):
         raise Http404
-    return render(request, "dashboard.html", {"is_committee": access.is_committee_member(request.user)})
+    context = {"is_committee": access.is_committee_member(request.user)}
+    if context["is_committee"]:
+        context.update(
+            awaiting=case_selectors.cases_awaiting_list(user=request.user),
+            my_cases=case_selectors.cases_list(user=request.user).exclude(state="closed"),
+            dead_mail=outbox_dead_for(request.user),
+        )
+    return render(request, "dashboard.html", context)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,40 @@
+"""Step-up authentication: re-enter the TOTP code before the most sensitive reads (a named
+reporter's contact details, exports). Valid for 15 minutes in this session only."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django import forms
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from cocdesk import clock
+from cocdesk.members.selectors import confirmed_devices
+
+SESSION_KEY = "cocdesk_stepup_at"
+VALID_FOR = timedelta(minutes=15)
+
+
+class StepUpForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Your 6-digit code, to confirm it is you"),
+        regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 7}
+        ),
+    )
+
+
+def verify(request: HttpRequest, code: str) -> bool:
+    code = code.replace(" ", "").strip()
+    for device in confirmed_devices(member=request.user):
+        if device.verify_is_allowed()[0] and device.verify_token(code):
+            request.session[SESSION_KEY] = clock.now().isoformat()
+            return True
+    return False
+
+
+def is_fresh(request: HttpRequest) -> bool:
+    at = request.session.get(SESSION_KEY)
+    return bool(at) and clock.now() - datetime.fromisoformat(at) < VALID_FOR
