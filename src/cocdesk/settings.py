@@ -87,6 +87,9 @@ INDEX_KEY = env_secret("COCDESK_INDEX_KEY", "index_key", lambda: secrets.token_h
 DEBUG = env_bool("COCDESK_DEBUG", False) and not PRODUCTION
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 BASE_URL = os.environ.get("COCDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Public pages: (attempts, seconds) per client; counted in memory, never stored (intake/ratelimit.py).
+REPORT_RATE_LIMIT = (10, 3600)
+RECEIPT_CODE_RATE_LIMIT = (10, 600)
 QUICK_EXIT_URL = os.environ.get("COCDESK_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [BASE_URL])
 

@@ -3,6 +3,8 @@ object is fetched through the access policy; anything the user may not see answe
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -105,7 +107,7 @@ def attachment_download(request: HttpRequest, reference: str, attachment_id: int
     attachment = get_object_or_404(case.attachments, pk=attachment_id)
     audit_record(actor=request.user, action="attachment.downloaded", target=attachment)
     response = FileResponse(
-        iter([evidence.read_decrypted(attachment.storage_name)]),
+        io.BytesIO(evidence.read_decrypted(attachment.storage_name)),
         content_type=attachment.content_type,
         as_attachment=True,
         filename=f"{case.reference}-evidence-{attachment.pk}.{attachment.content_type.rsplit('/', 1)[-1]}",

@@ -33,7 +33,7 @@ def _client_key(request: HttpRequest, scope: str) -> str:
     return f"rl:{scope}:{digest}"
 
 
-def hit(request: HttpRequest, scope: str, *, limit: int, window_seconds: int) -> bool:
+def hit(request: HttpRequest, scope: str, limit: int, window_seconds: int) -> bool:
     """Count one attempt; True while the client is within `limit` attempts per window."""
     key = _client_key(request, scope)
     if cache.add(key, 1, timeout=window_seconds):
@@ -46,6 +46,6 @@ def hit(request: HttpRequest, scope: str, *, limit: int, window_seconds: int) ->
     return count <= limit
 
 
-def reset(scope: str | None = None) -> None:
+def reset() -> None:
     """Tests start from zero."""
     cache.clear()

@@ -66,7 +66,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
     form = PublicReportForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
-        if not ratelimit.hit(request, "report", limit=10, window_seconds=3600):
+        if not ratelimit.hit(request, "report", *settings.REPORT_RATE_LIMIT):
             form.is_valid()
             form.add_error(
                 None, _("Several reports were just sent from here. Please wait a few minutes and try again.")
@@ -125,7 +125,7 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
     """Receipt-code entry. A wrong code never tells whether a case exists, and is rate-limited."""
     form = ReceiptCodeForm(request.POST or None)
     if request.method == "POST":
-        if not ratelimit.hit(request, "status", limit=10, window_seconds=600):
+        if not ratelimit.hit(request, "status", *settings.RECEIPT_CODE_RATE_LIMIT):
             form.is_valid()
             form.add_error(None, _("Too many tries. Please wait ten minutes and try again."))
             return render(request, "intake/status_lookup.html", {"form": form}, status=429)

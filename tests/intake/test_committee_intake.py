@@ -1,0 +1,173 @@
+"""Reports taken by members and event responders: in person, phone, DM, other (intake issue)."""
+
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.test import TestCase
+
+from cocdesk.audit.models import AuditEntry
+from cocdesk.cases.models import Case, ConflictDeclaration, Handoff, ImmediateResponse, Kind, PartyRole
+from cocdesk.intake.models import Event
+from cocdesk.members.models import Role
+from tests.factories import case_factory, member_factory, verified_client
+
+pytestmark = pytest.mark.django_db
+
+
+def in_person(**overrides):
+    data = {
+        "channel": "in_person",
+        "kind": "named",
+        "reporter_name": "Robin Reporter",
+        "reporter_phone": "+1 555 0100",
+        "preferred_contact": "phone",
+        "wants_updates": "yes",
+        "reporter_location": "Volunteer desk, hall A",
+        "reporter_clothing": "green raincoat",
+        "what_happened": "canary-inperson shouted at them during the talk",
+        "reported_1_name": "Jamie Doe",
+        "checklist": ["calm", "contact", "no_promises", "thanked"],
+    }
+    data.update(overrides)
+    return data
+
+
+def take(client, data):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/intake/new/", data)
+
+
+def test_member_files_an_in_person_report_with_safety_fields(alice, bob):
+    response = take(verified_client(alice), in_person())
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert (case.channel, case.received_by) == ("in_person", alice)
+    assert case.intake_details["safety"] == {
+        "location": "Volunteer desk, hall A",
+        "clothing": "green raincoat",
+    }
+    assert case.intake_details["checklist"] == ["calm", "contact", "no_promises", "thanked"]
+    reporter = case.parties.get(role=PartyRole.REPORTER)
+    assert (reporter.name, reporter.phone) == ("Robin Reporter", "+1 555 0100")
+    # the member who took it takes part; everyone else is asked
+    assert ConflictDeclaration.objects.get(case=case, member=alice).has_conflict is False
+    assert {m.to[0] for m in mail.outbox} == {alice.email, bob.email}
+
+
+@pytest.mark.parametrize("channel", ["phone", "direct_message", "other"])
+def test_members_record_phone_dm_and_other_reports_the_same_way(alice, channel):
+    take(verified_client(alice), in_person(channel=channel))
+    assert Case.objects.get().channel == channel
+
+
+def test_intake_form_shows_the_hesitant_reporter_ladder_in_order(alice):
+    text = verified_client(alice).get("/intake/new/").text.split("If the reporter seems hesitant")[1]
+    steps = ["remain confidential", "another member", "anonymous report", "escrow"]
+    positions = [text.index(step) for step in steps]
+    assert positions == sorted(positions)
+
+
+def test_handing_off_for_a_conflict_records_it_and_the_taker_sees_nothing_after(alice, bob):
+    client = verified_client(alice)
+    take(client, in_person(handoff_to=str(bob.pk)))
+    case = Case.objects.get()
+    handoff = Handoff.objects.get(case=case)
+    assert (handoff.from_member, handoff.to_member, case.received_by) == (alice, bob, bob)
+    assert ConflictDeclaration.objects.get(case=case, member=alice).has_conflict
+    assert client.get(f"/cases/{case.reference}/").status_code == 404
+    assert case.timeline.filter(kind="handoff").exists()
+
+
+def test_anonymous_in_person_report_keeps_no_reporter_details_and_gives_a_receipt(alice):
+    client = verified_client(alice)
+    take(client, in_person(kind="anonymous"))
+    case = Case.objects.get()
+    assert case.kind == Kind.ANONYMOUS
+    assert not case.parties.filter(role=PartyRole.REPORTER).exists()
+    assert case.intake_details["safety"] == {}
+    assert "receipt code" in client.get("/intake/filed/").text.lower()
+
+
+def test_immediate_response_is_recorded_without_a_meeting(alice):
+    take(
+        verified_client(alice),
+        in_person(
+            immediate_danger="on",
+            immediate_action="venue_security",
+            immediate_note="Security walked them out",
+        ),
+    )
+    case = Case.objects.get()
+    assert case.urgent
+    response = ImmediateResponse.objects.get(case=case)
+    assert (response.action, response.note, response.recorded_by) == (
+        "venue_security",
+        "Security walked them out",
+        alice,
+    )
+
+
+def test_law_enforcement_only_when_the_reporter_asked(alice):
+    response = take(verified_client(alice), in_person(immediate_action="law_enforcement"))
+    assert response.status_code == 200
+    assert "only involved when the reporter asks" in response.text
+    assert not Case.objects.exists()
+    take(verified_client(alice), in_person(immediate_action="law_enforcement", law_enforcement="on"))
+    assert ImmediateResponse.objects.get().action == "law_enforcement"
+
+
+@pytest.fixture
+def event(chair):
+    return Event.objects.create(name="CommunityConf", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
+
+
+def test_chair_creates_an_event_and_names_a_responder(chair):
+    client = verified_client(chair)
+    response = client.post(
+        "/events/", {"name": "DevDay", "starts_on": "2026-12-01", "ends_on": "2026-12-02", "place": "Lisbon"}
+    )
+    event = Event.objects.get(name="DevDay")
+    assert response["Location"] == f"/events/{event.pk}/"
+    page = client.post(f"/events/{event.pk}/", {"name": "Oli Organizer", "email": "oli@example.org"})
+    responder = event.responders.get()
+    assert responder.role == Role.EVENT_RESPONDER
+    assert "/enrol/" in page.text
+
+
+def test_members_other_than_the_chair_cannot_manage_events(alice):
+    assert verified_client(alice).get("/events/").status_code == 404
+
+
+def test_event_responder_files_for_their_event_and_afterwards_sees_nothing(event, alice):
+    oli = member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER)
+    event.responders.add(oli)
+    client = verified_client(oli)
+    response = take(client, in_person(event=str(event.pk)))
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.event == event and case.received_by is None
+    assert case.intake_details["taken_by"] == oli.pk
+    assert client.get(f"/cases/{case.reference}/").status_code == 404
+    assert client.get("/cases/").status_code == 404
+    assert AuditEntry.objects.filter(action="case.created", actor=f"member:{oli.pk}").exists()
+
+
+def test_event_responder_cannot_file_for_another_event(event):
+    other = Event.objects.create(name="Other", starts_on=date(2026, 1, 1), ends_on=date(2026, 1, 2))
+    oli = member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER)
+    event.responders.add(oli)
+    response = take(verified_client(oli), in_person(event=str(other.pk)))
+    assert response.status_code == 200
+    assert not Case.objects.exists()
+
+
+def test_community_manager_cannot_take_reports():
+    dana = member_factory(role=Role.COMMUNITY_MANAGER)
+    assert verified_client(dana).get("/intake/new/").status_code == 404
+
+
+def test_any_report_can_be_tied_to_an_event(event, alice):
+    take(verified_client(alice), in_person(event=str(event.pk)))
+    assert Case.objects.get().event == event
+    assert case_factory(event=event).event == event
