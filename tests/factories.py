@@ -55,8 +55,8 @@ def case_factory(
     **kwargs,
 ):
     """A case as web intake makes it; `participants` are members who declared no conflict."""
-    from cocdesk.cases.models import ConflictDeclaration, PartyRole
-    from cocdesk.cases.services import PartyInput, case_open
+    from cocdesk.cases.models import PartyRole
+    from cocdesk.cases.services import PartyInput, case_open, conflict_declare
 
     parties = [
         PartyInput(role=PartyRole.REPORTED, name=reported, email="jamie@example.com", handle="@jamied")
@@ -66,8 +66,6 @@ def case_factory(
     kwargs.setdefault("channel", "web")
     opened = case_open(description=description, kind=kind, parties=parties, with_receipt=True, **kwargs)
     for member in participants:
-        ConflictDeclaration.objects.update_or_create(
-            case=opened.case, member=member, defaults={"has_conflict": False}
-        )
+        conflict_declare(case=opened.case, member=member, has_conflict=False)
     opened.case.receipt_code = opened.receipt_code
     return opened.case

@@ -126,6 +126,24 @@ def may_be_notified(member: object, case: Case) -> bool:
     return members_to_notify(case).filter(pk=getattr(member, "pk", None)).exists()
 
 
+def is_community_manager(user: object) -> bool:
+    return _verified(user) and getattr(user, "role", None) == Role.COMMUNITY_MANAGER
+
+
+def law_enforcement_records_for(user: object) -> QuerySet:
+    """What the community manager may read: exactly the law-enforcement records, nothing else."""
+    from cocdesk.cases.models import LawEnforcementRecord
+
+    if is_community_manager(user):
+        return LawEnforcementRecord.objects.filter(case__expunged_at__isnull=True)
+    return LawEnforcementRecord.objects.none()
+
+
+def may_export(user: object) -> bool:
+    """Exports carry whole case files: committee members, after step-up (checked by the view)."""
+    return is_committee_member(user)
+
+
 # --- intake --------------------------------------------------------------------------------------
 
 

@@ -91,7 +91,7 @@ def test_reporter_contact_shows_only_after_step_up(alice):
     code = totp_current_code(device_of(alice))
     client.post(f"/cases/{case.reference}/step-up/", {"code": code})
     assert "robin@example.net" in page(client, case).text
-    assert AuditEntry.objects.filter(action="case.contact_revealed").count() == 1
+    assert AuditEntry.objects.filter(action="case.step_up").count() == 1
 
 
 def test_wrong_step_up_code_reveals_nothing(alice):

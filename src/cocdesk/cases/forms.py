@@ -18,3 +18,163 @@ class NoteForm(forms.Form):
     text = forms.CharField(
         label=_("Add to the timeline"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+from cocdesk.cases.models import (  # noqa: E402
+    ConsequenceCatalogItem,
+    ProposalKind,
+    Resolution,
+    State,
+    VoteChoice,
+)
+
+CONSEQUENCE_SLOTS = 4
+LONG = {"max_length": 20_000, "widget": forms.Textarea(attrs={"rows": 4})}
+
+
+class OwnersForm(forms.Form):
+    primary = forms.ModelChoiceField(label=_("Primary incident owner"), queryset=None)
+    secondary = forms.ModelChoiceField(label=_("Secondary incident owner"), queryset=None)
+
+    def __init__(self, *args, participants=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["primary"].queryset = participants
+        self.fields["secondary"].queryset = participants
+
+
+class PostForm(forms.Form):
+    body = forms.CharField(label=_("Write to the members taking part"), **LONG)
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("Move the case to"), choices=State.choices)
+    resolution = forms.ChoiceField(
+        label=_("Resolution (when closing)"), choices=Resolution.choices, required=False
+    )
+
+
+class ProposalForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What is to be decided"), choices=ProposalKind.choices)
+    text = forms.CharField(label=_("The proposal"), **LONG)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        catalog = ConsequenceCatalogItem.objects.filter(active=True)
+        for n in range(1, CONSEQUENCE_SLOTS + 1):
+            self.fields[f"consequence_{n}_item"] = forms.ModelChoiceField(
+                label=_("Consequence %(n)s") % {"n": n}, queryset=catalog, required=False
+            )
+            self.fields[f"consequence_{n}_custom"] = forms.CharField(
+                label=_("…or describe your own"), max_length=500, required=False
+            )
+            self.fields[f"consequence_{n}_duration"] = forms.CharField(
+                label=_("For how long"),
+                max_length=200,
+                required=False,
+                help_text=_("For example: for the rest of the event"),
+            )
+            self.fields[f"consequence_{n}_until"] = forms.DateField(
+                label=_("Until (date, if there is one)"),
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+
+    def consequence_slots(self) -> list[list]:
+        return [
+            [self[f"consequence_{n}_{part}"] for part in ("item", "custom", "duration", "until")]
+            for n in range(1, CONSEQUENCE_SLOTS + 1)
+        ]
+
+    def consequences(self) -> list[dict]:
+        chosen = []
+        for n in range(1, CONSEQUENCE_SLOTS + 1):
+            item = self.cleaned_data.get(f"consequence_{n}_item")
+            custom = self.cleaned_data.get(f"consequence_{n}_custom", "").strip()
+            if item or custom:
+                chosen.append(
+                    {
+                        "catalog_item": item,
+                        "custom": custom,
+                        "duration": self.cleaned_data.get(f"consequence_{n}_duration", ""),
+                        "until": self.cleaned_data.get(f"consequence_{n}_until"),
+                    }
+                )
+        return chosen
+
+
+class VoteForm(forms.Form):
+    choice = forms.ChoiceField(choices=VoteChoice.choices)
+
+
+class ConversationForm(forms.Form):
+    held_on = forms.DateField(
+        label=_("Date of the conversation"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    members = forms.ModelMultipleChoiceField(
+        label=_("Committee members who took part (at least two)"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    behavior = forms.CharField(
+        label=_("Behavior"),
+        help_text=_("“When you joined this chat channel, you greeted people by saying…”"),
+        **LONG,
+    )
+    context = forms.CharField(
+        label=_("Context"),
+        required=False,
+        help_text=_("“Women are underrepresented in our community…”"),
+        **LONG,
+    )
+    impact = forms.CharField(
+        label=_("Impact"), help_text=_("“…women in our community felt invisible and unwelcome.”"), **LONG
+    )
+    call_in = forms.CharField(
+        label=_("Call in"),
+        required=False,
+        help_text=_("“I need your help to ensure our community is welcoming to everyone.”"),
+        **LONG,
+    )
+    plan = forms.CharField(
+        label=_("Behavioral modification plan"),
+        help_text=_("“I need you to not use ‘guys’ to refer to our community members.”"),
+        **LONG,
+    )
+    response = forms.CharField(label=_("Their response, and any context they gave"), required=False, **LONG)
+    plan_accepted = forms.ChoiceField(
+        label=_("Did they accept the plan?"),
+        choices=[("yes", _("Yes")), ("no", _("No, they refused or did not understand")), ("", _("Not yet"))],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    apology_offered = forms.BooleanField(label=_("They wanted to apologize"), required=False)
+    apology_relayed = forms.ChoiceField(
+        label=_("Will the apology be relayed to the reporter?"),
+        choices=[("yes", _("Yes, it seems genuine")), ("no", _("No")), ("", _("Not decided"))],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("They must not contact the reporter; we never reveal the reporter's identity."),
+    )
+    apology_reason = forms.CharField(label=_("Why (or why not)"), required=False, **LONG)
+
+    def __init__(self, *args, participants=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = participants
+
+
+def tri_state(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(label=_("Text"), **LONG)
+
+
+class LawEnforcementForm(forms.Form):
+    shared = forms.CharField(label=_("What was given to law enforcement"), **LONG)
+    shared_on = forms.DateField(label=_("When"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CatalogItemForm(forms.Form):
+    label = forms.CharField(label=_("Consequence"), max_length=300)
+    active = forms.BooleanField(label=_("Offer it in proposals"), required=False, initial=True)

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from cocdesk import access
-from cocdesk.cases.models import Case, ConflictDeclaration, IncidentOwner, Party, TimelineEntry
+from cocdesk.cases.models import (
+    Case,
+    ConflictDeclaration,
+    IncidentOwner,
+    Party,
+    Proposal,
+    ProposalConsequence,
+    ProposalStatus,
+    State,
+    TimelineEntry,
+)
 
 
 def case_visible(*, user: object, reference: str) -> Case | None:
@@ -39,13 +49,75 @@ def case_timeline(*, case: Case) -> QuerySet[TimelineEntry]:
     return case.timeline.select_related("author").order_by("at", "pk")
 
 
-def cases_list(*, user: object) -> QuerySet[Case]:
+SORTS = {
+    "newest": ("-received_at", "-pk"),
+    "oldest": ("received_at", "pk"),
+    "state": ("state", "-received_at"),
+    "reference": ("reference",),
+}
+
+
+@dataclass(frozen=True)
+class CaseListing:
+    """Filters and sorting of the case list, parsed from the query string (unknown values ignored)."""
+
+    state: str = ""
+    mine: bool = False
+    urgent: bool = False
+    needs_owners: bool = False
+    sort: str = "newest"
+    user_id: int | None = None
+
+    @classmethod
+    def from_query(cls, query: dict) -> CaseListing:
+        state = query.get("state", "")
+        return cls(
+            state=state if state in State.values else "",
+            mine=query.get("mine") == "1",
+            urgent=query.get("urgent") == "1",
+            needs_owners=query.get("needs_owners") == "1",
+            sort=query.get("sort") if query.get("sort") in SORTS else "newest",
+        )
+
+
+def cases_list(*, user: object, listing: CaseListing | None = None) -> QuerySet[Case]:
     """The case list ("the spreadsheet"): what the user may read, with owners in one query."""
-    return (
-        access.cases_visible_to(user)
-        .prefetch_related(Prefetch("owners", queryset=IncidentOwner.objects.select_related("member")))
-        .order_by("-received_at")
+    listing = listing or CaseListing()
+    cases = access.cases_visible_to(user).annotate(owner_count=Count("owners", distinct=True))
+    if listing.state:
+        cases = cases.filter(state=listing.state)
+    if listing.mine:
+        cases = cases.filter(owners__member=user)
+    if listing.urgent:
+        cases = cases.filter(urgent=True)
+    if listing.needs_owners:
+        cases = cases.filter(owner_count__lt=2)
+    return cases.prefetch_related(
+        Prefetch("owners", queryset=IncidentOwner.objects.select_related("member"))
+    ).order_by(*SORTS[listing.sort])
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    proposal: Proposal
+    counts: dict
+    my_vote: str
+    consequences: list
+
+
+def case_proposals(*, case: Case, member: object) -> list[ProposalView]:
+    """Proposals with live tallies (only votes of members taking part count) and the member's own vote."""
+    from cocdesk.cases.deliberation import tally
+
+    proposals = case.proposals.prefetch_related(
+        "votes", Prefetch("consequences", queryset=ProposalConsequence.objects.select_related("catalog_item"))
     )
+    views = []
+    for proposal in proposals:
+        mine = next((v.choice for v in proposal.votes.all() if v.member_id == member.pk), "")
+        counts = proposal.tally if proposal.status != ProposalStatus.OPEN else tally(proposal)
+        views.append(ProposalView(proposal, counts, mine, list(proposal.consequences.all())))
+    return views
 
 
 def cases_awaiting_list(*, user: object) -> QuerySet[Case]:

@@ -27,12 +27,15 @@ from cocdesk.cases.models import (
     ConflictDeclaration,
     ConflictSource,
     ContactPreference,
+    DiscussionPost,
+    IncidentOwner,
     Kind,
     Message,
     MessageDirection,
     MessageKind,
     Party,
     PartyRole,
+    State,
     TimelineEntry,
     TimelineKind,
 )
@@ -216,6 +219,7 @@ def case_open(
         kind=TimelineKind.INTAKE,
         text=_("Report received by %(channel)s.") % {"channel": case.get_channel_display()},
     )
+    DiscussionPost.objects.create(case=case, author=None, body=discussion_opening_text(case), created_at=now)
     audit_record(actor=actor, action="case.created", target=case)
     opened = OpenedCase(case=case, receipt_code=code)
     _confirm_to_reporter(case, code)
@@ -337,6 +341,7 @@ def conflict_declare(*, case: Case, member: Member, has_conflict: bool) -> Confl
         case=case, member=member, defaults={"has_conflict": False, "declared_at": clock.now()}
     )
     audit_record(actor=member, action="conflict.declared_none", target=case)
+    _participation_changed(case, member)
     return declaration
 
 
@@ -350,4 +355,25 @@ def conflict_set(*, case: Case, member: Member) -> ConflictDeclaration:
         declaration.has_conflict, declaration.declared_at = True, clock.now()
         declaration.save(update_fields=["has_conflict", "declared_at"])
     audit_record(actor=member, action="conflict.declared", target=case)
+    IncidentOwner.objects.filter(case=case, member=member).delete()  # a conflicted member cannot own it
+    _participation_changed(case, member)
     return declaration
+
+
+def _participation_changed(case: Case, member: Member) -> None:
+    """Votes are counted again when someone joins or leaves; a new case moves into triage."""
+    from cocdesk.cases import deliberation
+
+    deliberation.proposals_reevaluate(case=case)
+    case.refresh_from_db(fields=["state"])
+    if case.state == State.NEW and access.case_participants(case).exists():
+        deliberation.case_transition(case=case, to=State.TRIAGE, by=member)
+
+
+def discussion_opening_text(case: Case) -> str:
+    """The plan's opening line: "<name> has been reported by <channel>. Who does not have a conflict?"."""
+    names = [p.name or p.handle or "?" for p in case.parties.all() if p.role == PartyRole.REPORTED]
+    return _("%(names)s has been reported by %(channel)s. Who does not have a conflict of interest?") % {
+        "names": ", ".join(names) or _("Someone"),
+        "channel": case.get_channel_display(),
+    }

@@ -1,11 +1,14 @@
-"""Case pages: the conflict prompt, the case file, attachments, declarations. Thin views: every
-object is fetched through the access policy; anything the user may not see answers 404."""
+"""Case pages: the conflict prompt, the case file and its work, exports. Thin views: every object
+is fetched through the access policy; anything the user may not see answers 404, and nothing
+changes. A form that does not validate re-renders the case page with what was typed."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,9 +17,22 @@ from django.views.decorators.http import require_POST
 
 from cocdesk import access, stepup
 from cocdesk.audit.services import audit_record
-from cocdesk.cases import evidence, selectors, services
-from cocdesk.cases.forms import DeclarationForm, NoteForm
-from cocdesk.cases.models import Case, PartyRole, TimelineKind
+from cocdesk.cases import deliberation, evidence, exports, selectors, services
+from cocdesk.cases.forms import (
+    CatalogItemForm,
+    ConversationForm,
+    DeclarationForm,
+    LawEnforcementForm,
+    NoteForm,
+    OwnersForm,
+    PostForm,
+    ProposalForm,
+    TextForm,
+    TransitionForm,
+    VoteForm,
+    tri_state,
+)
+from cocdesk.cases.models import Case, ConsequenceCatalogItem, PartyRole, State, TimelineKind
 
 
 def _visible_or_404(request: HttpRequest, reference: str) -> Case:
@@ -24,6 +40,43 @@ def _visible_or_404(request: HttpRequest, reference: str) -> Case:
     if case is None:
         raise Http404
     return case
+
+
+def _case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound) -> HttpResponse:
+    """The case file. `bound` replaces an empty form with the one that failed, keeping its text."""
+    participants = selectors.case_participants(case=case)
+    forms = {
+        "note_form": NoteForm(),
+        "owners_form": OwnersForm(participants=participants),
+        "post_form": PostForm(),
+        "proposal_form": ProposalForm(),
+        "transition_form": TransitionForm(),
+        "context_form": TextForm(),
+        "follow_up_form": TextForm(),
+        "law_form": LawEnforcementForm(),
+        "stepup_form": stepup.StepUpForm(),
+    }
+    forms.update(bound)
+    context = {
+        "case": case,
+        "parties": case.parties.all(),
+        "reporter_parties": [p for p in case.parties.all() if p.role == PartyRole.REPORTER],
+        "contact_revealed": stepup.is_fresh(request),
+        "timeline": selectors.case_timeline(case=case),
+        "attachments": case.attachments.all(),
+        "participants": participants,
+        "owners": case.owners.select_related("member"),
+        "needs_owners": deliberation.needs_owners(case),
+        "posts": case.posts.select_related("author"),
+        "proposals": selectors.case_proposals(case=case, member=request.user),
+        "conversations": case.conversations.prefetch_related("members"),
+        "law_records": case.law_enforcement_records.all(),
+        "follow_ups": case.follow_ups.select_related("author"),
+        "next_states": sorted(deliberation.TRANSITIONS.get(case.state, set())),
+        "round": deliberation.current_round(case),
+        **forms,
+    }
+    return render(request, "cases/detail.html", context, status=status)
 
 
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
@@ -41,19 +94,23 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         }
         return render(request, "cases/declare.html", context)
     audit_record(actor=request.user, action="case.read", target=case)
-    context = {
-        "case": case,
-        "parties": case.parties.all(),
-        "reporter_parties": [p for p in case.parties.all() if p.role == PartyRole.REPORTER],
-        "contact_revealed": stepup.is_fresh(request),
-        "stepup_form": stepup.StepUpForm(),
-        "timeline": selectors.case_timeline(case=case),
-        "attachments": case.attachments.all(),
-        "participants": selectors.case_participants(case=case),
-        "owners": case.owners.select_related("member"),
-        "note_form": NoteForm(),
-    }
-    return render(request, "cases/detail.html", context)
+    return _case_page(request, case)
+
+
+def _case_action(
+    request: HttpRequest, reference: str, form_name: str, form: object, act: Callable[[Case, dict], object]
+) -> HttpResponse:
+    """Validate `form`, run `act` (a service call); on a form or rule error show the page again."""
+    case = _visible_or_404(request, reference)
+    if form.is_valid():
+        try:
+            act(case, form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            return redirect(f"/cases/{case.reference}/")
+    return _case_page(request, case, status=400, **{form_name: form})
 
 
 @require_POST
@@ -66,12 +123,8 @@ def case_declare(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404
     form = DeclarationForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "cases/declare.html",
-            {"case": case, "parties": selectors.prompt_party_names(case=case), "form": form},
-            status=400,
-        )
+        context = {"case": case, "parties": selectors.prompt_party_names(case=case), "form": form}
+        return render(request, "cases/declare.html", context, status=400)
     has_conflict = form.cleaned_data["answer"] == "conflict"
     services.conflict_declare(case=case, member=request.user, has_conflict=has_conflict)
     if has_conflict:
@@ -91,15 +144,159 @@ def case_recuse(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def case_note_add(request: HttpRequest, reference: str) -> HttpResponse:
+    return _case_action(
+        request,
+        reference,
+        "note_form",
+        NoteForm(request.POST),
+        lambda case, data: services.timeline_add(
+            case=case, author=request.user, kind=TimelineKind.NOTE, text=data["text"]
+        ),
+    )
+
+
+@require_POST
+def case_owners(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_or_404(request, reference)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        services.timeline_add(
-            case=case, author=request.user, kind=TimelineKind.NOTE, text=form.cleaned_data["text"]
+    form = OwnersForm(request.POST, participants=selectors.case_participants(case=case))
+    return _case_action(
+        request,
+        reference,
+        "owners_form",
+        form,
+        lambda case, data: deliberation.owners_set(
+            case=case, primary=data["primary"], secondary=data["secondary"], by=request.user
+        ),
+    )
+
+
+@require_POST
+def case_post(request: HttpRequest, reference: str) -> HttpResponse:
+    return _case_action(
+        request,
+        reference,
+        "post_form",
+        PostForm(request.POST),
+        lambda case, data: deliberation.discussion_post_add(
+            case=case, author=request.user, body=data["body"]
+        ),
+    )
+
+
+@require_POST
+def case_state(request: HttpRequest, reference: str) -> HttpResponse:
+    return _case_action(
+        request,
+        reference,
+        "transition_form",
+        TransitionForm(request.POST),
+        lambda case, data: deliberation.case_transition(
+            case=case, to=data["to"], by=request.user, resolution=data.get("resolution", "")
+        ),
+    )
+
+
+@require_POST
+def case_proposal(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: Case, data: dict) -> None:
+        deliberation.proposal_create(
+            case=case,
+            kind=data["kind"],
+            text=data["text"],
+            by=request.user,
+            consequences=[deliberation.ConsequenceInput(**c) for c in form.consequences()],
         )
-        return redirect("cases:detail", reference=case.reference)
-    messages.error(request, _("The note was empty, so nothing was added."))
-    return redirect("cases:detail", reference=case.reference)
+
+    form = ProposalForm(request.POST)
+    return _case_action(request, reference, "proposal_form", form, act)
+
+
+@require_POST
+def case_vote(request: HttpRequest, reference: str, proposal_id: int) -> HttpResponse:
+    case = _visible_or_404(request, reference)
+    proposal = get_object_or_404(case.proposals, pk=proposal_id)
+    form = VoteForm(request.POST)
+    if form.is_valid():
+        try:
+            deliberation.vote_cast(proposal=proposal, member=request.user, choice=form.cleaned_data["choice"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect(f"/cases/{case.reference}/#proposal-{proposal.pk}")
+
+
+@require_POST
+def case_context(request: HttpRequest, reference: str) -> HttpResponse:
+    return _case_action(
+        request,
+        reference,
+        "context_form",
+        TextForm(request.POST),
+        lambda case, data: deliberation.context_add(case=case, by=request.user, text=data["text"]),
+    )
+
+
+@require_POST
+def case_follow_up(request: HttpRequest, reference: str) -> HttpResponse:
+    return _case_action(
+        request,
+        reference,
+        "follow_up_form",
+        TextForm(request.POST),
+        lambda case, data: deliberation.follow_up_add(case=case, by=request.user, text=data["text"]),
+    )
+
+
+@require_POST
+def case_law_requested(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _visible_or_404(request, reference)
+    deliberation.law_enforcement_request_record(case=case, by=request.user)
+    return redirect(f"/cases/{case.reference}/#law")
+
+
+@require_POST
+def case_law_record(request: HttpRequest, reference: str) -> HttpResponse:
+    return _case_action(
+        request,
+        reference,
+        "law_form",
+        LawEnforcementForm(request.POST),
+        lambda case, data: deliberation.law_enforcement_record(
+            case=case, by=request.user, shared=data["shared"], shared_on=data["shared_on"]
+        ),
+    )
+
+
+def case_conversation(request: HttpRequest, reference: str) -> HttpResponse:
+    """A guided page for recording a conversation with the reported person (the plan's script)."""
+    case = _visible_or_404(request, reference)
+    participants = selectors.case_participants(case=case)
+    form = ConversationForm(request.POST or None, participants=participants)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        talk = deliberation.ConversationInput(
+            held_on=data["held_on"],
+            members=list(data["members"]),
+            behavior=data["behavior"],
+            context=data["context"],
+            impact=data["impact"],
+            call_in=data["call_in"],
+            plan=data["plan"],
+            response=data["response"],
+            plan_accepted=tri_state(data["plan_accepted"]),
+            apology_offered=data["apology_offered"],
+            apology_relayed=tri_state(data["apology_relayed"]),
+            apology_reason=data["apology_reason"],
+        )
+        try:
+            deliberation.conversation_record(case=case, by=request.user, talk=talk)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            return redirect(f"/cases/{case.reference}/#conversations")
+    return render(
+        request, "cases/conversation.html", {"case": case, "form": form}, status=400 if form.errors else 200
+    )
 
 
 def attachment_download(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
@@ -119,24 +316,101 @@ def attachment_download(request: HttpRequest, reference: str, attachment_id: int
 @require_POST
 @sensitive_post_parameters("code")
 def case_stepup(request: HttpRequest, reference: str) -> HttpResponse:
-    """Re-enter the TOTP code (valid 15 minutes) before a named reporter's contact details show."""
+    """Re-enter the TOTP code (valid 15 minutes) before contact details show or an export downloads."""
     case = _visible_or_404(request, reference)
     form = stepup.StepUpForm(request.POST)
     if form.is_valid() and stepup.verify(request, form.cleaned_data["code"]):
-        audit_record(actor=request.user, action="case.contact_revealed", target=case)
-        return redirect(f"/cases/{case.reference}/#reporter")
+        audit_record(actor=request.user, action="case.step_up", target=case)
+        then_export = request.POST.get("then") == "export"
+        return redirect(
+            f"/cases/{case.reference}/export/" if then_export else f"/cases/{case.reference}/#reporter"
+        )
     messages.error(request, _("That code did not match. Please try again."))
     return redirect(f"/cases/{case.reference}/#reporter")
 
 
+def case_export(request: HttpRequest, reference: str) -> HttpResponse:
+    """The whole record as Markdown, for the committee. Needs a fresh step-up; audited."""
+    case = _visible_or_404(request, reference)
+    if not stepup.is_fresh(request):
+        return render(
+            request, "cases/stepup.html", {"case": case, "form": stepup.StepUpForm(), "then": "export"}
+        )
+    audit_record(actor=request.user, action="case.exported", target=case)
+    response = HttpResponse(exports.case_markdown(case=case), content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}.md"'
+    return response
+
+
 def cases_index(request: HttpRequest) -> HttpResponse:
+    """The case list ("the spreadsheet"), with filters and sorting."""
     if not access.is_committee_member(request.user):
         raise Http404
+    listing = selectors.CaseListing.from_query(request.GET)
+    context = {
+        "cases": selectors.cases_list(user=request.user, listing=listing),
+        "awaiting": selectors.cases_awaiting_list(user=request.user),
+        "listing": listing,
+        "listing_states": State.choices,
+        "sorts": [
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("state", _("State")),
+            ("reference", _("Reference")),
+        ],
+    }
+    return render(request, "cases/list.html", context)
+
+
+@sensitive_post_parameters("code")
+def cases_export_csv(request: HttpRequest) -> HttpResponse:
+    """CSV of the case list: step-up, audited; cases the user may not see are simply absent."""
+    if not access.may_export(request.user):
+        raise Http404
+    if request.method == "POST":
+        form = stepup.StepUpForm(request.POST)
+        if form.is_valid() and stepup.verify(request, form.cleaned_data["code"]):
+            return redirect("cases:export_csv")
+        messages.error(request, _("That code did not match. Please try again."))
+    if not stepup.is_fresh(request):
+        return render(
+            request, "cases/stepup.html", {"case": None, "form": stepup.StepUpForm(), "then": "csv"}
+        )
+    listing = selectors.CaseListing.from_query(request.GET)
+    rows = selectors.cases_list(user=request.user, listing=listing)
+    audit_record(actor=request.user, action="cases.exported_csv", object_type="case", object_id="list")
+    response = HttpResponse(exports.cases_csv(cases=rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+    return response
+
+
+def catalog(request: HttpRequest) -> HttpResponse:
+    """The consequence catalog, editable by the committee."""
+    if not access.is_committee_member(request.user):
+        raise Http404
+    form = CatalogItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        item = None
+        if request.POST.get("item"):
+            item = get_object_or_404(ConsequenceCatalogItem, pk=request.POST["item"])
+        deliberation.catalog_item_save(by=request.user, item=item, **form.cleaned_data)
+        return redirect("cases:catalog")
     return render(
-        request,
-        "cases/list.html",
-        {
-            "cases": selectors.cases_list(user=request.user),
-            "awaiting": selectors.cases_awaiting_list(user=request.user),
-        },
+        request, "cases/catalog.html", {"items": ConsequenceCatalogItem.objects.all(), "form": form}
     )
+
+
+def shared_record(request: HttpRequest, record_id: int) -> HttpResponse:
+    """The community manager reads exactly what was given to law enforcement, nothing else."""
+    record = get_object_or_404(
+        access.law_enforcement_records_for(request.user).select_related("case"), pk=record_id
+    )
+    audit_record(actor=request.user, action="law_enforcement.read", target=record)
+    return render(request, "cases/shared_record.html", {"record": record})
+
+
+def shared_records(request: HttpRequest) -> HttpResponse:
+    if not access.is_community_manager(request.user):
+        raise Http404
+    records = access.law_enforcement_records_for(request.user).select_related("case")
+    return render(request, "cases/shared_records.html", {"records": records})
