@@ -115,3 +115,27 @@ def test_unknown_reference_and_conflicted_case_look_the_same(alice):
     hidden, missing = page(client, case), client.get("/cases/CoC-1999-0001/")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.text == missing.text
+
+
+def test_member_who_declared_a_conflict_can_rejoin_only_with_another_participants_agreement(alice, bob):
+    case = case_factory(participants=(bob,))
+    conflict_declare(case=case, member=alice, has_conflict=True)
+    ana, ben = verified_client(alice), verified_client(bob)
+    assert case.reference in ana.get("/declarations/").text
+    ana.post(f"/declarations/{case.reference}/rejoin/")
+    assert page(ana, case).status_code == 404  # asking is not enough
+    assert ana.post(f"/cases/{case.reference}/rejoin/{alice.pk}/agree/").status_code == 404  # not herself
+    assert "asks to take part" in page(ben, case).text
+    ben.post(f"/cases/{case.reference}/rejoin/{alice.pk}/agree/")
+    assert CASE_CANARY in page(ana, case).text
+
+
+def test_a_party_to_the_case_can_never_rejoin():
+    jamie = member_factory(name="Jamie Doe", email="jamie@example.com")
+    case = case_factory()
+    client = verified_client(jamie)
+    assert case.reference not in client.get("/declarations/").text
+    assert client.post(f"/declarations/{case.reference}/rejoin/").status_code == 404
+    assert not ConflictDeclaration.objects.filter(
+        case=case, member=jamie, rejoin_requested_at__isnull=False
+    ).exists()

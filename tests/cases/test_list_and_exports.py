@@ -59,3 +59,14 @@ def test_markdown_export_without_step_up_asks_for_the_code(alice):
     response = verified_client(alice).get(f"/cases/{case.reference}/export/")
     assert "Confirm it is you" in response.text and "canary" not in response.text
     assert not AuditEntry.objects.filter(action="case.exported").exists()
+
+
+def test_search_finds_by_reference_or_exact_name_and_never_a_hidden_case(alice):
+    mine = case_factory(participants=(alice,), reported="Jamie Doe")
+    hidden = case_factory(reported="Jamie Doe")
+    conflict_declare(case=hidden, member=alice, has_conflict=True)
+    client = verified_client(alice)
+    by_name = client.get("/cases/?q=jamie  DOE").text
+    assert mine.reference in by_name and hidden.reference not in by_name
+    assert mine.reference in client.get(f"/cases/?q={mine.reference[-4:]}").text
+    assert mine.reference not in client.get("/cases/?q=Someone Else").text

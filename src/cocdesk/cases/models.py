@@ -164,6 +164,8 @@ class ConflictDeclaration(models.Model):
     has_conflict = models.BooleanField()
     source = models.CharField(max_length=10, choices=ConflictSource.choices, default=ConflictSource.DECLARED)
     declared_at = models.DateTimeField(default=clock.now)
+    # A member who declared a conflict may ask to take part after all; another participant must agree.
+    rejoin_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "member"], name="one_declaration_per_member")]

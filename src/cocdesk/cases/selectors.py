@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from cocdesk import access
 from cocdesk.cases.models import (
@@ -18,6 +18,7 @@ from cocdesk.cases.models import (
     State,
     TimelineEntry,
 )
+from cocdesk.crypto import blind_index
 
 
 def case_visible(*, user: object, reference: str) -> Case | None:
@@ -61,6 +62,7 @@ SORTS = {
 class CaseListing:
     """Filters and sorting of the case list, parsed from the query string (unknown values ignored)."""
 
+    q: str = ""
     state: str = ""
     mine: bool = False
     urgent: bool = False
@@ -72,6 +74,7 @@ class CaseListing:
     def from_query(cls, query: dict) -> CaseListing:
         state = query.get("state", "")
         return cls(
+            q=query.get("q", "").strip()[:200],
             state=state if state in State.values else "",
             mine=query.get("mine") == "1",
             urgent=query.get("urgent") == "1",
@@ -84,6 +87,8 @@ def cases_list(*, user: object, listing: CaseListing | None = None) -> QuerySet[
     """The case list ("the spreadsheet"): what the user may read, with owners in one query."""
     listing = listing or CaseListing()
     cases = access.cases_visible_to(user).annotate(owner_count=Count("owners", distinct=True))
+    if listing.q:
+        cases = cases.filter(_search(listing.q))
     if listing.state:
         cases = cases.filter(state=listing.state)
     if listing.mine:
@@ -95,6 +100,15 @@ def cases_list(*, user: object, listing: CaseListing | None = None) -> QuerySet[
     return cases.prefetch_related(
         Prefetch("owners", queryset=IncidentOwner.objects.select_related("member"))
     ).order_by(*SORTS[listing.sort])
+
+
+def _search(q: str) -> Q:
+    """By reference, or by a party's exact name, email address or handle (through the blind indexes:
+    names are never stored in the clear, so there is no substring search on them)."""
+    indexes = Q()
+    for kind, field in (("name", "name_index"), ("email", "email_index"), ("handle", "handle_index")):
+        indexes |= Q(**{field: blind_index(q, kind=kind)})
+    return Q(reference__icontains=q) | Q(pk__in=Party.objects.filter(indexes).values("case_id"))
 
 
 @dataclass(frozen=True)
@@ -128,3 +142,20 @@ def cases_awaiting_list(*, user: object) -> QuerySet[Case]:
 
 def declaration_of(*, case: Case, member: object) -> ConflictDeclaration | None:
     return ConflictDeclaration.objects.filter(case=case, member=member).first()
+
+
+def rejoin_requests(*, case: Case) -> QuerySet[ConflictDeclaration]:
+    """Members asking to take part after declaring a conflict (shown to participants)."""
+    return case.declarations.filter(has_conflict=True, rejoin_requested_at__isnull=False).select_related(
+        "member"
+    )
+
+
+def my_declared_conflicts(*, member: object) -> QuerySet[ConflictDeclaration]:
+    """The member's own conflict declarations: references they already know, nothing more."""
+    return (
+        ConflictDeclaration.objects.filter(member=member, has_conflict=True, source="declared")
+        .filter(case__expunged_at__isnull=True, case__sealed=False)
+        .select_related("case")
+        .only("case__reference", "declared_at", "rejoin_requested_at")
+    )

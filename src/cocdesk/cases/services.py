@@ -360,6 +360,59 @@ def conflict_set(*, case: Case, member: Member) -> ConflictDeclaration:
     return declaration
 
 
+@transaction.atomic
+def conflict_rejoin_request(*, case: Case, member: Member) -> ConflictDeclaration:
+    """A member who declared a conflict asks to take part after all. Only their own declaration
+    counts: a party to the case, or a member the reporter excluded, can never rejoin."""
+    declaration = (
+        ConflictDeclaration.objects.select_for_update()
+        .filter(case=case, member=member, has_conflict=True, source=ConflictSource.DECLARED)
+        .first()
+    )
+    if declaration is None:
+        raise DeclarationRefused(_("There is no conflict declaration of yours to change on this case."))
+    declaration.rejoin_requested_at = clock.now()
+    declaration.save(update_fields=["rejoin_requested_at"])
+    audit_record(actor=member, action="conflict.rejoin_requested", target=case)
+    for participant in access.case_participants(case):
+        outbox_enqueue(
+            kind="rejoin_request",
+            case=case,
+            member=participant,
+            subject=_("[%(ref)s] A member asks to take part") % {"ref": case.reference},
+            body=_(
+                "A member who declared a conflict asks to take part in %(ref)s after all. "
+                "Another member taking part needs to agree:\n%(url)s/cases/%(ref)s/\n"
+            )
+            % {"ref": case.reference, "url": settings.BASE_URL},
+            dedupe_key=f"rejoin_request:{declaration.pk}:{declaration.rejoin_requested_at.isoformat()}:{participant.pk}",
+        )
+    return declaration
+
+
+@transaction.atomic
+def conflict_rejoin_agree(*, case: Case, member: Member, by: Member) -> ConflictDeclaration:
+    """Another participating member agrees: the member takes part from now on."""
+    if by.pk == member.pk or not access.case_participants(case).filter(pk=by.pk).exists():
+        raise DeclarationRefused(_("Another member taking part in the case has to agree."))
+    declaration = ConflictDeclaration.objects.select_for_update().get(
+        case=case,
+        member=member,
+        has_conflict=True,
+        source=ConflictSource.DECLARED,
+        rejoin_requested_at__isnull=False,
+    )
+    declaration.has_conflict, declaration.rejoin_requested_at, declaration.declared_at = (
+        False,
+        None,
+        clock.now(),
+    )
+    declaration.save(update_fields=["has_conflict", "rejoin_requested_at", "declared_at"])
+    audit_record(actor=by, action="conflict.rejoin_agreed", object_type="case", object_id=case.pk)
+    _participation_changed(case, member)
+    return declaration
+
+
 def _participation_changed(case: Case, member: Member) -> None:
     """Votes are counted again when someone joins or leaves; a new case moves into triage."""
     from cocdesk.cases import deliberation

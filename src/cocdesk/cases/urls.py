@@ -7,6 +7,8 @@ urlpatterns = [
     path("cases/", views.cases_index, name="index"),
     path("cases/export.csv", views.cases_export_csv, name="export_csv"),
     path("catalog/", views.catalog, name="catalog"),
+    path("declarations/", views.my_declarations, name="declarations"),
+    path("declarations/<str:reference>/rejoin/", views.rejoin_request, name="rejoin_request"),
     path("shared/", views.shared_records, name="shared_records"),
     path("shared/<int:record_id>/", views.shared_record, name="shared_record"),
     path("cases/<str:reference>/", views.case_detail, name="detail"),
@@ -23,6 +25,7 @@ urlpatterns = [
     path("cases/<str:reference>/follow-ups/", views.case_follow_up, name="follow_up"),
     path("cases/<str:reference>/law-enforcement/requested/", views.case_law_requested, name="law_requested"),
     path("cases/<str:reference>/law-enforcement/", views.case_law_record, name="law_record"),
+    path("cases/<str:reference>/rejoin/<int:member_id>/agree/", views.rejoin_agree, name="rejoin_agree"),
     path("cases/<str:reference>/step-up/", views.case_stepup, name="stepup"),
     path("cases/<str:reference>/export/", views.case_export, name="export"),
     path(

@@ -74,6 +74,7 @@ def _case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound) 
         "follow_ups": case.follow_ups.select_related("author"),
         "next_states": sorted(deliberation.TRANSITIONS.get(case.state, set())),
         "round": deliberation.current_round(case),
+        "rejoin_requests": selectors.rejoin_requests(case=case),
         **forms,
     }
     return render(request, "cases/detail.html", context, status=status)
@@ -414,3 +415,34 @@ def shared_records(request: HttpRequest) -> HttpResponse:
         raise Http404
     records = access.law_enforcement_records_for(request.user).select_related("case")
     return render(request, "cases/shared_records.html", {"records": records})
+
+
+def my_declarations(request: HttpRequest) -> HttpResponse:
+    """The cases a member declared a conflict on; from here they may ask to take part after all."""
+    if not access.is_committee_member(request.user):
+        raise Http404
+    return render(
+        request,
+        "cases/declarations.html",
+        {"declarations": selectors.my_declared_conflicts(member=request.user)},
+    )
+
+
+@require_POST
+def rejoin_request(request: HttpRequest, reference: str) -> HttpResponse:
+    declaration = get_object_or_404(
+        selectors.my_declared_conflicts(member=request.user), case__reference=reference
+    )
+    services.conflict_rejoin_request(case=declaration.case, member=request.user)
+    messages.info(
+        request, _("The members taking part have been asked. You will get access once one of them agrees.")
+    )
+    return redirect("cases:declarations")
+
+
+@require_POST
+def rejoin_agree(request: HttpRequest, reference: str, member_id: int) -> HttpResponse:
+    case = _visible_or_404(request, reference)
+    declaration = get_object_or_404(selectors.rejoin_requests(case=case), member_id=member_id)
+    services.conflict_rejoin_agree(case=case, member=declaration.member, by=request.user)
+    return redirect(f"/cases/{case.reference}/#people")
