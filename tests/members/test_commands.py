@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from cocdesk.cases.models import Case
 from cocdesk.members.models import Member
 from cocdesk.members.selectors import totp_current_code
 from tests.factories import device_of
@@ -17,7 +18,9 @@ def test_demo_is_idempotent_and_prints_logins(capsys):
     call_command("demo")
     second = capsys.readouterr().out
     assert Member.objects.count() == 4
-    assert first == second
+    assert Case.objects.count() == 3  # sample cases, made once
+    assert "Seeded three sample cases" in first
+    assert first.replace("Seeded three sample cases.\n", "") == second
     assert "password: demo-committee-2026" in first
     assert "TOTP key:" in first
 

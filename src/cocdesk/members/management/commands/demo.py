@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cocdesk.members.demo import demo_committee_seed
+from cocdesk.members.demo_cases import demo_cases_seed
 
 
 class Command(BaseCommand):
@@ -11,6 +12,8 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("Refused: demo accounts have a published password; use `cocdesk add-member`.")
         logins = demo_committee_seed()
+        if demo_cases_seed():
+            self.stdout.write("Seeded three sample cases.")
         self.stdout.write("")
         self.stdout.write("Demo committee ready. Log in at http://127.0.0.1:8000/login/ with:")
         for login in logins:
