@@ -109,7 +109,12 @@ class PublicReportForm(IncidentFields):
         initial=Kind.NAMED,
         widget=forms.RadioSelect,
     )
-    event = forms.ModelChoiceField(label=_("Was it at an event?"), queryset=None, required=False)
+    event = forms.ModelChoiceField(
+        label=_("Was it at an event?"),
+        queryset=None,
+        required=False,
+        empty_label=_("No, or I would rather not say"),
+    )
     your_name = _text(_("Your name"), max_length=200, help_text=_("The name you would like us to use."))
     your_email = forms.EmailField(label=_("Your email address"), required=False)
     your_phone = _text(_("Your phone number"), max_length=50)
@@ -194,7 +199,9 @@ class CommitteeIntakeForm(IncidentFields):
             "Anonymous: do not write down their name or contact. Escrow: sealed until a pattern is found."
         ),
     )
-    event = forms.ModelChoiceField(label=_("Event"), queryset=None, required=False)
+    event = forms.ModelChoiceField(
+        label=_("Event"), queryset=None, required=False, empty_label=_("Not at an event")
+    )
     reporter_name = _text(_("Reporter's name"), max_length=200)
     reporter_email = forms.EmailField(label=_("Reporter's email address"), required=False)
     reporter_phone = _text(_("Reporter's phone number"), max_length=50)
