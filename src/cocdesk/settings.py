@@ -277,6 +277,7 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "conduct@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+IMAP_URL = os.environ.get("IMAP_URL", "")
 
 # Internationalisation: every user-facing string is marked for translation.
 LANGUAGE_CODE = "en"

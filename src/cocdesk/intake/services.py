@@ -181,12 +181,27 @@ def immediate_response_record(*, case: Case, by: Member, action: str, note: str 
 
 @transaction.atomic
 def portal_reply(*, case: Case, body: str) -> Message:
-    """The reporter adds information through the receipt-code portal (or by email reply)."""
+    """The reporter adds information through the receipt-code portal."""
+    return reporter_message_record(case=case, body=body)
+
+
+@transaction.atomic
+def reporter_message_record(
+    *,
+    case: Case,
+    body: str,
+    timeline_kind: str = TimelineKind.MESSAGE_IN,
+    timeline_text: str | None = None,
+    actor: str = "public",
+    action: str = "case.reporter_message",
+) -> Message:
+    """A message from the reporter (portal or email reply): kept, on the timeline, participants told."""
     message = Message.objects.create(
         case=case, direction=MessageDirection.FROM_REPORTER, kind=MessageKind.REPLY, body=body
     )
-    cases.timeline_add(case=case, author=None, kind=TimelineKind.MESSAGE_IN, text=body)
-    audit_record(actor="public", action="case.reporter_message", target=case)
+    text = body if timeline_text is None else timeline_text
+    cases.timeline_add(case=case, author=None, kind=timeline_kind, text=text)
+    audit_record(actor=actor, action=action, target=case)
     _tell_participants_of_new_message(case)
     return message
 

@@ -1,0 +1,69 @@
+"""`cocdesk ingest-email [FILE …]` (DESIGN D11): store RFC 5322 messages, print their case references.
+
+Meant to be a mail server's delivery command (e.g. Postfix `pipe`, or `|cocdesk ingest-email` in an
+alias): exit 75 (EX_TEMPFAIL) when a message could not be stored, so the server keeps it and retries.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from cocdesk.intake import email_intake
+
+EX_OK = 0
+EX_NOINPUT = 66  # a FILE could not be read
+EX_TEMPFAIL = 75  # storing failed: try again later
+
+
+def storage_failure_text(exc: BaseException) -> str:
+    """What went wrong, for the operator: the error's type and first line, never message content."""
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+class Command(BaseCommand):
+    help = (
+        "Store emails (files, or standard input when none is given) as cases or replies on their "
+        "cases; print one case reference per message. Exit 75 if a message could not be stored."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="*", metavar="FILE", help="RFC 5322 message files")
+
+    def handle(self, *args, files: list[str], **options):
+        failed = unreadable = False
+        for source in files or ["-"]:
+            try:
+                raw = sys.stdin.buffer.read() if source == "-" else _read(source)
+            except OSError as exc:
+                self.stderr.write(
+                    _("cocdesk ingest-email: cannot read %(file)s (%(error)s).")
+                    % {"file": source, "error": exc.strerror or type(exc).__name__}
+                )
+                unreadable = True
+                continue
+            try:
+                result = email_intake.email_ingest(raw=raw)
+            except Exception as exc:  # anything at all: the mail server must keep the message
+                self.stderr.write(
+                    _(
+                        "cocdesk ingest-email: the message could not be stored (%(error)s). "
+                        "Nothing was kept; exit 75 so the mail server delivers it again later."
+                    )
+                    % {"error": storage_failure_text(exc)}
+                )
+                failed = True
+                continue
+            self.stdout.write(result.reference or _("(stored; its case no longer exists)"))
+        if failed:
+            sys.exit(EX_TEMPFAIL)
+        if unreadable:
+            sys.exit(EX_NOINPUT)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
