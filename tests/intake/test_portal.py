@@ -83,3 +83,15 @@ def test_leaving_the_portal_forgets_the_case_on_this_device():
     client, _ = open_portal(case.receipt_code)
     client.post("/report/status/leave/")
     assert client.get("/report/status/case/").status_code == 302
+
+
+def test_a_message_on_a_case_nobody_has_declared_on_reaches_every_member_not_conflicted(alice, bob):
+    case = case_factory(kind="anonymous")
+    from cocdesk.cases.services import conflict_declare
+
+    conflict_declare(case=case, member=bob, has_conflict=True)
+    mail.outbox.clear()
+    client, _ = open_portal(case.receipt_code)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post("/report/status/case/", {"body": "more details"})
+    assert [m.to for m in mail.outbox] == [[alice.email]]

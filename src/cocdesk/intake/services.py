@@ -209,7 +209,11 @@ def reporter_message_record(
 def _tell_participants_of_new_message(case: Case) -> None:
     from django.conf import settings
 
-    for member in access.case_participants(case):
+    # Nobody has declared yet: tell everyone who may still be asked, so the message is not missed.
+    recipients = access.case_participants(case)
+    if not recipients.exists():
+        recipients = access.members_to_notify(case)
+    for member in recipients:
         outbox_enqueue(
             kind="reporter_message",
             case=case,
