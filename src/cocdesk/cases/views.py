@@ -115,6 +115,7 @@ def _case_action(
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_declare(request: HttpRequest, reference: str) -> HttpResponse:
     """Answer the prompt: no conflict (join the case) or conflict (see nothing more)."""
     case = selectors.case_awaiting_declaration(
@@ -135,6 +136,7 @@ def case_declare(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_recuse(request: HttpRequest, reference: str) -> HttpResponse:
     """Step away from a case at any time; access ends with this request."""
     case = _visible_or_404(request, reference)
@@ -144,6 +146,7 @@ def case_recuse(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_note_add(request: HttpRequest, reference: str) -> HttpResponse:
     return _case_action(
         request,
@@ -157,6 +160,7 @@ def case_note_add(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_owners(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_or_404(request, reference)
     form = OwnersForm(request.POST, participants=selectors.case_participants(case=case))
@@ -172,6 +176,7 @@ def case_owners(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_post(request: HttpRequest, reference: str) -> HttpResponse:
     return _case_action(
         request,
@@ -185,6 +190,7 @@ def case_post(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_state(request: HttpRequest, reference: str) -> HttpResponse:
     return _case_action(
         request,
@@ -198,6 +204,7 @@ def case_state(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_proposal(request: HttpRequest, reference: str) -> HttpResponse:
     def act(case: Case, data: dict) -> None:
         deliberation.proposal_create(
@@ -213,6 +220,7 @@ def case_proposal(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_vote(request: HttpRequest, reference: str, proposal_id: int) -> HttpResponse:
     case = _visible_or_404(request, reference)
     proposal = get_object_or_404(case.proposals, pk=proposal_id)
@@ -226,6 +234,7 @@ def case_vote(request: HttpRequest, reference: str, proposal_id: int) -> HttpRes
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_context(request: HttpRequest, reference: str) -> HttpResponse:
     return _case_action(
         request,
@@ -237,6 +246,7 @@ def case_context(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_follow_up(request: HttpRequest, reference: str) -> HttpResponse:
     return _case_action(
         request,
@@ -248,6 +258,7 @@ def case_follow_up(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_law_requested(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_or_404(request, reference)
     deliberation.law_enforcement_request_record(case=case, by=request.user)
@@ -255,6 +266,7 @@ def case_law_requested(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def case_law_record(request: HttpRequest, reference: str) -> HttpResponse:
     return _case_action(
         request,
@@ -267,6 +279,7 @@ def case_law_record(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
 def case_conversation(request: HttpRequest, reference: str) -> HttpResponse:
     """A guided page for recording a conversation with the reported person (the plan's script)."""
     case = _visible_or_404(request, reference)
@@ -385,6 +398,7 @@ def cases_export_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@sensitive_post_parameters()
 def catalog(request: HttpRequest) -> HttpResponse:
     """The consequence catalog, editable by the committee."""
     if not access.is_committee_member(request.user):
@@ -429,6 +443,7 @@ def my_declarations(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def rejoin_request(request: HttpRequest, reference: str) -> HttpResponse:
     declaration = get_object_or_404(
         selectors.my_declared_conflicts(member=request.user), case__reference=reference
@@ -441,6 +456,7 @@ def rejoin_request(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters()
 def rejoin_agree(request: HttpRequest, reference: str, member_id: int) -> HttpResponse:
     case = _visible_or_404(request, reference)
     declaration = get_object_or_404(selectors.rejoin_requests(case=case), member_id=member_id)
