@@ -58,8 +58,9 @@ def case_factory(
     from cocdesk.cases.models import PartyRole
     from cocdesk.cases.services import PartyInput, case_open, conflict_declare
 
+    slug = "jamie" if reported == "Jamie Doe" else reported.lower().replace(" ", ".")
     parties = [
-        PartyInput(role=PartyRole.REPORTED, name=reported, email="jamie@example.com", handle="@jamied")
+        PartyInput(role=PartyRole.REPORTED, name=reported, email=f"{slug}@example.com", handle=f"@{slug}d")
     ]
     if kind == "named":
         parties.append(PartyInput(role=PartyRole.REPORTER, name="Robin Reporter", email=reporter_email))

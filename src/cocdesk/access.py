@@ -121,6 +121,59 @@ def case_participants(case: Case) -> QuerySet:
     return members_to_notify(case).filter(Exists(taking_part))
 
 
+def _not_conflicted_on(case: Case) -> QuerySet:
+    from cocdesk.cases.models import ConflictDeclaration
+    from cocdesk.members.models import Member
+
+    conflicted = ConflictDeclaration.objects.filter(case=case, member=OuterRef("pk"), has_conflict=True)
+    return Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES).exclude(Exists(conflicted))
+
+
+def members_free_on_both(first: Case, second: Case) -> QuerySet:
+    """Members with no conflict on either of two cases (escrow matches, D7), sealed or not."""
+    return _not_conflicted_on(first).filter(pk__in=_not_conflicted_on(second).values("pk"))
+
+
+def escrow_matches_for(user: object) -> QuerySet:
+    """Escrow matches a member may see: only where they have no conflict on either case."""
+    from cocdesk.cases.models import ConflictDeclaration
+    from cocdesk.escrow.models import EscrowMatch
+
+    if not is_committee_member(user):
+        return EscrowMatch.objects.none()
+    conflicted = ConflictDeclaration.objects.filter(member=user, has_conflict=True).values("case_id")
+    return (
+        EscrowMatch.objects.filter(
+            sealed_case__expunged_at__isnull=True, other_case__expunged_at__isnull=True
+        )
+        .exclude(sealed_case__in=conflicted)
+        .exclude(other_case__in=conflicted)
+    )
+
+
+def may_be_notified(member: object, case: Case) -> bool:
+    """Checked again when a queued notice is sent: a conflict declared since then withholds it."""
+    return members_to_notify(case).filter(pk=getattr(member, "pk", None)).exists()
+
+
+def is_community_manager(user: object) -> bool:
+    return _verified(user) and getattr(user, "role", None) == Role.COMMUNITY_MANAGER
+
+
+def law_enforcement_records_for(user: object) -> QuerySet:
+    """What the community manager may read: exactly the law-enforcement records, nothing else."""
+    from cocdesk.cases.models import LawEnforcementRecord
+
+    if is_community_manager(user):
+        return LawEnforcementRecord.objects.filter(case__expunged_at__isnull=True)
+    return LawEnforcementRecord.objects.none()
+
+
+def may_export(user: object) -> bool:
+    """Exports carry whole case files: committee members, after step-up (checked by the view)."""
+    return is_committee_member(user)
+
+
 def may_be_notified(member: object, case: Case) -> bool:
     """Checked again when a queued notice is sent: a conflict declared since then withholds it."""
     return members_to_notify(case).filter(pk=getattr(member, "pk", None)).exists()

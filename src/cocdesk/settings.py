@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "cocdesk.cases",
     "cocdesk.intake",
     "cocdesk.outbox",
+    "cocdesk.escrow",
 ]
 
 MIDDLEWARE = [

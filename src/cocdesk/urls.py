@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("cocdesk.members.urls")),
     path("", include("cocdesk.intake.urls")),
     path("", include("cocdesk.cases.urls")),
+    path("", include("cocdesk.escrow.urls")),
     path("admin/", admin.site.urls),
 ]

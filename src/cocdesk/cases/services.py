@@ -223,7 +223,10 @@ def case_open(
     audit_record(actor=actor, action="case.created", target=case)
     opened = OpenedCase(case=case, receipt_code=code)
     _confirm_to_reporter(case, code)
-    opened.notified = _notify_members(case)
+    opened.notified = members_notify_new_case(case)
+    from cocdesk.escrow.services import escrow_match  # escrow builds on cases; imported late
+
+    escrow_match(case=case)
     return opened
 
 
@@ -257,7 +260,7 @@ def _confirm_to_reporter(case: Case, code: str | None) -> None:
     )
 
 
-def _notify_members(case: Case) -> list[int]:
+def members_notify_new_case(case: Case) -> list[int]:
     """A notice with the reference and a link only (DESIGN D12); none to conflicted members."""
     kind = "case_urgent" if case.urgent else "case_new"
     subject = (

@@ -1,0 +1,70 @@
+"""Escrowed reports stay sealed until the same person is reported again (DESIGN D7)."""
+
+import pytest
+from django.core import mail
+from django.test import TestCase
+
+from cocdesk.cases.services import conflict_declare
+from cocdesk.escrow.models import EscrowMatch
+from tests.factories import case_factory, verified_client
+
+pytestmark = pytest.mark.django_db
+
+
+def escrowed(reported="Jamie Doe"):
+    return case_factory(kind="escrowed", reported=reported, description="canary-escrow sealed words")
+
+
+def test_escrowed_report_is_invisible_until_matched(alice):
+    sealed = escrowed()
+    client = verified_client(alice)
+    assert client.get(f"/cases/{sealed.reference}/").status_code == 404
+    assert sealed.reference not in client.get("/cases/").text
+    assert not EscrowMatch.objects.exists()
+
+
+def test_a_new_report_on_the_same_person_matches_and_alerts_members_free_on_both(alice, bob):
+    sealed = escrowed()
+    conflict_declare(case=sealed, member=bob, has_conflict=True)
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        newer = case_factory(reported="  JAMIE doe ")
+    match = EscrowMatch.objects.get()
+    assert (match.sealed_case, match.other_case) == (sealed, newer)
+    alerts = [m for m in mail.outbox if "escrow" in m.subject]
+    assert [m.to for m in alerts] == [[alice.email]]
+    assert all("canary" not in m.body and "Jamie" not in m.body for m in mail.outbox)
+    assert (
+        verified_client(bob).get("/escrow/").text.count("matches") == 0
+        or "No matches" in verified_client(bob).get("/escrow/").text
+    )
+
+
+def test_a_different_person_does_not_match(alice):
+    escrowed()
+    case_factory(reported="Someone Else")
+    assert not EscrowMatch.objects.exists()
+
+
+def test_unsealing_makes_it_an_ordinary_case_that_asks_for_declarations(alice, bob):
+    sealed = escrowed()
+    case_factory(reported="Jamie Doe")
+    match = EscrowMatch.objects.get()
+    client = verified_client(alice)
+    assert "An escrowed report matches" in client.get("/escrow/").text
+    response = client.post(f"/escrow/{match.pk}/unseal/")
+    assert response["Location"] == f"/cases/{sealed.reference}/"
+    sealed.refresh_from_db()
+    assert not sealed.sealed
+    assert "do you have a conflict of interest?" in client.get(f"/cases/{sealed.reference}/").text
+    assert sealed.timeline.filter(kind="escrow").exists()
+
+
+def test_a_member_conflicted_on_either_report_cannot_unseal(alice):
+    sealed = escrowed()
+    newer = case_factory(reported="Jamie Doe")
+    conflict_declare(case=newer, member=alice, has_conflict=True)
+    match = EscrowMatch.objects.get()
+    assert verified_client(alice).post(f"/escrow/{match.pk}/unseal/").status_code == 404
+    sealed.refresh_from_db()
+    assert sealed.sealed
