@@ -174,27 +174,42 @@ def may_export(user: object) -> bool:
     return is_committee_member(user)
 
 
-def may_be_notified(member: object, case: Case) -> bool:
-    """Checked again when a queued notice is sent: a conflict declared since then withholds it."""
-    return members_to_notify(case).filter(pk=getattr(member, "pk", None)).exists()
+# --- deadlines (DESIGN D5) -----------------------------------------------------------------------
 
 
-def is_community_manager(user: object) -> bool:
-    return _verified(user) and getattr(user, "role", None) == Role.COMMUNITY_MANAGER
+def cases_for_deadline_rules() -> QuerySet[Case]:
+    """System use only (`cocdesk tick`): the cases whose deadlines are evaluated. Nobody reads
+    them through this; whom to tell is decided by `members_to_remind` and `members_to_notify`."""
+    return _live_cases()
 
 
-def law_enforcement_records_for(user: object) -> QuerySet:
-    """What the community manager may read: exactly the law-enforcement records, nothing else."""
-    from cocdesk.cases.models import LawEnforcementRecord
+def cases_for_retention() -> QuerySet[Case]:
+    """System use only (`cocdesk tick`): closed cases whose content has not been deleted yet."""
+    from cocdesk.cases.models import Case, State
 
-    if is_community_manager(user):
-        return LawEnforcementRecord.objects.filter(case__expunged_at__isnull=True)
-    return LawEnforcementRecord.objects.none()
+    return Case.objects.filter(state=State.CLOSED, expunged_at__isnull=True)
 
 
-def may_export(user: object) -> bool:
-    """Exports carry whole case files: committee members, after step-up (checked by the view)."""
-    return is_committee_member(user)
+def cases_taking_part(member: object) -> QuerySet[Case]:
+    """The cases an active committee member declared no conflict on, without a request at hand
+    (the calendar feed, reached by a token instead of a login): the same cases `cases_visible_to`
+    gives that member after login."""
+    if not _committee(member):
+        return _live_cases().none()
+    return _live_cases().filter(_declared(member, has_conflict=False))
+
+
+def members_to_remind(case: Case) -> QuerySet:
+    """Who is reminded of a case's deadline: its owners; without owners, the members taking part;
+    when nobody has declared yet, every member not conflicted. Never a conflicted member."""
+    notifiable = members_to_notify(case)
+    owners = notifiable.filter(ownerships__case=case).distinct()
+    if owners.exists():
+        return owners
+    participants = case_participants(case)
+    if participants.exists():
+        return participants
+    return notifiable
 
 
 # --- intake --------------------------------------------------------------------------------------

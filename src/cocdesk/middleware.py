@@ -1,7 +1,8 @@
 """Request guards that apply to every page.
 
 Deny by default: every path needs a logged-in, TOTP-verified account, except the short list of
-public paths below (the home page, the public report pages, login and enrolment).
+public paths below (the home page, the public report pages, login and enrolment, and the
+calendar feeds, whose unguessable token is their credential because calendar apps cannot log in).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils.http import urlencode
 
 from cocdesk import clock
 
-PUBLIC_PREFIXES = ("/static/", "/report/", "/login/", "/logout/", "/enrol/", "/healthz")
+PUBLIC_PREFIXES = ("/static/", "/report/", "/login/", "/logout/", "/enrol/", "/healthz", "/calendar/")
 PUBLIC_EXACT = ("/", "/favicon.ico", "/robots.txt")
 
 Handler = Callable[[HttpRequest], HttpResponse]

@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "cocdesk.intake",
     "cocdesk.outbox",
     "cocdesk.escrow",
+    "cocdesk.deadlines",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("cocdesk.members.urls")),
     path("", include("cocdesk.intake.urls")),
+    path("", include("cocdesk.deadlines.urls")),
     path("", include("cocdesk.cases.urls")),
     path("", include("cocdesk.escrow.urls")),
     path("admin/", admin.site.urls),

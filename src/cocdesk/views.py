@@ -6,8 +6,9 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from cocdesk import access
+from cocdesk import access, clock
 from cocdesk.cases import selectors as case_selectors
+from cocdesk.deadlines import selectors as deadline_selectors
 from cocdesk.outbox.selectors import outbox_dead_for
 
 
@@ -21,7 +22,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404
     context = {"is_committee": access.is_committee_member(request.user)}
     if context["is_committee"]:
+        now = clock.now()
         context.update(
+            now=now,
+            deadlines=deadline_selectors.dashboard_deadlines(user=request.user, now=now),
             awaiting=case_selectors.cases_awaiting_list(user=request.user),
             my_cases=case_selectors.cases_list(user=request.user).exclude(state="closed"),
             dead_mail=outbox_dead_for(request.user),

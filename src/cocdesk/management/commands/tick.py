@@ -1,11 +1,15 @@
 from django.core.management.base import BaseCommand
 
 from cocdesk import clock
+from cocdesk.deadlines.services import tick_run
 from cocdesk.outbox.services import outbox_send
 
 
 class Command(BaseCommand):
-    help = "Evaluate every deadline rule and send the mail that is due. Idempotent; run it from cron."
+    help = (
+        "Evaluate every deadline rule once, take what action is due and send the mail that is due. "
+        "Idempotent and safe to run concurrently; run it from cron every few minutes."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--now", help="evaluate as if it were this ISO 8601 time (tests, catching up)")
@@ -14,7 +18,12 @@ class Command(BaseCommand):
         if now:
             clock.set_now(clock.parse(now))
         try:
+            report = tick_run()
+            for line in report.lines:
+                self.stdout.write(line)
             counts = outbox_send()
+            done = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "nothing due"
+            self.stdout.write(f"tick {report.now.isoformat(timespec='seconds')}: {done}")
             self.stdout.write("outbox: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         finally:
             if now:

@@ -1,0 +1,131 @@
+"""Deadlines app tables (DESIGN D5): what `tick` did, reporter message templates, member check-ins,
+published transparency reports and calendar-feed tokens.
+
+Deadlines themselves are not stored: they are computed from the case (rules.py) every time.
+What is stored is what was *done* about them, so that nothing is done twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cocdesk import clock
+
+
+class Rule(models.TextChoices):
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge the report within 24 hours")
+    DECIDE = "decide", _("Tell the reporter the decision and actions within 7 days")
+    DELAY_NOTICE = "delay_notice", _("Tell the reporter the decision will take longer")
+    SEARCH_UPDATE = "search_update", _("Daily update while the reported person is searched for")
+    CHECK_IN = "check_in", _("Six-monthly check-in: does the member continue?")
+    TRANSPARENCY = "transparency", _("Yearly transparency report")
+    RETENTION = "retention", _("Delete the case content at the end of its retention period")
+
+
+class DeadlineAction(models.Model):
+    """One thing `tick` did (a reminder round, a delay notice, a check-in request…), by a unique key.
+
+    Inserting the key is the claim: a second run, or a concurrent one, fails on the unique key and
+    does nothing. The key names the case, rule and period only; never any content.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    rule = models.CharField(max_length=20, choices=Rule.choices)
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="deadline_actions"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class TemplateKind(models.TextChoices):
+    """The messages to reporters that have a template (the kinds of cases.Message they become)."""
+
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
+    UPDATE = "update", _("Update")
+    DECISION = "decision", _("Decision and actions")
+    DELAY = "delay", _("Delay notice")
+
+
+class ReporterTemplate(models.Model):
+    """An editable starting point for a message to a reporter. Plain text; `{reference}` is filled in."""
+
+    kind = models.CharField(max_length=16, choices=TemplateKind.choices, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(default=clock.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+class CheckInAnswer(models.TextChoices):
+    CONTINUE = "continue", _("I would like to continue")
+    STEP_DOWN = "step_down", _("I would like to step down")
+
+
+class CheckIn(models.Model):
+    """The six-monthly question to a member (DESIGN D8): "Would you like to continue?"."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_ins")
+    due_at = models.DateTimeField()  # six months after joining or after the last answer
+    asked_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=10, choices=CheckInAnswer.choices, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["member", "due_at"], name="one_check_in_per_period")]
+
+    def __str__(self) -> str:
+        return f"check-in of member {self.member_id} due {self.due_at:%Y-%m-%d}"
+
+
+class TransparencyPublication(models.Model):
+    """That the transparency report for a year was published (DESIGN D6), and when.
+
+    A stand-in: the transparency app will own publications; until then the chair records them here
+    and the yearly reminder counts from the latest one.
+    """
+
+    year = models.PositiveIntegerField(unique=True)
+    published_at = models.DateTimeField(default=clock.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-published_at"]
+
+    def __str__(self) -> str:
+        return f"transparency report {self.year}"
+
+
+class CalendarToken(models.Model):
+    """The secret in a member's calendar-feed address. Only its keyed hash is stored."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=clock.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"calendar token of member {self.member_id}"

@@ -1,0 +1,161 @@
+"""The deadline rules of DESIGN D5, each a small pure function: facts in, a due time (or None) out.
+
+Nothing here reads the database or the clock; selectors gather the facts and services act on the
+answers. A rule answers None when it does not apply (the case is closed, the reporter cannot be
+reached or asked for no further involvement, the work is done).
+
+Decisions recorded here:
+- "Acknowledged" means a member wrote to the reporter personally (an acknowledgement, an update
+  or the decision); the automatic confirmation does not count.
+- "Decided" means the decision-and-actions message was sent to the reporter. Closing the case
+  also ends the rule (a reporter who asked for no further involvement never gets that message).
+- Reporter rules apply only when the reporter can be written to: a named reporter with an email
+  address, or anyone with a receipt code (the portal). A reporter reachable only by phone is
+  called by the owners, who note it on the timeline; no automatic rule can know when that happened.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+ACKNOWLEDGE_WITHIN = timedelta(hours=24)
+DECIDE_WITHIN = timedelta(days=7)
+SEARCH_UPDATE_EVERY = timedelta(hours=24)
+CHECK_IN_EVERY_MONTHS = 6
+TRANSPARENCY_EVERY_MONTHS = 12
+DUE_SOON = timedelta(hours=24)  # the dashboard lists what falls due within this window
+REMIND_CASE_EVERY = timedelta(days=1)  # reminders about a case: at most once a day
+REMIND_MEMBER_EVERY = timedelta(days=7)  # check-in and transparency reminders: once a week
+
+# Retention (months after closing, or after the latest report naming the same person).
+RETENTION_MONTHS = {"minor": 6, "moderate": 12, "severe": 24, "": 24}
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the case rules need to know about one case; gathered by selectors.case_facts."""
+
+    received_at: datetime
+    closed: bool
+    wants_updates: bool
+    reachable: bool  # the reporter can be written to (email address or receipt-code portal)
+    acknowledged_at: datetime | None = None  # first personal message to the reporter
+    decided_at: datetime | None = None  # first decision-and-actions message
+    delay_notice_at: datetime | None = None
+    search_started_at: datetime | None = None
+    search_ended_at: datetime | None = None
+    last_update_at: datetime | None = None  # latest update or decision message to the reporter
+
+
+def _writes_to_reporter(facts: CaseFacts) -> bool:
+    return not facts.closed and facts.wants_updates and facts.reachable
+
+
+def acknowledgement_due(*, facts: CaseFacts) -> datetime | None:
+    """A member acknowledges the report personally within 24 hours of receiving it."""
+    if not _writes_to_reporter(facts) or facts.acknowledged_at is not None:
+        return None
+    return facts.received_at + ACKNOWLEDGE_WITHIN
+
+
+def decision_due(*, facts: CaseFacts) -> datetime | None:
+    """The reporter hears the committee's decision and actions within 7 days of the report.
+
+    The committee works to this deadline even for a reporter who wants no further involvement
+    (they are simply not written to), so it applies to every open case until the decision is sent.
+    """
+    if facts.closed or facts.decided_at is not None:
+        return None
+    return facts.received_at + DECIDE_WITHIN
+
+
+def delay_notice_due(*, facts: CaseFacts) -> datetime | None:
+    """When the decision is late, the reporter is told once that it will take more time."""
+    if not _writes_to_reporter(facts) or facts.decided_at is not None or facts.delay_notice_at is not None:
+        return None
+    return facts.received_at + DECIDE_WITHIN
+
+
+def searching(*, facts: CaseFacts) -> bool:
+    return facts.search_started_at is not None and facts.search_ended_at is None and not facts.closed
+
+
+def search_update_due(*, facts: CaseFacts) -> datetime | None:
+    """While the reported person is being searched for, the reporter gets an update every 24 hours,
+    counted from the start of the search or the latest update since then."""
+    if not searching(facts=facts) or not facts.wants_updates or not facts.reachable:
+        return None
+    since = facts.search_started_at
+    if facts.last_update_at is not None and facts.last_update_at > since:
+        since = facts.last_update_at
+    return since + SEARCH_UPDATE_EVERY
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later; the 31st becomes the last day of a shorter month."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def check_in_due(*, joined_at: datetime, last_answered_at: datetime | None) -> datetime:
+    """Every six months, counted from joining or from the member's last answer."""
+    return add_months(last_answered_at or joined_at, CHECK_IN_EVERY_MONTHS)
+
+
+def transparency_due(
+    *, last_published_at: datetime | None, committee_started_at: datetime | None
+) -> datetime | None:
+    """A year after the last transparency report; before the first one, a year after the committee
+    started (its earliest member joined). None for a committee with no members."""
+    start = last_published_at or committee_started_at
+    return add_months(start, TRANSPARENCY_EVERY_MONTHS) if start is not None else None
+
+
+def reminder_round(*, due_at: datetime | None, now: datetime, every: timedelta) -> int | None:
+    """Which reminder is due now: None before the deadline, 0 in the first `every` after it, 1 in
+    the next… Keys built from the round make a reminder go at most once per `every`."""
+    if due_at is None or now < due_at:
+        return None
+    return int((now - due_at) // every)
+
+
+def is_due_soon(*, due_at: datetime | None, now: datetime) -> bool:
+    """Overdue, or falling due within DUE_SOON: what the dashboard lists first."""
+    return due_at is not None and due_at <= now + DUE_SOON
+
+
+def consequences_in_force(*, case: object, now: datetime) -> bool:
+    """HOOK: True while a consequence decided on the case still applies (a ban until a date…).
+
+    The consequence records do not exist yet in a form this app can rely on, so this answers
+    False for every case. When they do, it must answer True while any passed consequence has no
+    end date or an end date after `now`: such cases keep their content (no expunge date).
+    """
+    return False
+
+
+def retention_months(*, severity: str) -> int:
+    """How long a closed case is kept: minor 6 months, moderate 12, severe or not assessed 24."""
+    return RETENTION_MONTHS.get(severity, RETENTION_MONTHS[""])
+
+
+def expunge_date(
+    *,
+    closed_at: datetime | None,
+    severity: str,
+    latest_related_report_at: datetime | None = None,
+    consequences_apply: bool = False,
+) -> datetime | None:
+    """When a closed case's content is deleted: its retention period after it closed, or after the
+    latest report naming the same person, whichever is later. None while open or while
+    consequences are in force."""
+    if closed_at is None or consequences_apply:
+        return None
+    start = closed_at
+    if latest_related_report_at is not None and latest_related_report_at > start:
+        start = latest_related_report_at
+    return add_months(start, retention_months(severity=severity))

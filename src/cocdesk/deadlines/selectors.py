@@ -1,0 +1,299 @@
+"""Reads for deadlines. Case queries start from the access policy (DESIGN D3), never Case.objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Max, Min, Q, QuerySet
+
+from cocdesk import access
+from cocdesk.cases.models import Case, Kind, Message, MessageDirection, MessageKind, Party, PartyRole, State
+from cocdesk.cases.services import reporter_address
+from cocdesk.crypto import secret_hash
+from cocdesk.deadlines import defaults, rules
+from cocdesk.deadlines.models import (
+    CalendarToken,
+    CheckIn,
+    ReporterTemplate,
+    Rule,
+    TemplateKind,
+    TransparencyPublication,
+)
+from cocdesk.members.models import COMMITTEE_ROLES, Member
+
+# Messages that count as a member writing to the reporter personally (not the automatic ones).
+PERSONAL_KINDS = {MessageKind.ACKNOWLEDGEMENT, MessageKind.UPDATE, MessageKind.DECISION}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One computed deadline: what is due, when, and on which case (references and rule names only)."""
+
+    rule: str
+    due_at: datetime
+    case: Case | None = None
+    member: Member | None = None  # the member a check-in is for
+
+    @property
+    def label(self) -> str:
+        return Rule(self.rule).label
+
+    def overdue(self, now: datetime) -> bool:
+        return self.due_at <= now
+
+
+def case_facts(cases: Iterable[Case]) -> dict[int, rules.CaseFacts]:
+    """The facts the case rules need, for many cases in three queries. Reads no message text."""
+    cases = list(cases)
+    ids = [c.pk for c in cases]
+    with_email = set(
+        Party.objects.filter(case__in=ids, role=PartyRole.REPORTER)
+        .exclude(email_index="")
+        .values_list("case_id", flat=True)
+    )
+    sent: dict[int, list[tuple[str, datetime]]] = {pk: [] for pk in ids}
+    rows = Message.objects.filter(case__in=ids, direction=MessageDirection.TO_REPORTER).values_list(
+        "case_id", "kind", "created_at"
+    )
+    for case_id, kind, at in rows:
+        sent[case_id].append((kind, at))
+    facts = {}
+    for case in cases:
+        messages = sent[case.pk]
+
+        def first(kinds: set[str], messages=messages) -> datetime | None:
+            times = [at for kind, at in messages if kind in kinds]
+            return min(times) if times else None
+
+        updates = [at for kind, at in messages if kind in (MessageKind.UPDATE, MessageKind.DECISION)]
+        facts[case.pk] = rules.CaseFacts(
+            received_at=case.received_at,
+            closed=case.state == State.CLOSED,
+            wants_updates=case.wants_updates,
+            reachable=bool(case.receipt_hash) or case.pk in with_email,
+            acknowledged_at=first(PERSONAL_KINDS),
+            decided_at=first({MessageKind.DECISION}),
+            delay_notice_at=first({MessageKind.DELAY}),
+            search_started_at=case.search_started_at,
+            search_ended_at=case.search_ended_at,
+            last_update_at=max(updates) if updates else None,
+        )
+    return facts
+
+
+def case_deadlines(*, case: Case, facts: rules.CaseFacts) -> list[Deadline]:
+    """Every open deadline of one case, soonest first."""
+    found = [
+        (Rule.ACKNOWLEDGE, rules.acknowledgement_due(facts=facts)),
+        (Rule.DECIDE, rules.decision_due(facts=facts)),
+        (Rule.SEARCH_UPDATE, rules.search_update_due(facts=facts)),
+    ]
+    return sorted(
+        (Deadline(rule=rule, due_at=due, case=case) for rule, due in found if due is not None),
+        key=lambda d: d.due_at,
+    )
+
+
+def open_cases_for_rules() -> QuerySet[Case]:
+    """System use (`tick`): open cases whose deadlines are evaluated."""
+    return access.cases_for_deadline_rules().exclude(state=State.CLOSED).order_by("received_at", "pk")
+
+
+def _deadlines_of(cases: QuerySet[Case]) -> list[Deadline]:
+    cases = list(cases.exclude(state=State.CLOSED))
+    facts = case_facts(cases)
+    found = []
+    for case in cases:
+        found.extend(case_deadlines(case=case, facts=facts[case.pk]))
+    return found
+
+
+def member_deadlines(*, member: Member) -> list[Deadline]:
+    """The member's own deadlines: their next check-in, and for a chair the transparency report."""
+    found = []
+    if member.role in COMMITTEE_ROLES and member.is_active:
+        found.append(Deadline(rule=Rule.CHECK_IN, due_at=check_in_due_for(member=member), member=member))
+        if member.is_chair:
+            due = transparency_due_at()
+            if due is not None:
+                found.append(Deadline(rule=Rule.TRANSPARENCY, due_at=due))
+    return found
+
+
+def dashboard_deadlines(*, user: object, now: datetime) -> list[Deadline]:
+    """Overdue and due-within-24-hours items for the dashboard, only on cases `user` may see."""
+    if not access.is_committee_member(user):
+        return []
+    found = _deadlines_of(access.cases_visible_to(user)) + member_deadlines(member=user)
+    return sorted((d for d in found if rules.is_due_soon(due_at=d.due_at, now=now)), key=lambda d: d.due_at)
+
+
+def calendar_deadlines(*, member: Member) -> list[Deadline]:
+    """Everything in a member's calendar feed: the deadlines of the cases they take part in (as
+    after login; through the access policy) and their own check-in / transparency dates."""
+    found = _deadlines_of(access.cases_taking_part(member)) + member_deadlines(member=member)
+    return sorted(found, key=lambda d: d.due_at)
+
+
+def case_deadlines_for(*, case: Case) -> list[Deadline]:
+    """The deadlines of one case the caller has already fetched through the access policy."""
+    return case_deadlines(case=case, facts=case_facts([case])[case.pk])
+
+
+def case_facts_for(*, case: Case) -> rules.CaseFacts:
+    return case_facts([case])[case.pk]
+
+
+# --- reporter templates ----------------------------------------------------------------------
+
+
+def reporter_templates() -> list[ReporterTemplate]:
+    """The four templates, in a fixed order; one missing from the table is shown with its default."""
+    stored = {t.kind: t for t in ReporterTemplate.objects.all()}
+    return [stored.get(kind) or default_template(kind) for kind in TemplateKind.values]
+
+
+def default_template(kind: str) -> ReporterTemplate:
+    subject, body = defaults.TEMPLATES[kind]
+    return ReporterTemplate(kind=kind, subject=subject, body=body)
+
+
+def reporter_template(*, kind: str) -> ReporterTemplate:
+    return ReporterTemplate.objects.filter(kind=kind).first() or default_template(kind)
+
+
+class Route:
+    """How a message to the reporter reaches them."""
+
+    EMAIL = "email"  # a named reporter with an address: the message itself by email (and the portal)
+    PING = "portal and a notification email"  # anonymous: the portal, and "you have a new message"
+    PORTAL = "portal"  # a receipt code but no address
+    NONE = "kept on the case only"  # no way to write to them; tell them by phone or in person
+
+
+def reporter_route(*, case: Case) -> str:
+    """How a message written now would reach the reporter (none by email if they opted out)."""
+    address = reporter_address(case) if case.wants_updates else ""
+    if address:
+        return Route.EMAIL if case.kind == Kind.NAMED else Route.PING
+    return Route.PORTAL if case.receipt_hash else Route.NONE
+
+
+def reporter_has_written(*, case: Case) -> bool:
+    return case.messages.filter(direction=MessageDirection.FROM_REPORTER).exists()
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def last_check_in_answer(*, member: Member) -> datetime | None:
+    return CheckIn.objects.filter(member=member, answered_at__isnull=False).aggregate(at=Max("answered_at"))[
+        "at"
+    ]
+
+
+def check_in_due_for(*, member: Member) -> datetime:
+    return rules.check_in_due(
+        joined_at=member.joined_at, last_answered_at=last_check_in_answer(member=member)
+    )
+
+
+def open_check_in(*, member: Member) -> CheckIn | None:
+    return CheckIn.objects.filter(member=member, answered_at__isnull=True).order_by("due_at").first()
+
+
+def committee() -> QuerySet[Member]:
+    return Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES).order_by("name", "pk")
+
+
+def chairs() -> QuerySet[Member]:
+    return committee().filter(role="chair")
+
+
+@dataclass(frozen=True)
+class CheckInRow:
+    member: Member
+    due_at: datetime
+    asked_at: datetime | None
+    last_answer: str
+    last_answered_at: datetime | None
+
+
+def check_in_overview() -> list[CheckInRow]:
+    """For the chair: every member, when they were last asked and answered, and who has not answered."""
+    rows = []
+    for member in committee():
+        pending = open_check_in(member=member)
+        answered = (
+            CheckIn.objects.filter(member=member, answered_at__isnull=False).order_by("-answered_at").first()
+        )
+        rows.append(
+            CheckInRow(
+                member=member,
+                due_at=pending.due_at if pending else check_in_due_for(member=member),
+                asked_at=pending.asked_at if pending else None,
+                last_answer=answered.get_answer_display() if answered else "",
+                last_answered_at=answered.answered_at if answered else None,
+            )
+        )
+    return rows
+
+
+def last_transparency_publication() -> TransparencyPublication | None:
+    return TransparencyPublication.objects.order_by("-published_at").first()
+
+
+def transparency_due_at() -> datetime | None:
+    """A year after the last publication, or after the committee's first member joined."""
+    last = last_transparency_publication()
+    started = Member.objects.filter(role__in=COMMITTEE_ROLES).aggregate(at=Min("joined_at"))["at"]
+    return rules.transparency_due(
+        last_published_at=last.published_at if last else None, committee_started_at=started
+    )
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def latest_related_report_at(*, case: Case) -> datetime | None:
+    """When the latest later report naming the same reported person arrived (blind-index match on
+    name, email address or handle), or None."""
+    mine = Party.objects.filter(case=case, role=PartyRole.REPORTED)
+    match = Q(pk__in=[])
+    for field in ("name_index", "email_index", "handle_index"):
+        values = [v for v in mine.values_list(field, flat=True) if v]
+        if values:
+            match |= Q(**{f"{field}__in": values})
+    related = (
+        Party.objects.filter(match, role=PartyRole.REPORTED, case__received_at__gt=case.received_at)
+        .exclude(case=case)
+        .aggregate(at=Max("case__received_at"))
+    )
+    return related["at"]
+
+
+# --- calendar --------------------------------------------------------------------------------
+
+
+def calendar_token_hash(token: str) -> str:
+    return secret_hash("calendar:" + token)
+
+
+def calendar_member(*, token: str) -> Member | None:
+    """The active committee member a feed token belongs to, or None."""
+    if not token:
+        return None
+    found = (
+        CalendarToken.objects.select_related("member")
+        .filter(
+            token_hash=calendar_token_hash(token), member__is_active=True, member__role__in=COMMITTEE_ROLES
+        )
+        .first()
+    )
+    return found.member if found else None
+
+
+def calendar_token_of(*, member: Member) -> CalendarToken | None:
+    return CalendarToken.objects.filter(member=member).first()

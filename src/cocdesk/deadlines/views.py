@@ -1,0 +1,267 @@
+"""Deadlines pages: writing to the reporter, a case's deadlines and search, reporter templates,
+check-ins, and the calendar feed. Thin views: cases are fetched only through
+`cases.selectors.case_visible` (404 otherwise); rules and writes are in services.py."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_POST
+
+from cocdesk import access, clock
+from cocdesk.audit.services import audit_record
+from cocdesk.cases import selectors as case_selectors
+from cocdesk.cases.models import Case, MessageDirection
+from cocdesk.deadlines import ical, rules, selectors, services
+from cocdesk.deadlines.forms import CheckInForm, ComposeForm, TemplateForm, TransparencyForm
+from cocdesk.deadlines.models import Rule, TemplateKind
+
+
+def _visible_or_404(request: HttpRequest, reference: str) -> Case:
+    case = case_selectors.case_visible(user=request.user, reference=reference)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _committee_or_404(request: HttpRequest) -> None:
+    if not access.is_committee_member(request.user):
+        raise Http404
+
+
+# --- writing to the reporter -----------------------------------------------------------------
+
+
+@sensitive_post_parameters()
+def compose(request: HttpRequest, reference: str) -> HttpResponse:
+    """A member picks a template, adapts it and sends it to the reporter."""
+    case = _visible_or_404(request, reference)
+    opted_out = not case.wants_updates
+    if request.method == "POST":
+        form = ComposeForm(request.POST, opted_out=opted_out)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                delivery = services.reporter_message_send(
+                    case=case,
+                    author=request.user,
+                    kind=data["kind"],
+                    subject=data["subject"],
+                    body=data["body"],
+                    reporter_asked=data.get("reporter_asked", False),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Your message is on its way (%(how)s) and on the timeline.") % {"how": delivery.how},
+                )
+                return redirect("deadlines:case", reference=case.reference)
+    else:
+        kind = request.GET.get("template")
+        kind = kind if kind in TemplateKind.values else TemplateKind.ACKNOWLEDGEMENT
+        template = selectors.reporter_template(kind=kind)
+        sender = request.user.name
+        form = ComposeForm(
+            initial={
+                "kind": kind,
+                "subject": services.template_fill(template.subject, case=case, member_name=sender),
+                "body": services.template_fill(template.body, case=case, member_name=sender),
+            },
+            opted_out=opted_out,
+        )
+    context = {
+        "case": case,
+        "form": form,
+        "template_kinds": TemplateKind.choices,
+        "route": selectors.reporter_route(case=case),
+        "opted_out": opted_out,
+        "reporter_has_written": selectors.reporter_has_written(case=case),
+    }
+    return render(request, "deadlines/compose.html", context)
+
+
+@require_GET
+def case_deadlines(request: HttpRequest, reference: str) -> HttpResponse:
+    """One case's deadlines, its messages to the reporter (kinds and dates) and the search."""
+    case = _visible_or_404(request, reference)
+    audit_record(actor=request.user, action="case.deadlines_viewed", target=case)
+    facts = selectors.case_facts_for(case=case)
+    context = {
+        "case": case,
+        "now": clock.now(),
+        "deadlines": selectors.case_deadlines(case=case, facts=facts),
+        "searching": rules.searching(facts=facts),
+        "sent": case.messages.filter(direction=MessageDirection.TO_REPORTER).select_related("author"),
+        "route": selectors.reporter_route(case=case),
+        "expunge_at": case.expunge_at,
+    }
+    return render(request, "deadlines/case.html", context)
+
+
+def _search_change(request: HttpRequest, reference: str, change) -> HttpResponse:
+    case = _visible_or_404(request, reference)
+    if not access.may_work_on_case(request.user, case):
+        raise Http404
+    try:
+        change(case=case, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("deadlines:case", reference=case.reference)
+
+
+@require_POST
+def search_start(request: HttpRequest, reference: str) -> HttpResponse:
+    return _search_change(request, reference, services.search_start)
+
+
+@require_POST
+def search_end(request: HttpRequest, reference: str) -> HttpResponse:
+    return _search_change(request, reference, services.search_end)
+
+
+# --- reporter templates ----------------------------------------------------------------------
+
+
+def templates_list(request: HttpRequest) -> HttpResponse:
+    _committee_or_404(request)
+    return render(request, "deadlines/templates.html", {"templates": selectors.reporter_templates()})
+
+
+def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
+    _committee_or_404(request)
+    if kind not in TemplateKind.values:
+        raise Http404
+    template = selectors.reporter_template(kind=kind)
+    form = TemplateForm(request.POST or None, initial={"subject": template.subject, "body": template.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reporter_template_update(
+                kind=kind,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The template is saved."))
+            return redirect("deadlines:templates")
+    return render(
+        request,
+        "deadlines/template_edit.html",
+        {"form": form, "kind_label": TemplateKind(kind).label, "kind": kind},
+    )
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def check_in(request: HttpRequest) -> HttpResponse:
+    """The six-monthly question, answered by the member."""
+    _committee_or_404(request)
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.check_in_answer(member=request.user, answer=form.cleaned_data["answer"])
+        messages.success(request, _("Thank you for answering."))
+        return redirect("dashboard")
+    context = {
+        "form": form,
+        "open": selectors.open_check_in(member=request.user),
+        "due_at": selectors.check_in_due_for(member=request.user),
+    }
+    return render(request, "deadlines/check_in.html", context)
+
+
+def check_ins(request: HttpRequest, form: TransparencyForm | None = None) -> HttpResponse:
+    """For the chair: who has not answered their check-in, and the transparency report's due date."""
+    if not access.is_chair(request.user):
+        raise Http404
+    context = {
+        "rows": selectors.check_in_overview(),
+        "now": clock.now(),
+        "transparency_due": selectors.transparency_due_at(),
+        "last_publication": selectors.last_transparency_publication(),
+        "form": form or TransparencyForm(initial={"year": clock.now().year - 1}),
+    }
+    return render(request, "deadlines/check_ins.html", context, status=400 if form else 200)
+
+
+@require_POST
+def transparency_record(request: HttpRequest) -> HttpResponse:
+    if not access.is_chair(request.user):
+        raise Http404
+    form = TransparencyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.transparency_publication_record(year=form.cleaned_data["year"], by=request.user)
+        except ValidationError as exc:
+            form.add_error("year", exc)
+        else:
+            messages.success(request, _("Recorded. The next reminder comes a year from now."))
+            return redirect("deadlines:check_ins")
+    return check_ins(request, form=form)
+
+
+# --- calendar --------------------------------------------------------------------------------
+
+
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    _committee_or_404(request)
+    return render(
+        request,
+        "deadlines/calendar.html",
+        {"token": selectors.calendar_token_of(member=request.user), "feed_url": None},
+    )
+
+
+@require_POST
+def calendar_new(request: HttpRequest) -> HttpResponse:
+    """A new feed address, shown once on this response (only its hash is kept)."""
+    _committee_or_404(request)
+    token = services.calendar_token_new(member=request.user)
+    feed_url = request.build_absolute_uri(reverse("deadlines:calendar_feed", kwargs={"token": token}))
+    return render(
+        request,
+        "deadlines/calendar.html",
+        {"token": selectors.calendar_token_of(member=request.user), "feed_url": feed_url},
+    )
+
+
+@require_POST
+def calendar_revoke(request: HttpRequest) -> HttpResponse:
+    _committee_or_404(request)
+    services.calendar_token_revoke(member=request.user)
+    messages.success(request, _("The calendar address no longer works."))
+    return redirect("deadlines:calendar")
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The member's deadlines as iCalendar: references and rule names only. Reached without a login
+    session (calendar apps cannot log in): the unguessable token is the credential, and it lists
+    only the cases the member takes part in, through the access policy."""
+    member = selectors.calendar_member(token=token)
+    if member is None:
+        raise Http404
+    services.calendar_feed_used(member=member)
+    base = request.build_absolute_uri("/").rstrip("/")
+    events = []
+    for deadline in selectors.calendar_deadlines(member=member):
+        if deadline.case is not None:
+            summary = f"{deadline.case.reference}: {deadline.label}"
+            url = f"{base}{reverse('deadlines:case', kwargs={'reference': deadline.case.reference})}"
+            uid = f"{deadline.rule}-{deadline.case.pk}-{deadline.due_at:%Y%m%dT%H%M%S}@cocdesk"
+        else:
+            summary = deadline.label
+            url = base + (reverse("deadlines:check_in") if deadline.rule == Rule.CHECK_IN else "/dashboard/")
+            uid = f"{deadline.rule}-m{member.pk}-{deadline.due_at:%Y%m%d}@cocdesk"
+        events.append(ical.Event(uid=uid, start=deadline.due_at, summary=summary, url=url))
+    text = ical.calendar(name=_("Code of Conduct deadlines"), events=events, stamp=clock.now())
+    return HttpResponse(text, content_type="text/calendar; charset=utf-8")

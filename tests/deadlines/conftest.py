@@ -1,0 +1,55 @@
+"""Deadline tests run at a fixed, injected time T; members joined the day before, so their own
+six-monthly and yearly deadlines stay out of the way of the case rules."""
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import TestCase
+
+from cocdesk import clock
+from cocdesk.members.models import Role
+from tests.factories import case_factory, member_factory
+
+T = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+
+
+@pytest.fixture
+def ann(db):
+    """A committee member taking part in the cases below."""
+    return member_factory(name="Ann Owner", email="ann@example.org", joined_at=T - DAY)
+
+
+@pytest.fixture
+def ben(db):
+    return member_factory(name="Ben Member", email="ben@example.org", joined_at=T - DAY)
+
+
+@pytest.fixture
+def cleo(db):
+    return member_factory(name="Cleo Chair", email="cleo@example.org", role=Role.CHAIR, joined_at=T - DAY)
+
+
+def case_at(moment=T, **kwargs):
+    """A web report received at `moment`, its confirmation and notices sent, then mail cleared."""
+    with clock.frozen(moment), TestCase.captureOnCommitCallbacks(execute=True):
+        case = case_factory(**kwargs)
+    mail.outbox.clear()
+    return case
+
+
+def tick(moment) -> str:
+    out = StringIO()
+    call_command("tick", now=moment.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+def send(case, author, kind, moment, body="Thank you.", subject="About your report"):
+    """A member writes to the reporter at `moment` (email sent at once, as after a real request)."""
+    from cocdesk.deadlines import services
+
+    with clock.frozen(moment), TestCase.captureOnCommitCallbacks(execute=True):
+        return services.reporter_message_send(case=case, author=author, kind=kind, subject=subject, body=body)

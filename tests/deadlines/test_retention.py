@@ -1,0 +1,132 @@
+"""Retention: closed cases are expunged at their date, keeping only what statistics need."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.test import Client, TestCase
+
+from cocdesk import clock
+from cocdesk.audit.models import AuditEntry
+from cocdesk.cases.models import Case
+from cocdesk.cases.services import FileInput
+from cocdesk.deadlines import rules
+from cocdesk.intake import ratelimit
+from tests.deadlines.conftest import DAY, HOUR, T, case_at, send, tick
+from tests.factories import CASE_CANARY, case_factory, verified_client
+from tests.intake.test_anonymity import every_stored_value
+
+pytestmark = pytest.mark.django_db
+
+FILE_CANARY = b"canary-file-51f0 screenshot of the messages"
+CLOSED = T + 10 * DAY
+
+
+def close(case, *, severity="minor", at=CLOSED):
+    Case.objects.filter(pk=case.pk).update(
+        state="closed", closed_at=at, severity=severity, resolution="resolved_with_action"
+    )
+    case.refresh_from_db()
+
+
+def tick_captured(moment):
+    with TestCase.captureOnCommitCallbacks(execute=True):  # files are deleted after commit
+        return tick(moment)
+
+
+def test_a_closed_minor_case_is_expunged_at_its_date_and_its_content_is_gone_everywhere(ann):
+    case = case_at(T, participants=(ann,), files=[FileInput(name="messages.txt", data=FILE_CANARY)])
+    send(case, ann, "acknowledgement", T + HOUR, body="Thank you, canary-reply-77aa")
+    storage_names = list(case.attachments.values_list("storage_name", flat=True))
+    assert storage_names and all(default_storage.exists(n) for n in storage_names)
+    close(case, severity="minor")
+
+    out = tick_captured(CLOSED + HOUR)
+    case.refresh_from_db()
+    expected = rules.add_months(CLOSED, 6)
+    assert case.expunge_at == expected
+    assert f"retention  {case.reference}  content deleted on {expected:%Y-%m-%d}" in out
+    assert AuditEntry.objects.filter(action="case.expunge_scheduled", object_id=str(case.pk)).exists()
+
+    tick_captured(expected - HOUR)
+    assert CASE_CANARY in every_stored_value()  # not a moment early
+
+    out = tick_captured(expected + HOUR)
+    assert f"expunged  {case.reference}" in out
+    stored = every_stored_value()
+    for secret in (CASE_CANARY, "canary-reply-77aa", "Jamie Doe", "jamie@example.com", "robin@example.net"):
+        assert secret not in stored, secret
+    assert not any(default_storage.exists(n) for n in storage_names)
+
+    case.refresh_from_db()
+    assert case.expunged_at == expected + HOUR
+    kept = (case.reference, case.channel, case.kind, case.state, case.resolution, case.severity)
+    assert kept == (case.reference, "web", "named", "closed", "resolved_with_action", "minor")
+    assert (case.received_at, case.closed_at) == (T, CLOSED)
+    assert (case.description, case.receipt_hash, case.intake_details) == ("", None, {})
+    assert (
+        AuditEntry.objects.filter(action="case.expunged", object_id=str(case.pk), actor="system").count() == 1
+    )
+
+    # Irreversible and invisible: nothing more happens, the page and the receipt code find nothing.
+    assert "expunged" not in tick_captured(expected + 2 * DAY)
+    assert verified_client(ann).get(f"/cases/{case.reference}/").status_code == 404
+    ratelimit.reset()
+    portal = Client().post("/report/status/", {"code": case.receipt_code})
+    assert "We could not find a report" in portal.text
+
+
+def test_a_new_report_naming_the_same_person_postpones_the_expunge_date(ann):
+    case = case_at(T, participants=(ann,))
+    close(case, severity="minor")
+    tick_captured(CLOSED + HOUR)
+    case.refresh_from_db()
+    assert case.expunge_at == rules.add_months(CLOSED, 6)
+
+    again = CLOSED + 90 * DAY  # three months later, someone reports the same person (by email address)
+    with clock.frozen(again):
+        case_factory(description="another report")  # the same name, address and handle
+    out = tick_captured(again + HOUR)
+    case.refresh_from_db()
+    assert case.expunge_at == rules.add_months(again, 6)
+    assert f"retention  {case.reference}  content deleted on {case.expunge_at:%Y-%m-%d}" in out
+    assert AuditEntry.objects.filter(action="case.expunge_postponed", object_id=str(case.pk)).exists()
+
+    tick_captured(rules.add_months(CLOSED, 6) + DAY)  # the old date passes: kept
+    case.refresh_from_db()
+    assert case.expunged_at is None and case.description == CASE_CANARY
+
+    tick_captured(rules.add_months(again, 6) + HOUR)
+    case.refresh_from_db()
+    assert case.expunged_at is not None and case.description == ""
+
+
+def test_a_report_about_someone_else_does_not_postpone(ann):
+    case = case_at(T, participants=(ann,))
+    close(case, severity="minor")
+    with clock.frozen(CLOSED + 30 * DAY):
+        from cocdesk.cases.models import PartyRole
+        from cocdesk.cases.services import PartyInput, case_open
+
+        case_open(
+            channel="web",
+            description="unrelated",
+            parties=[PartyInput(role=PartyRole.REPORTED, name="Someone Else", email="else@example.com")],
+        )
+    tick_captured(CLOSED + 31 * DAY)
+    case.refresh_from_db()
+    assert case.expunge_at == rules.add_months(CLOSED, 6)
+
+
+@pytest.mark.parametrize(("severity", "months"), [("moderate", 12), ("severe", 24), ("", 24)])
+def test_more_serious_cases_are_kept_longer(ann, severity, months):
+    case = case_at(T, participants=(ann,))
+    close(case, severity=severity)
+    tick_captured(rules.add_months(CLOSED, 6) + DAY)
+    case.refresh_from_db()
+    assert case.expunged_at is None and case.expunge_at == rules.add_months(CLOSED, months)
+
+
+def test_open_cases_are_never_expunged(ann):
+    case = case_at(T, participants=(ann,))
+    tick_captured(T + 800 * DAY)
+    case.refresh_from_db()
+    assert (case.expunge_at, case.expunged_at, case.description) == (None, None, CASE_CANARY)

@@ -1,0 +1,121 @@
+"""Each rule of DESIGN D5 as a pure function: facts in, due time out."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cocdesk.deadlines import rules
+from cocdesk.deadlines.rules import CaseFacts
+
+T = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+H, D = timedelta(hours=1), timedelta(days=1)
+
+
+def facts(**overrides) -> CaseFacts:
+    values = {"received_at": T, "closed": False, "wants_updates": True, "reachable": True}
+    values.update(overrides)
+    return CaseFacts(**values)
+
+
+def test_acknowledgement_is_due_24_hours_after_the_report():
+    assert rules.acknowledgement_due(facts=facts()) == T + 24 * H
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"acknowledged_at": T + H},
+        {"closed": True},
+        {"wants_updates": False},  # no further involvement
+        {"reachable": False},  # no address and no receipt code
+    ],
+)
+def test_acknowledgement_is_not_due_when(overrides):
+    assert rules.acknowledgement_due(facts=facts(**overrides)) is None
+
+
+def test_decision_is_due_after_seven_days_even_for_a_reporter_who_wants_no_updates():
+    assert rules.decision_due(facts=facts()) == T + 7 * D
+    assert rules.decision_due(facts=facts(wants_updates=False)) == T + 7 * D
+    assert rules.decision_due(facts=facts(decided_at=T + 2 * D)) is None
+    assert rules.decision_due(facts=facts(closed=True)) is None
+
+
+def test_delay_notice_is_due_with_the_decision_unless_decided_sent_or_opted_out():
+    assert rules.delay_notice_due(facts=facts()) == T + 7 * D
+    assert rules.delay_notice_due(facts=facts(decided_at=T + D)) is None
+    assert rules.delay_notice_due(facts=facts(delay_notice_at=T + 7 * D)) is None
+    assert rules.delay_notice_due(facts=facts(wants_updates=False)) is None
+    assert rules.delay_notice_due(facts=facts(reachable=False)) is None
+
+
+def test_search_updates_are_due_every_24_hours_from_the_start_or_the_last_update():
+    started = T + 2 * D
+    assert rules.search_update_due(facts=facts()) is None
+    assert rules.search_update_due(facts=facts(search_started_at=started)) == started + 24 * H
+    later = facts(search_started_at=started, last_update_at=started + 30 * H)
+    assert rules.search_update_due(facts=later) == started + 54 * H
+    before = facts(search_started_at=started, last_update_at=started - H)  # an update before the search
+    assert rules.search_update_due(facts=before) == started + 24 * H
+    ended = facts(search_started_at=started, search_ended_at=started + 3 * D)
+    assert rules.search_update_due(facts=ended) is None
+
+
+def test_check_in_every_six_months_from_joining_or_the_last_answer():
+    assert rules.check_in_due(joined_at=T, last_answered_at=None) == datetime(2027, 9, 1, 9, tzinfo=UTC)
+    answered = datetime(2027, 8, 31, 12, tzinfo=UTC)
+    assert rules.check_in_due(joined_at=T, last_answered_at=answered) == datetime(2028, 2, 29, 12, tzinfo=UTC)
+
+
+def test_transparency_report_a_year_after_the_last_or_after_the_committee_started():
+    published = datetime(2026, 6, 15, tzinfo=UTC)
+    assert rules.transparency_due(last_published_at=published, committee_started_at=T) == datetime(
+        2027, 6, 15, tzinfo=UTC
+    )
+    assert rules.transparency_due(last_published_at=None, committee_started_at=T) == datetime(
+        2028, 3, 1, 9, tzinfo=UTC
+    )
+    assert rules.transparency_due(last_published_at=None, committee_started_at=None) is None
+
+
+def test_reminder_rounds_change_once_a_day():
+    due = T + 24 * H
+    assert rules.reminder_round(due_at=due, now=T + 23 * H, every=D) is None
+    assert rules.reminder_round(due_at=due, now=T + 25 * H, every=D) == 0
+    assert rules.reminder_round(due_at=due, now=T + 26 * H, every=D) == 0
+    assert rules.reminder_round(due_at=due, now=T + 48 * H, every=D) == 1
+    assert rules.reminder_round(due_at=None, now=T, every=D) is None
+
+
+def test_due_soon_means_overdue_or_within_24_hours():
+    assert rules.is_due_soon(due_at=T + 23 * H, now=T)
+    assert rules.is_due_soon(due_at=T - D, now=T)
+    assert not rules.is_due_soon(due_at=T + 25 * H, now=T)
+
+
+def test_add_months_keeps_the_day_or_takes_the_last_of_a_short_month():
+    assert rules.add_months(datetime(2027, 1, 31, tzinfo=UTC), 1) == datetime(2027, 2, 28, tzinfo=UTC)
+    assert rules.add_months(datetime(2027, 11, 15, tzinfo=UTC), 6) == datetime(2028, 5, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("severity", "months"), [("minor", 6), ("moderate", 12), ("severe", 24), ("", 24)])
+def test_retention_by_severity(severity, months):
+    assert rules.retention_months(severity=severity) == months
+    assert rules.expunge_date(closed_at=T, severity=severity) == rules.add_months(T, months)
+
+
+def test_expunge_date_counts_from_a_later_report_naming_the_same_person():
+    later = T + 90 * D
+    assert rules.expunge_date(
+        closed_at=T, severity="minor", latest_related_report_at=later
+    ) == rules.add_months(later, 6)
+    earlier = T - 90 * D
+    assert rules.expunge_date(
+        closed_at=T, severity="minor", latest_related_report_at=earlier
+    ) == rules.add_months(T, 6)
+
+
+def test_no_expunge_date_while_open_or_while_consequences_are_in_force():
+    assert rules.expunge_date(closed_at=None, severity="minor") is None
+    assert rules.expunge_date(closed_at=T, severity="minor", consequences_apply=True) is None
+    assert rules.consequences_in_force(case=object(), now=T) is False  # the hook, until consequences exist
