@@ -173,9 +173,10 @@ class Route:
     NONE = "kept on the case only"  # no way to write to them; tell them by phone or in person
 
 
-def reporter_route(*, case: Case) -> str:
-    """How a message written now would reach the reporter (none by email if they opted out)."""
-    address = reporter_address(case) if case.wants_updates else ""
+def reporter_route(*, case: Case, reporter_asked: bool = False) -> str:
+    """How a message written now would reach the reporter. One who chose no further involvement
+    gets no email, unless they asked for this message."""
+    address = reporter_address(case) if case.wants_updates or reporter_asked else ""
     if address:
         return Route.EMAIL if case.kind == Kind.NAMED else Route.PING
     return Route.PORTAL if case.receipt_hash else Route.NONE

@@ -217,7 +217,14 @@ def template_fill(text: str, *, case: Case, member_name: str) -> str:
 
 
 def _deliver_to_reporter(
-    *, case: Case, kind: str, subject: str, body: str, author: Member | None, send_now: bool
+    *,
+    case: Case,
+    kind: str,
+    subject: str,
+    body: str,
+    author: Member | None,
+    send_now: bool,
+    reporter_asked: bool = False,
 ) -> Delivery:
     """Keep the message (the portal shows it), put it on the timeline, and email it if we may."""
     message = Message.objects.create(
@@ -228,7 +235,7 @@ def _deliver_to_reporter(
         author=author,
         created_at=clock.now(),
     )
-    how = selectors.reporter_route(case=case)
+    how = selectors.reporter_route(case=case, reporter_asked=reporter_asked)
     if how == selectors.Route.EMAIL:
         outbox_enqueue(
             kind="reporter_message",
@@ -313,6 +320,7 @@ def reporter_message_send(
     if kind not in TemplateKind.values:
         raise DeadlineRefused(_("Please choose what kind of message this is."))
     _require_participant(case, author)
+    reporter_asked = reporter_asked and not case.wants_updates  # only means something for them
     if not case.wants_updates and not reporter_asked:
         raise DeadlineRefused(
             _(
@@ -323,7 +331,13 @@ def reporter_message_send(
     if not body.strip():
         raise DeadlineRefused(_("Please write the message."))
     return _deliver_to_reporter(
-        case=case, kind=kind, subject=subject.strip(), body=body.strip(), author=author, send_now=True
+        case=case,
+        kind=kind,
+        subject=subject.strip(),
+        body=body.strip(),
+        author=author,
+        send_now=True,
+        reporter_asked=reporter_asked,
     )
 
 

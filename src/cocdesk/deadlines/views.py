@@ -80,7 +80,8 @@ def compose(request: HttpRequest, reference: str) -> HttpResponse:
         "case": case,
         "form": form,
         "template_kinds": TemplateKind.choices,
-        "route": selectors.reporter_route(case=case),
+        # An opted-out reporter is written to only when they asked: show how that message would go.
+        "route": selectors.reporter_route(case=case, reporter_asked=opted_out),
         "opted_out": opted_out,
         "reporter_has_written": selectors.reporter_has_written(case=case),
     }

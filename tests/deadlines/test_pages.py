@@ -1,0 +1,259 @@
+"""Deadlines pages: writing to the reporter, templates, dashboard, search, check-ins, calendar feed.
+
+alice takes part in the case, bob declared a conflict, carol has not declared yet.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client, TestCase
+
+from cocdesk import clock
+from cocdesk.audit.models import AuditEntry
+from cocdesk.cases.models import Case, Message, MessageKind, TimelineKind
+from cocdesk.cases.services import conflict_declare
+from cocdesk.deadlines import services
+from cocdesk.deadlines.models import CalendarToken, CheckIn, ReporterTemplate, TransparencyPublication
+from cocdesk.intake import ratelimit
+from cocdesk.members.models import Role
+from tests.factories import CASE_CANARY, case_factory, member_factory, verified_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def carol(db):
+    return member_factory(name="Carol Member", email="carol@example.org")
+
+
+@pytest.fixture
+def case(alice, bob, carol):
+    with clock.frozen(clock.now() - timedelta(hours=25)), TestCase.captureOnCommitCallbacks(execute=True):
+        case = case_factory(participants=(alice,))
+    conflict_declare(case=case, member=bob, has_conflict=True)
+    mail.outbox.clear()
+    return case
+
+
+def compose_url(case):
+    return f"/cases/{case.reference}/messages/new/"
+
+
+def post(client, url, data):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(url, data)
+
+
+# --- writing to the reporter ------------------------------------------------------------------
+
+
+def test_the_compose_page_starts_from_the_acknowledgement_template(case, alice):
+    page = verified_client(alice).get(compose_url(case))
+    assert page.status_code == 200
+    assert "Thank you for telling us. I am Alice Member" in page.text
+    assert case.reference in page.text
+    update = verified_client(alice).get(compose_url(case) + "?template=update").text
+    assert "This is an update on your report" in update
+
+
+@pytest.mark.parametrize("who", ["bob", "carol"])
+def test_members_who_may_not_see_the_case_get_404_and_send_nothing(case, who, request):
+    client = verified_client(request.getfixturevalue(who))
+    assert client.get(compose_url(case)).status_code == 404
+    data = {"kind": "decision", "subject": "s", "body": "leak"}
+    assert post(client, compose_url(case), data).status_code == 404
+    for suffix in ("deadlines/", "search/start/"):
+        assert client.post(f"/cases/{case.reference}/{suffix}").status_code in (404, 405)
+    assert not Message.objects.filter(case=case, kind=MessageKind.DECISION).exists()
+    assert mail.outbox == []
+
+
+def test_a_message_to_a_named_reporter_is_emailed_kept_and_on_the_timeline(case, alice):
+    data = {"kind": "acknowledgement", "subject": "We have your report", "body": "Thank you, from Alice."}
+    response = post(verified_client(alice), compose_url(case), data)
+    assert response.status_code == 302
+    [sent] = mail.outbox
+    assert sent.to == ["robin@example.net"]
+    assert sent.subject == f"[{case.reference}] We have your report"
+    assert sent.body == "Thank you, from Alice."
+    message = Message.objects.get(case=case, kind=MessageKind.ACKNOWLEDGEMENT)
+    assert (message.author, message.emailed, message.body) == (alice, True, "Thank you, from Alice.")
+    entry = case.timeline.get(kind=TimelineKind.MESSAGE_OUT)
+    assert "Thank you, from Alice." in entry.text and entry.author == alice
+    assert AuditEntry.objects.filter(
+        action="case.message_sent.acknowledgement", actor=f"member:{alice.pk}"
+    ).exists()
+
+
+def test_a_reporter_who_asked_for_no_further_involvement_is_written_to_only_when_they_asked(alice):
+    case = case_factory(participants=(alice,), wants_updates=False)
+    mail.outbox.clear()
+    client = verified_client(alice)
+    assert "asked for no further involvement" in client.get(compose_url(case)).text
+    data = {"kind": "update", "subject": "An update", "body": "An update you did not ask for."}
+    refused = post(client, compose_url(case), data)
+    assert refused.status_code == 200 and "tick the box" in refused.text
+    assert not Message.objects.filter(case=case, kind=MessageKind.UPDATE).exists()
+    assert mail.outbox == []
+
+    answered = post(
+        client, compose_url(case), {**data, "body": "The answer you asked for.", "reporter_asked": "on"}
+    )
+    assert answered.status_code == 302
+    assert [m.to for m in mail.outbox] == [["robin@example.net"]]
+
+
+def test_an_anonymous_reporter_reads_the_message_in_the_portal_and_the_email_says_only_that_there_is_one(
+    alice,
+):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        case = case_factory(participants=(alice,), kind="anonymous", notify_email="ping@example.net")
+    mail.outbox.clear()
+    data = {"kind": "update", "subject": "An update", "body": "canary-portal-3e1 we spoke to them"}
+    assert post(verified_client(alice), compose_url(case), data).status_code == 302
+    [ping] = mail.outbox
+    assert ping.to == ["ping@example.net"] and "canary-portal-3e1" not in ping.subject + ping.body
+    ratelimit.reset()
+    portal = Client().post("/report/status/", {"code": case.receipt_code}, follow=True)
+    assert "canary-portal-3e1" in portal.text
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+def test_four_templates_are_seeded_in_the_plans_tone_and_members_can_edit_them(alice):
+    seeded = dict(ReporterTemplate.objects.values_list("kind", "body"))
+    assert set(seeded) == {"acknowledgement", "update", "decision", "delay"}
+    assert "Thank you for telling us" in seeded["acknowledgement"]
+    for body in seeded.values():
+        assert "we will make sure" not in body.lower() and "will be removed" not in body.lower()
+    client = verified_client(alice)
+    assert "Delay notice" in client.get("/deadlines/templates/").text
+    response = client.post(
+        "/deadlines/templates/delay/", {"subject": "Still working", "body": "Thank you. {reference}"}
+    )
+    assert response.status_code == 302
+    template = ReporterTemplate.objects.get(kind="delay")
+    assert (template.subject, template.updated_by) == ("Still working", alice)
+    assert AuditEntry.objects.filter(action="template.updated").exists()
+
+
+def test_templates_are_for_committee_members_only():
+    responder = member_factory(role=Role.EVENT_RESPONDER)
+    assert verified_client(responder).get("/deadlines/templates/").status_code == 404
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+
+def test_dashboard_lists_overdue_items_first_then_declarations_then_my_cases(case, alice, carol):
+    other = case_factory(participants=(carol,))  # alice has not declared on this one
+    page = verified_client(alice).get("/dashboard/").text
+    due, awaiting, mine = (
+        page.index("Due soon or overdue"),
+        page.index("waiting for your conflict declaration"),
+        page.index("My cases"),
+    )
+    assert due < awaiting < mine
+    due_section = page[due:awaiting]
+    assert case.reference in due_section and "Acknowledge the report within 24 hours" in due_section
+    assert "overdue" in due_section
+    assert other.reference not in due_section and other.reference in page[awaiting:mine]
+
+
+def test_dashboard_shows_no_deadline_of_a_case_the_member_may_not_see(case, bob, carol):
+    for member in (bob, carol):
+        due_section = verified_client(member).get("/dashboard/").text.split("waiting for your conflict")[0]
+        assert case.reference not in due_section
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+def test_starting_and_ending_a_search_from_the_case_deadlines_page(case, alice):
+    client = verified_client(alice)
+    assert client.post(f"/cases/{case.reference}/search/start/").status_code == 302
+    case.refresh_from_db()
+    assert case.search_started_at is not None
+    page = client.get(f"/cases/{case.reference}/deadlines/").text
+    assert "Daily update while the reported person is searched for" in page
+    client.post(f"/cases/{case.reference}/search/end/")
+    case.refresh_from_db()
+    assert case.search_ended_at is not None
+    assert AuditEntry.objects.filter(action__in=["case.search_started", "case.search_ended"]).count() == 2
+    assert case.timeline.filter(kind=TimelineKind.SEARCH).count() == 2
+
+
+# --- check-ins and the chair -------------------------------------------------------------------
+
+
+def test_member_answers_the_check_in_and_the_chair_sees_who_has_not(alice, bob, chair):
+    CheckIn.objects.create(member=alice, due_at=clock.now(), asked_at=clock.now())
+    CheckIn.objects.create(member=bob, due_at=clock.now(), asked_at=clock.now())
+    assert verified_client(alice).post("/check-in/", {"answer": "continue"}).status_code == 302
+    assert CheckIn.objects.get(member=alice).answer == "continue"
+    overview = verified_client(chair).get("/check-ins/").text
+    bob_row = overview.split("Bob Member")[1].split("</tr>")[0]
+    alice_row = overview.split("Alice Member")[1].split("</tr>")[0]
+    assert "not answered yet" in bob_row and "not answered yet" not in alice_row
+    assert verified_client(alice).get("/check-ins/").status_code == 404
+
+
+def test_the_chair_records_a_published_transparency_report(chair):
+    client = verified_client(chair)
+    assert client.post("/check-ins/transparency/", {"year": "2026"}).status_code == 302
+    assert TransparencyPublication.objects.get().year == 2026
+    assert client.post("/check-ins/transparency/", {"year": "2026"}).status_code == 400
+
+
+# --- calendar feed -----------------------------------------------------------------------------
+
+
+def feed_url_of(response) -> str:
+    return response.text.split('<p class="secret"><code>')[1].split("</code>")[0]
+
+
+def test_calendar_feed_lists_only_the_members_cases_by_reference_without_a_login(case, alice, bob):
+    hidden = case_factory(participants=(bob,))  # alice has not declared on it
+    response = verified_client(alice).post("/deadlines/calendar/new/")
+    url = feed_url_of(response)
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert token not in str(list(CalendarToken.objects.values()))  # stored as a keyed hash only
+
+    feed = Client().get(url.replace("http://testserver", ""))
+    assert feed.status_code == 200 and feed["Content-Type"].startswith("text/calendar")
+    text = feed.content.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert f"SUMMARY:{case.reference}: Acknowledge the report within 24 hours" in text
+    assert hidden.reference not in text
+    assert CASE_CANARY not in text and "Jamie" not in text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+
+    bob_url = feed_url_of(verified_client(bob).post("/deadlines/calendar/new/"))
+    assert case.reference not in Client().get(bob_url.replace("http://testserver", "")).content.decode()
+
+
+def test_a_revoked_or_replaced_calendar_address_stops_working(alice):
+    client = verified_client(alice)
+    first = feed_url_of(client.post("/deadlines/calendar/new/")).replace("http://testserver", "")
+    second = feed_url_of(client.post("/deadlines/calendar/new/")).replace("http://testserver", "")
+    assert Client().get(first).status_code == 404
+    assert Client().get(second).status_code == 200
+    client.post("/deadlines/calendar/revoke/")
+    assert Client().get(second).status_code == 404
+    assert Client().get("/calendar/not-a-token.ics").status_code == 404
+
+
+def test_a_disabled_members_feed_stops_working(alice):
+    token = services.calendar_token_new(member=alice)
+    alice.is_active = False
+    alice.save()
+    assert Client().get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_a_case_expunged_or_closed_leaves_the_feed(case, alice):
+    token = services.calendar_token_new(member=alice)
+    assert case.reference in Client().get(f"/calendar/{token}.ics").content.decode()
+    Case.objects.filter(pk=case.pk).update(state="closed")
+    assert case.reference not in Client().get(f"/calendar/{token}.ics").content.decode()
