@@ -194,14 +194,17 @@ def test_six_monthly_check_in_is_asked_once_reminded_weekly_and_answered(ann, cl
     assert due == datetime(2027, 8, 28, 9, tzinfo=UTC)  # six months after joining (28 Feb)
     tick(due - HOUR)
     assert not CheckIn.objects.exists()
-    tick(due + HOUR)
+    out = tick(due + HOUR)
+    assert f"check-in  member {ann.pk}  asked" in out
     asked = [m for m in to(ann.email) if "continue" in m.subject]
     assert len(asked) == 1 and "/check-in/" in asked[0].body
     assert CheckIn.objects.get(member=ann).asked_at == due + HOUR
     tick(due + 2 * HOUR)
     assert len([m for m in to(ann.email) if "continue" in m.subject]) == 1
-    tick(due + 8 * DAY)  # a week later, no answer yet: a reminder
-    assert len([m for m in to(ann.email) if "continue" in m.subject]) == 2
+    out = tick(due + 8 * DAY)  # a week later, no answer yet: a reminder
+    reminders = [m for m in to(ann.email) if "continue" in m.subject]
+    assert len(reminders) == 2 and "reminder" in reminders[1].body and "reminder" not in reminders[0].body
+    assert f"check-in  member {ann.pk}  reminded" in out
 
     with clock.frozen(due + 9 * DAY):
         services.check_in_answer(member=ann, answer="continue")

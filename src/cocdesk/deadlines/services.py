@@ -159,10 +159,12 @@ def _check_ins(*, report: TickReport) -> None:
         with transaction.atomic():
             if not _claim(key=key, rule=Rule.CHECK_IN, member=member):
                 continue
-            CheckIn.objects.get_or_create(member=member, due_at=due, defaults={"asked_at": report.now})
+            _check_in, first_ask = CheckIn.objects.get_or_create(
+                member=member, due_at=due, defaults={"asked_at": report.now}
+            )
             body = render_to_string(
                 "email/deadlines/check_in.txt",
-                {"member": member, "reminder": round_ > 0, "base_url": settings.BASE_URL},
+                {"member": member, "reminder": not first_ask, "base_url": settings.BASE_URL},
             )
             outbox_enqueue(
                 kind="check_in",
@@ -172,7 +174,7 @@ def _check_ins(*, report: TickReport) -> None:
                 dedupe_key=f"{key}:mail",
                 send_now=False,
             )
-        what = "asked" if round_ == 0 else "reminded"
+        what = "asked" if first_ask else "reminded"
         report.add("check-in", f"check-in  member {member.pk}  {what}")
 
 
