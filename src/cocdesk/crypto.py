@@ -86,8 +86,9 @@ class EncryptedJSONField(models.TextField):
     def get_prep_value(self, value: Any) -> str | None:
         return None if value is None else encrypt(json.dumps(value, sort_keys=True))
 
-    def value_to_string(self, obj: models.Model) -> str:
-        return json.dumps(self.value_from_object(obj))
+    def value_to_string(self, obj: models.Model) -> Any:
+        # As Django's JSONField: serializers (backups) nest the value itself, which to_python takes back.
+        return self.value_from_object(obj)
 
     def get_lookup(self, lookup_name: str):
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
