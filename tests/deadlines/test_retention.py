@@ -130,3 +130,43 @@ def test_open_cases_are_never_expunged(ann):
     tick_captured(T + 800 * DAY)
     case.refresh_from_db()
     assert (case.expunge_at, case.expunged_at, case.description) == (None, None, CASE_CANARY)
+
+
+def _passed_consequence(case, member, **consequence):
+    from cocdesk.cases.deliberation import ConsequenceInput, proposal_create, vote_cast
+
+    proposal = proposal_create(
+        case=case,
+        kind="consequences",
+        text="Keep away",
+        by=member,
+        consequences=[ConsequenceInput(**consequence)],
+    )
+    assert vote_cast(proposal=proposal, member=member, choice="yes").status == "passed"
+
+
+def test_a_case_with_a_consequence_still_in_force_is_not_expunged(ann):
+    from datetime import date
+
+    case = case_at(T, participants=(ann,))
+    _passed_consequence(
+        case, ann, custom="No DMs to the reporter", duration="until 2030", until=date(2030, 1, 1)
+    )
+    close(case, severity="minor")
+    tick_captured(CLOSED + HOUR)
+    case.refresh_from_db()
+    assert case.expunge_at is None
+    assert rules.consequences_in_force(case=case, now=T.replace(year=2030, month=1, day=2)) is False
+
+
+def test_a_one_off_warning_does_not_keep_a_case_forever(ann):
+    from cocdesk.cases.models import ConsequenceCatalogItem
+
+    case = case_at(T, participants=(ann,))
+    _passed_consequence(
+        case, ann, catalog_item=ConsequenceCatalogItem.objects.get(label="A verbal or emailed warning")
+    )
+    close(case, severity="minor")
+    tick_captured(CLOSED + HOUR)
+    case.refresh_from_db()
+    assert case.expunge_at == rules.add_months(CLOSED, 6)

@@ -72,6 +72,7 @@ def _case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound) 
         "conversations": case.conversations.prefetch_related("members"),
         "law_records": case.law_enforcement_records.all(),
         "follow_ups": case.follow_ups.select_related("author"),
+        "reporter_messages": case.messages.select_related("author"),
         "next_states": sorted(deliberation.TRANSITIONS.get(case.state, set())),
         "round": deliberation.current_round(case),
         "rejoin_requests": selectors.rejoin_requests(case=case),

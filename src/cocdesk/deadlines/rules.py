@@ -129,13 +129,23 @@ def is_due_soon(*, due_at: datetime | None, now: datetime) -> bool:
 
 
 def consequences_in_force(*, case: object, now: datetime) -> bool:
-    """HOOK: True while a consequence decided on the case still applies (a ban until a date…).
+    """True while a consequence the committee decided on the case still applies: such a case keeps
+    its content (no expunge date). A consequence applies until its end date; one with a duration
+    but no date ("indefinitely", "for a certain time") applies until someone records an end date;
+    one with neither (a warning) is over once given."""
+    from django.db.models import Q
 
-    The consequence records do not exist yet in a form this app can rely on, so this answers
-    False for every case. When they do, it must answer True while any passed consequence has no
-    end date or an end date after `now`: such cases keep their content (no expunge date).
-    """
-    return False
+    from cocdesk.cases.models import ProposalConsequence, ProposalKind, ProposalStatus
+
+    return (
+        ProposalConsequence.objects.filter(
+            proposal__case=case,
+            proposal__kind=ProposalKind.CONSEQUENCES,
+            proposal__status=ProposalStatus.PASSED,
+        )
+        .filter(Q(until__gt=now.date()) | (Q(until__isnull=True) & ~Q(duration="")))
+        .exists()
+    )
 
 
 def retention_months(*, severity: str) -> int:
