@@ -118,4 +118,3 @@ def test_expunge_date_counts_from_a_later_report_naming_the_same_person():
 def test_no_expunge_date_while_open_or_while_consequences_are_in_force():
     assert rules.expunge_date(closed_at=None, severity="minor") is None
     assert rules.expunge_date(closed_at=T, severity="minor", consequences_apply=True) is None
-    assert rules.consequences_in_force(case=object(), now=T) is False  # the hook, until consequences exist
