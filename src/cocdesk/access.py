@@ -161,11 +161,12 @@ def is_community_manager(user: object) -> bool:
 
 
 def law_enforcement_records_for(user: object) -> QuerySet:
-    """What the community manager may read: exactly the law-enforcement records, nothing else."""
+    """What the community manager may read: exactly the law-enforcement records, nothing else.
+    Not those of a sealed (escrowed) case, which nobody sees until it is unsealed."""
     from cocdesk.cases.models import LawEnforcementRecord
 
     if is_community_manager(user):
-        return LawEnforcementRecord.objects.filter(case__expunged_at__isnull=True)
+        return LawEnforcementRecord.objects.filter(case__expunged_at__isnull=True, case__sealed=False)
     return LawEnforcementRecord.objects.none()
 
 

@@ -1,0 +1,354 @@
+"""The access matrix (DESIGN D3; issue 4), generated from the URL resolver.
+
+Every URL pattern that takes a case (a `reference`) or a child object of one is requested with GET
+and with POST (Django's test client does not enforce CSRF) by every role of `world.ROLES`, on a
+case in every state and on a sealed escrowed case. Only the roles the table below names are let in;
+everyone else gets the same "not found" as for a case that does not exist, without a trace of the
+case, and a refused POST changes nothing.
+
+A URL pattern with arguments that this module cannot classify fails
+`test_every_url_pattern_with_arguments_is_classified`: add it to CASE_ROUTES (it takes a case or a
+child of one), OTHER_ROUTES (it takes something that is not case data) or TECHNICAL_NAMESPACES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from cocdesk.members.selectors import totp_current_code
+from tests.access.world import (
+    KWARG_BUILDERS,
+    ROLES,
+    STATES,
+    Route,
+    World,
+    body_of,
+    build_world,
+    case_kwargs,
+    is_public_route,
+    response_leaks,
+    search_differences,
+    site_routes,
+    snapshot,
+)
+from tests.factories import device_of
+
+pytestmark = pytest.mark.django_db
+
+GET, POST = "GET", "POST"
+BOTH = frozenset({GET, POST})
+POST_ONLY = frozenset({POST})
+GET_ONLY = frozenset({GET})
+PARTICIPANT = frozenset({"participant"})
+NOT_CONFLICTED = frozenset({"participant", "undeclared"})
+# Roles that must not even learn that the case exists: its reference is on none of their pages.
+NEVER_KNOW_IT_EXISTS = ("party", "responder", "manager", "operator")
+BOGUS_REFERENCE = "CoC-1999-9999"
+
+
+def _text(w: World, member) -> dict:
+    return {"text": "probe: this must not be stored"}
+
+
+def _next_state(w: World, member) -> dict:
+    if w.case.state == "closed":
+        return {"to": "triage"}
+    return {"to": "closed", "resolution": "withdrawn"}
+
+
+def _conversation(w: World, member) -> dict:
+    return {
+        "held_on": "2026-11-22",
+        "members": [w.p1.pk, w.p2.pk],
+        "behavior": "probe",
+        "impact": "probe",
+        "plan": "probe",
+        "plan_accepted": "yes",
+    }
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How a case-scoped URL is probed.
+
+    methods: the methods its view accepts (others answer 405 to everyone, before any lookup);
+        None for a pattern found by keyword only, not yet in the table.
+    allowed: the roles it serves on an unsealed case; `allowed_sealed`: on a sealed one.
+    kwargs: builds its keyword arguments (default: by keyword name, KWARG_BUILDERS).
+    payload: what a refused role POSTs: a valid form, so that a missing check would change something.
+    """
+
+    methods: frozenset | None = BOTH
+    allowed: frozenset = PARTICIPANT
+    allowed_sealed: frozenset = frozenset()
+    kwargs: Callable[[World], dict] | None = None
+    payload: Callable[[World, object], dict] = field(default=lambda w, member: {})
+
+
+CASE_ROUTES: dict[str, Spec] = {
+    # The prompt: members who have not declared see reference, channel and names, and may answer.
+    "cases:detail": Spec(BOTH, NOT_CONFLICTED),
+    "cases:declare": Spec(POST_ONLY, NOT_CONFLICTED, payload=lambda w, m: {"answer": "no_conflict"}),
+    "cases:recuse": Spec(POST_ONLY),
+    "cases:note_add": Spec(POST_ONLY, payload=_text),
+    "cases:owners": Spec(
+        POST_ONLY, payload=lambda w, m: {"primary": w.members["participant"].pk, "secondary": w.p1.pk}
+    ),
+    "cases:post": Spec(POST_ONLY, payload=lambda w, m: {"body": "probe: this must not be stored"}),
+    "cases:state": Spec(POST_ONLY, payload=_next_state),
+    "cases:proposal": Spec(POST_ONLY, payload=lambda w, m: {"kind": "violation", "text": "probe"}),
+    "cases:vote": Spec(POST_ONLY, payload=lambda w, m: {"choice": "no"}),
+    "cases:conversation": Spec(BOTH, payload=_conversation),
+    "cases:context": Spec(POST_ONLY, payload=_text),
+    "cases:follow_up": Spec(POST_ONLY, payload=_text),
+    "cases:law_requested": Spec(POST_ONLY),
+    "cases:law_record": Spec(POST_ONLY, payload=lambda w, m: {"shared": "probe", "shared_on": "2026-11-22"}),
+    "cases:rejoin_agree": Spec(POST_ONLY),
+    "cases:stepup": Spec(POST_ONLY, payload=lambda w, m: {"code": totp_current_code(device_of(m))}),
+    "cases:export": Spec(BOTH),
+    "cases:attachment": Spec(BOTH),
+    # A member who declared a conflict may ask to take part after all (their own declaration only).
+    "cases:rejoin_request": Spec(POST_ONLY, frozenset({"conflicted"})),
+    # The community manager reads exactly what was given to law enforcement.
+    "cases:shared_record": Spec(BOTH, frozenset({"manager"})),
+    # Deadlines and reporter communications.
+    "deadlines:compose": Spec(
+        BOTH, payload=lambda w, m: {"kind": "update", "subject": "probe", "body": "probe: must not be sent"}
+    ),
+    "deadlines:case": Spec(GET_ONLY),
+    "deadlines:search_start": Spec(POST_ONLY),
+    "deadlines:search_end": Spec(POST_ONLY),
+    # Escrow: members with no conflict on either case of a match may unseal (DESIGN D7).
+    "escrow:unseal": Spec(POST_ONLY, NOT_CONFLICTED, allowed_sealed=NOT_CONFLICTED),
+}
+
+# Patterns with arguments that are not case data: probed by every role, and must show no case.
+OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
+    "intake:event": lambda w: {"event_id": w.event.pk},
+    "deadlines:template_edit": lambda w: {"kind": "acknowledgement"},
+}
+
+# Django's admin (technical administration, DESIGN D1): no case model is registered there, which
+# test_named.py checks, and test_canary.py crawls every admin page for the canary.
+TECHNICAL_NAMESPACES = ("admin",)
+
+
+def classify(route: Route) -> str:
+    """public | argument-free | case | other | technical | unclassified"""
+    if is_public_route(route):
+        return "public"
+    if not route.kwargs:
+        return "argument-free"
+    if route.name in CASE_ROUTES:
+        return "case"
+    if route.name in OTHER_ROUTES:
+        return "other"
+    if route.namespace in TECHNICAL_NAMESPACES:
+        return "technical"
+    return "unclassified"
+
+
+def case_routes() -> list[tuple[Route, Spec]]:
+    """Every case-scoped pattern: those in the table, and any other whose keywords are all known
+    (probed with the strictest expectations; the classification test still fails for it)."""
+    found = []
+    for route in site_routes():
+        kind = classify(route)
+        if kind == "case":
+            found.append((route, CASE_ROUTES[route.name]))
+        elif kind == "unclassified" and case_kwargs_known(route):
+            found.append((route, Spec(methods=None)))
+    return found
+
+
+def case_kwargs_known(route: Route) -> bool:
+    return set(route.kwargs) <= set(KWARG_BUILDERS)
+
+
+def test_every_url_pattern_with_arguments_is_classified():
+    unclassified = [f"{r.name} ({r.route})" for r in site_routes() if classify(r) == "unclassified"]
+    assert not unclassified, (
+        "URL patterns with arguments that the access matrix cannot classify; add each to CASE_ROUTES, "
+        "OTHER_ROUTES or TECHNICAL_NAMESPACES in tests/access/test_access_matrix.py: "
+        + ", ".join(unclassified)
+    )
+
+
+def test_the_resolver_walk_finds_the_case_routes():
+    names = {route.name for route, _spec in case_routes()}
+    assert {"cases:detail", "cases:vote", "cases:attachment", "cases:shared_record", "cases:post"} <= names
+    assert "enrol" in {r.name for r in site_routes() if classify(r) == "public"}
+    # The table names no pattern that does not exist: stale entries would hide a renamed route.
+    stale = (set(CASE_ROUTES) | set(OTHER_ROUTES)) - {r.name for r in site_routes()}
+    assert not stale, stale
+
+
+# --- the matrix --------------------------------------------------------------------------------
+
+
+def _kwargs(route: Route, spec: Spec, world: World) -> dict:
+    if spec.kwargs is not None:
+        return spec.kwargs(world)
+    built = case_kwargs(route, world)
+    assert built is not None, route
+    return built
+
+
+def _request(client, method: str, path: str, data: dict):
+    return client.get(path) if method == GET else client.post(path, data)
+
+
+class Matrix:
+    """Runs and checks the requests of one world, collecting every failure."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.failures: list[str] = []
+        self.baseline = snapshot(world.case)
+        self.not_found = {}
+        for role in ROLES:
+            if role != "anonymous":
+                client = world.client(role)
+                self.not_found[role] = {
+                    method: body_of(_request(client, method, f"/cases/{BOGUS_REFERENCE}/", {}))
+                    for method in (GET, POST)
+                }
+
+    def fail(self, role: str, method: str, path: str, message: str) -> None:
+        self.failures.append(f"[{self.world.state}] {role} {method} {path}: {message}")
+
+    def probe(self, route: Route, spec: Spec) -> None:
+        world = self.world
+        path = route.path(_kwargs(route, spec, world))
+        allowed_roles = spec.allowed_sealed if world.state == "sealed" else spec.allowed
+        for role in ROLES:
+            member = world.members.get(role)
+            allowed = role in allowed_roles
+            for method in (GET, POST):
+                data = {} if allowed or member is None else spec.payload(world, member)
+                response = _request(world.client(role), method, path, data)
+                body = body_of(response)
+                self.check(role, method, path, route, spec, allowed, response, body)
+                if method == POST and allowed:
+                    world.restore()
+                    self.baseline = snapshot(world.case)
+                elif method == POST:
+                    after = snapshot(world.case)
+                    if after != self.baseline:
+                        changed = {
+                            k: (self.baseline[k], after[k]) for k in after if after[k] != self.baseline[k]
+                        }
+                        self.fail(role, method, path, f"a refused POST changed the case: {changed}")
+                        world.restore()
+                        self.baseline = snapshot(world.case)
+
+    def check(self, role, method, path, route, spec, allowed, response, body) -> None:
+        world, status = self.world, response.status_code
+        if response.exc_info is not None:
+            self.fail(role, method, path, f"server error {response.exc_info[1]!r}")
+            return
+        if role == "anonymous":
+            if status != 302 or not response["Location"].startswith("/login/?next="):
+                self.fail(role, method, path, f"expected a redirect to /login/, got {status}")
+        elif spec.methods is not None and method not in spec.methods:
+            if status != 405:
+                self.fail(role, method, path, f"expected 405 (method not accepted), got {status}")
+        elif allowed:
+            if not (200 <= status < 400 or status == 400 or (spec.methods is None and status == 405)):
+                self.fail(role, method, path, f"expected to be served (2xx/3xx/400), got {status}")
+        elif status != 404 and not (spec.methods is None and status == 405):
+            self.fail(role, method, path, f"expected 404, got {status}")
+        elif status == 404 and body != self.not_found[role][method]:
+            self.fail(role, method, path, "the 404 differs from the one for a case that does not exist")
+
+        served_participant = allowed and role == "participant"
+        if not served_participant:
+            where = response_leaks(world.canary, response, body=body)
+            if where:
+                self.fail(role, method, path, f"the case canary shows in the {', '.join(where)}")
+        if role in NEVER_KNOW_IT_EXISTS and not allowed:
+            where = response_leaks(world.case.reference, response, body=body)
+            if where:
+                self.fail(role, method, path, f"the case reference shows in the {', '.join(where)}")
+        if role == "anonymous" and world.case.reference.lower().encode() in body.lower():
+            self.fail(role, method, path, "the case reference shows in the body")
+        if world.state == "sealed" and role == "manager" and world.shared_marker.encode() in body:
+            self.fail(role, method, path, "a sealed case's law-enforcement record is readable")
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_access_matrix(state):
+    world = build_world(state)
+    matrix = Matrix(world)
+    routes = case_routes()
+    assert len(routes) >= 20, [r.name for r, _ in routes]
+    for route, spec in routes:
+        matrix.probe(route, spec)
+    assert not matrix.failures, f"{len(matrix.failures)} failures:\n" + "\n".join(matrix.failures)
+
+    # Positive controls: the probes reached a real case, and the roles that may read were served.
+    detail = f"/cases/{world.case.reference}/"
+    participant_page = world.client("participant").get(detail)
+    prompt = world.client("undeclared").get(detail)
+    shared = world.client("manager").get(f"/shared/{world.law_record.pk}/")
+    if state == "sealed":
+        assert participant_page.status_code == prompt.status_code == shared.status_code == 404
+    else:
+        assert participant_page.status_code == 200 and world.canary in participant_page.text
+        assert prompt.status_code == 200 and "conflict of interest" in prompt.text
+        assert world.canary not in prompt.text
+        assert shared.status_code == 200 and world.shared_marker in shared.text
+        assert world.canary not in shared.text
+
+
+# --- pages without a case in their address --------------------------------------------------------
+
+
+def test_pages_without_arguments_show_no_hidden_case():
+    """Dashboards, lists, exports, search, catalog, admin: nothing of a case a role may not read."""
+    world = build_world("response")
+    reference = world.case.reference
+    failures = []
+    routes = site_routes()
+    plain = [r for r in routes if classify(r) == "argument-free" and not r.is_regex]
+    public = [r for r in routes if classify(r) == "public"]
+    others = [(r, OTHER_ROUTES[r.name]) for r in routes if classify(r) == "other"]
+    assert {"/dashboard/", "/cases/", "/admin/"} <= {r.path({}) for r in plain}
+
+    paths = [r.path({}) for r in plain] + [r.path(build(world)) for r, build in others]
+    searches = [world.canary[:18], world.reported_name, reference]  # a fragment, a name, the reference
+    for role in ROLES:
+        if role == "participant":
+            continue
+        client = world.client(role)
+        for path in paths:
+            response = client.get(path)
+            body = body_of(response)
+            if response.exc_info is not None or response.status_code >= 500:
+                failures.append(f"{role} GET {path}: server error")
+            if response_leaks(world.canary, response, body=body):
+                failures.append(f"{role} GET {path}: the case canary shows")
+            manager_reads_shared = role == "manager" and path.startswith("/shared/")
+            if (
+                role in NEVER_KNOW_IT_EXISTS
+                and not manager_reads_shared
+                and reference.lower().encode() in body.lower()
+            ):
+                failures.append(f"{role} GET {path}: the case reference shows")
+        for query in searches:
+            if role == "undeclared" and query == reference:
+                continue  # asked to declare, they know the reference: it is in their list
+            difference = search_differences(client, "/cases/", "q", query)
+            if difference:
+                failures.append(f"{role} searched /cases/ for {query!r}: {difference}")
+
+    anonymous = world.client("anonymous")
+    for route in public:
+        path = route.placeholder_path()
+        response = anonymous.get(path)
+        if response.status_code >= 500 or response_leaks(world.canary, response):
+            failures.append(f"anonymous GET {path} ({route.name}): error or canary")
+    assert not failures, "\n".join(failures)
