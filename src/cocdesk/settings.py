@@ -189,6 +189,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
@@ -316,6 +317,8 @@ LOGGING = {
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": [], "propagate": False},
+        # At DEBUG, Django's template engine logs whole contexts (case text) for missing variables.
+        "django.template": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "cocdesk": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

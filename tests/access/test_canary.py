@@ -169,17 +169,6 @@ def test_the_canary_never_reaches_a_conflicted_member_the_operator_or_an_outside
     assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures[:80])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "At DEBUG level, django.template logs the whole template context whenever a variable is "
-        "missing, and base.html's {{ LANGUAGE_CODE }} is missing on every page (no i18n context "
-        "processor): the conflict prompt's context holds the parties' names (PartyName reprs), so an "
-        "operator who turns on DEBUG logging reads reporters' names in the log. Fix outside the access "
-        "policy: pin the 'django.template' logger at INFO in settings.LOGGING (and/or add "
-        "django.template.context_processors.i18n)."
-    ),
-)
 def test_logs_hold_no_case_text_even_at_debug_level():
     world = build_world("follow_up", canary_in_parties=True)
     reference = world.case.reference
