@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk import clock
-from cocdesk.members.selectors import confirmed_devices
+from cocdesk.members.services import totp_verify
 
 SESSION_KEY = "cocdesk_stepup_at"
 VALID_FOR = timedelta(minutes=15)
@@ -27,12 +27,10 @@ class StepUpForm(forms.Form):
 
 
 def verify(request: HttpRequest, code: str) -> bool:
-    code = code.replace(" ", "").strip()
-    for device in confirmed_devices(member=request.user):
-        if device.verify_is_allowed()[0] and device.verify_token(code):
-            request.session[SESSION_KEY] = clock.now().isoformat()
-            return True
-    return False
+    if totp_verify(member=request.user, code=code) is None:
+        return False
+    request.session[SESSION_KEY] = clock.now().isoformat()
+    return True
 
 
 def is_fresh(request: HttpRequest) -> bool:

@@ -41,6 +41,17 @@ class Incident:
     reported: list[dict] | None = None
     witnesses: list[str] | None = None
 
+    def case_fields(self) -> dict:
+        """The keyword arguments of `case_open` that describe the incident."""
+        return {
+            "description": self.description,
+            "occurred_when": self.occurred_when,
+            "occurred_where": self.occurred_where,
+            "ongoing": self.ongoing,
+            "urgent": self.urgent,
+            "law_enforcement_requested": self.law_enforcement_requested,
+        }
+
     def parties(self) -> list[cases.PartyInput]:
         people = [cases.PartyInput(role=PartyRole.REPORTED, **p) for p in self.reported or []]
         return people + [cases.PartyInput(role=PartyRole.WITNESS, name=w) for w in self.witnesses or []]
@@ -66,12 +77,7 @@ def web_report_submit(
     return cases.case_open(
         channel=Channel.WEB,
         kind=kind,
-        description=incident.description,
-        occurred_when=incident.occurred_when,
-        occurred_where=incident.occurred_where,
-        ongoing=incident.ongoing,
-        urgent=incident.urgent,
-        law_enforcement_requested=incident.law_enforcement_requested,
+        **incident.case_fields(),
         wants_updates=wants_updates,
         preferred_contact=preferred_contact,
         parties=parties,
@@ -122,12 +128,7 @@ def committee_report_take(
     opened = cases.case_open(
         channel=channel,
         kind=kind,
-        description=incident.description,
-        occurred_when=incident.occurred_when,
-        occurred_where=incident.occurred_where,
-        ongoing=incident.ongoing,
-        urgent=incident.urgent,
-        law_enforcement_requested=incident.law_enforcement_requested,
+        **incident.case_fields(),
         wants_updates=wants_updates,
         preferred_contact=preferred_contact,
         intake_details={"safety": {} if anonymous else safety, "checklist": checklist, "taken_by": taker.pk},

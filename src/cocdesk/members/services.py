@@ -111,6 +111,16 @@ def _end_sessions(member: Member) -> None:
     Session.objects.filter(session_key__in=doomed).delete()
 
 
+def totp_verify(*, member: Member, code: str) -> TOTPDevice | None:
+    """The member's confirmed device that accepts `code` now, or None. A code works once (django-otp
+    remembers the last one used) and failures are throttled per device."""
+    code = code.replace(" ", "").strip()
+    for device in TOTPDevice.objects.filter(user=member, confirmed=True):
+        if device.verify_is_allowed()[0] and device.verify_token(code):
+            return device
+    return None
+
+
 def member_login_recorded(*, member: Member) -> None:
     audit_record(actor=member, action="member.login", target=member)
 

@@ -42,7 +42,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         member = authenticate(request, username=email, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             return render(request, "members/locked_out.html", status=429)
-        device = _matching_device(member, form.cleaned_data["code"]) if member else None
+        device = services.totp_verify(member=member, code=form.cleaned_data["code"]) if member else None
         if member is not None and device is not None and member.is_active:
             login(request, member)  # a new session key
             otp_login(request, device)
@@ -57,13 +57,6 @@ def login_view(request: HttpRequest) -> HttpResponse:
         services.member_login_failed(member=selectors.member_by_email(email=email))
         form.add_error(None, LOGIN_FAILED)
     return render(request, "members/login.html", {"form": form, "next": _safe_next(request)})
-
-
-def _matching_device(member, code: str):
-    for device in selectors.confirmed_devices(member=member):
-        if device.verify_is_allowed()[0] and device.verify_token(code):
-            return device
-    return None
 
 
 @require_POST
