@@ -135,6 +135,7 @@ def test_missing_description_keeps_everything_typed():
     assert response.status_code == 200
     assert "This field is required" in response.text
     assert 'value="Robin Reporter"' in response.text
+    assert 'value="Jamie Doe"' in response.text and 'value="@jamied"' in response.text
     assert "Hall B" in response.text
     assert Case.objects.count() == 0
 
