@@ -52,6 +52,11 @@ class TransitionForm(forms.Form):
         label=_("Resolution (when closing)"), choices=Resolution.choices, required=False
     )
 
+    def __init__(self, *args, allowed: list[str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if allowed is not None:  # offer only the moves the state machine allows from here
+            self.fields["to"].choices = [(value, label) for value, label in State.choices if value in allowed]
+
 
 class ProposalForm(forms.Form):
     kind = forms.ChoiceField(label=_("What is to be decided"), choices=ProposalKind.choices)
@@ -168,6 +173,11 @@ def tri_state(value: str) -> bool | None:
 
 class TextForm(forms.Form):
     text = forms.CharField(label=_("Text"), **LONG)
+
+    def __init__(self, *args, label: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["text"].label = label
 
 
 class LawEnforcementForm(forms.Form):

@@ -24,6 +24,16 @@ class Channel(models.TextChoices):
     OTHER = "other", _("other")
 
 
+CHANNEL_PHRASES = {
+    Channel.WEB: _("by web form"),
+    Channel.EMAIL: _("by email"),
+    Channel.IN_PERSON: _("in person"),
+    Channel.PHONE: _("by phone"),
+    Channel.DIRECT_MESSAGE: _("by direct message"),
+    Channel.OTHER: _("through another channel"),
+}
+
+
 class Kind(models.TextChoices):
     NAMED = "named", _("Named")
     ANONYMOUS = "anonymous", _("Anonymous")
@@ -115,6 +125,11 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def channel_phrase(self) -> str:
+        """How it reached us, in a sentence: "reported in person", "received by web form"."""
+        return CHANNEL_PHRASES.get(self.channel, self.get_channel_display())
 
 
 class PartyRole(models.TextChoices):

@@ -217,7 +217,7 @@ def case_open(
         at=now,
         author=received_by,
         kind=TimelineKind.INTAKE,
-        text=_("Report received by %(channel)s.") % {"channel": case.get_channel_display()},
+        text=_("Report received %(channel)s.") % {"channel": case.channel_phrase},
     )
     DiscussionPost.objects.create(case=case, author=None, body=discussion_opening_text(case), created_at=now)
     audit_record(actor=actor, action="case.created", target=case)
@@ -429,7 +429,7 @@ def _participation_changed(case: Case, member: Member) -> None:
 def discussion_opening_text(case: Case) -> str:
     """The plan's opening line: "<name> has been reported by <channel>. Who does not have a conflict?"."""
     names = [p.name or p.handle or "?" for p in case.parties.all() if p.role == PartyRole.REPORTED]
-    return _("%(names)s has been reported by %(channel)s. Who does not have a conflict of interest?") % {
+    return _("%(names)s has been reported %(channel)s. Who does not have a conflict of interest?") % {
         "names": ", ".join(names) or _("Someone"),
-        "channel": case.get_channel_display(),
+        "channel": case.channel_phrase,
     }

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -34,6 +35,9 @@ from cocdesk.cases.forms import (
 )
 from cocdesk.cases.models import Case, ConsequenceCatalogItem, PartyRole, State, TimelineKind
 
+CONTEXT_LABEL = _lazy("New context, e.g. what the reported person told us")
+FOLLOW_UP_LABEL = _lazy("What the reporter was told, and what happens next")
+
 
 def _visible_or_404(request: HttpRequest, reference: str) -> Case:
     case = selectors.case_visible(user=request.user, reference=reference)
@@ -50,9 +54,9 @@ def _case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound) 
         "owners_form": OwnersForm(participants=participants),
         "post_form": PostForm(),
         "proposal_form": ProposalForm(),
-        "transition_form": TransitionForm(),
-        "context_form": TextForm(),
-        "follow_up_form": TextForm(),
+        "transition_form": TransitionForm(allowed=deliberation.TRANSITIONS.get(case.state, set())),
+        "context_form": TextForm(label=CONTEXT_LABEL),
+        "follow_up_form": TextForm(label=FOLLOW_UP_LABEL),
         "law_form": LawEnforcementForm(),
         "stepup_form": stepup.StepUpForm(),
     }
@@ -73,7 +77,6 @@ def _case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound) 
         "law_records": case.law_enforcement_records.all(),
         "follow_ups": case.follow_ups.select_related("author"),
         "reporter_messages": case.messages.select_related("author"),
-        "next_states": sorted(deliberation.TRANSITIONS.get(case.state, set())),
         "round": deliberation.current_round(case),
         "rejoin_requests": selectors.rejoin_requests(case=case),
         **forms,
@@ -241,7 +244,7 @@ def case_context(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         reference,
         "context_form",
-        TextForm(request.POST),
+        TextForm(request.POST, label=CONTEXT_LABEL),
         lambda case, data: deliberation.context_add(case=case, by=request.user, text=data["text"]),
     )
 
@@ -253,7 +256,7 @@ def case_follow_up(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         reference,
         "follow_up_form",
-        TextForm(request.POST),
+        TextForm(request.POST, label=FOLLOW_UP_LABEL),
         lambda case, data: deliberation.follow_up_add(case=case, by=request.user, text=data["text"]),
     )
 
