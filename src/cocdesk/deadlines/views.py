@@ -4,6 +4,7 @@ check-ins, and the calendar feed. Thin views: cases are fetched only through
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -252,7 +253,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if member is None:
         raise Http404
     services.calendar_feed_used(member=member)
-    base = request.build_absolute_uri("/").rstrip("/")
+    base = settings.BASE_URL  # not the request's Host header: links in a feed outlive the request
     events = []
     for deadline in selectors.calendar_deadlines(member=member):
         if deadline.case is not None:
