@@ -82,3 +82,13 @@ def test_login_page_is_public():
     response = Client().get("/login/")
     assert response.status_code == 200
     assert 'autocomplete="one-time-code"' in response.text
+
+
+def test_form_errors_and_hints_are_tied_to_their_fields_for_screen_readers():
+    from django.test import Client
+
+    response = Client().post("/report/", {"kind": "named", "what_happened": ""})
+    text = response.text
+    assert 'aria-invalid="true"' in text
+    assert 'aria-describedby="id_what_happened_helptext id_what_happened_error"' in text
+    assert 'id="id_what_happened_error"' in text and 'id="id_what_happened_helptext"' in text
