@@ -50,6 +50,69 @@ def can_open_dashboard(user: object) -> bool:
     return _verified(user) and getattr(user, "role", None) != Role.OPERATOR
 
 
+# --- the committee over time (DESIGN D8) -----------------------------------------------------------
+# Functions taking `user` serve requests (verified login); those taking `member` are also used by
+# the services, which run without a request.
+
+
+def removals_visible_to(user: object) -> QuerySet:
+    """Removal discussions a committee member may see: all but those about themselves. The member
+    concerned learns nothing of one: not the page, not a line in a list, not a count, not an email."""
+    from cocdesk.members.models import Removal
+
+    if not is_committee_member(user):
+        return Removal.objects.none()
+    return Removal.objects.exclude(member=user)
+
+
+def may_see_removal(user: object, removal: object) -> bool:
+    return removals_visible_to(user).filter(pk=getattr(removal, "pk", None)).exists()
+
+
+def removal_voters(removal: object) -> QuerySet:
+    """Who takes part in a removal discussion, may vote and is told about it: every active
+    committee member but the one concerned."""
+    from cocdesk.members.models import Member
+
+    return Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES).exclude(
+        pk=getattr(removal, "member_id", None)
+    )
+
+
+def may_open_removal(member: object, about: object) -> bool:
+    """Any active committee member may open a discussion about another active committee member."""
+    return _committee(member) and _committee(about) and getattr(about, "pk", None) != member.pk
+
+
+def may_vote_on_removal(member: object, removal: object) -> bool:
+    return (
+        getattr(removal, "status", None) == "open"
+        and removal_voters(removal).filter(pk=getattr(member, "pk", None)).exists()
+    )
+
+
+def may_manage_offboarding(user: object) -> bool:
+    """The roster, off-boarding checklists and notices: the chair (DESIGN D1)."""
+    return is_chair(user)
+
+
+def offboardings_visible_to(user: object) -> QuerySet:
+    from cocdesk.members.models import Offboarding
+
+    if not may_manage_offboarding(user):
+        return Offboarding.objects.none()
+    return Offboarding.objects.exclude(member=user)
+
+
+def may_work_on_offboarding(member: object, offboarding: object) -> bool:
+    """Ticking the checklist and sending the notice: an active chair, not the one leaving."""
+    return (
+        _committee(member)
+        and getattr(member, "role", None) == Role.CHAIR
+        and getattr(member, "pk", None) != getattr(offboarding, "member_id", None)
+    )
+
+
 # --- cases ---------------------------------------------------------------------------------------
 
 

@@ -129,7 +129,33 @@ CASE_ROUTES: dict[str, Spec] = {
 OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     "intake:event": lambda w: {"event_id": w.event.pk},
     "deadlines:template_edit": lambda w: {"kind": "acknowledgement"},
+    # The committee over time (DESIGN D8): about a member outside the case, so the pages hold no case.
+    "removal": lambda w: {"pk": _removal(w).pk},
+    "removal_post": lambda w: {"pk": _removal(w).pk},
+    "removal_vote": lambda w: {"pk": _removal(w).pk},
+    "offboarding": lambda w: {"pk": _offboarding(w).pk},
+    "offboarding_tick": lambda w: {"pk": _offboarding(w).pk},
+    "offboarding_notice": lambda w: {"pk": _offboarding(w).pk},
 }
+
+
+def _removal(w: World):
+    from cocdesk.members.models import Removal
+    from cocdesk.members.services import removal_open
+    from tests.factories import member_factory
+
+    existing = Removal.objects.filter(opened_by=w.p1).first()
+    return existing or removal_open(member=member_factory(), by=w.p1, text="probe: removal discussion")
+
+
+def _offboarding(w: World):
+    from cocdesk.members.models import Offboarding
+    from cocdesk.members.services import offboarding_start
+    from tests.factories import member_factory
+
+    existing = Offboarding.objects.filter(reason="resignation").first()
+    return existing or offboarding_start(member=member_factory(), reason="resignation", actor="system")
+
 
 # Django's admin (technical administration, DESIGN D1): no case model is registered there, which
 # test_named.py checks, and test_canary.py crawls every admin page for the canary.

@@ -38,7 +38,8 @@ from cocdesk.deadlines.models import (
     TemplateKind,
     TransparencyPublication,
 )
-from cocdesk.members.models import Member
+from cocdesk.members.models import Member, OffboardingReason
+from cocdesk.members.services import offboarding_start
 from cocdesk.outbox.services import outbox_enqueue
 
 
@@ -404,7 +405,8 @@ def check_in_answer(*, member: Member, answer: str) -> CheckIn:
     """A member answers "Would you like to continue?"; the next question comes six months later.
 
     Side effects: the open CheckIn answered (or a new answered one), audit `member.check_in`;
-    a member stepping down makes the chair(s) get an email (no case content) to start off-boarding.
+    a member stepping down starts off-boarding (`members.services.offboarding_start`: their access
+    ends at once and the chair(s) get an email, with no case content, to finish it).
     """
     if answer not in CheckInAnswer.values:
         raise DeadlineRefused(_("Please choose an answer."))
@@ -417,17 +419,8 @@ def check_in_answer(*, member: Member, answer: str) -> CheckIn:
     check_in.save(update_fields=["answer", "answered_at"])
     audit_record(actor=member, action=f"member.check_in.{answer}", target=check_in)
     if answer == CheckInAnswer.STEP_DOWN:
-        for chair in selectors.chairs():
-            outbox_enqueue(
-                kind="check_in_step_down",
-                member=chair,
-                subject=_("A committee member would like to step down"),
-                body=render_to_string(
-                    "email/deadlines/step_down.txt",
-                    {"chair": chair, "member": member, "base_url": settings.BASE_URL},
-                ),
-                dedupe_key=f"step_down:{check_in.pk}:{chair.pk}",
-            )
+        # Off-boarding (DESIGN D8) ends their access now and tells the chair(s).
+        offboarding_start(member=member, reason=OffboardingReason.RESIGNATION, actor=member)
     return check_in
 
 

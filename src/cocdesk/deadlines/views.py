@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,7 @@ from cocdesk.cases import selectors as case_selectors
 from cocdesk.cases.models import Case, MessageDirection
 from cocdesk.deadlines import ical, rules, selectors, services
 from cocdesk.deadlines.forms import CheckInForm, ComposeForm, TemplateForm, TransparencyForm
-from cocdesk.deadlines.models import Rule, TemplateKind
+from cocdesk.deadlines.models import CheckInAnswer, Rule, TemplateKind
 
 
 def _visible_or_404(request: HttpRequest, reference: str) -> Case:
@@ -171,6 +172,9 @@ def check_in(request: HttpRequest) -> HttpResponse:
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.check_in_answer(member=request.user, answer=form.cleaned_data["answer"])
+        if form.cleaned_data["answer"] == CheckInAnswer.STEP_DOWN:
+            logout(request)  # off-boarding has ended their access (DESIGN D8)
+            return render(request, "members/resigned.html")
         messages.success(request, _("Thank you for answering."))
         return redirect("dashboard")
     context = {

@@ -50,3 +50,29 @@ class EnrolmentForm(forms.Form):
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", _("The two passwords are not the same."))
         return data
+
+
+class RemovalOpenForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Which committee member is this about?"), queryset=None)
+    text = forms.CharField(
+        label=_("What would you like the committee to discuss?"),
+        help_text=_("Only committee members can read this. The member it is about cannot see it."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def __init__(self, *args, candidates=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = candidates
+
+
+class RemovalPostForm(forms.Form):
+    text = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class RemovalVoteForm(forms.Form):
+    choice = forms.ChoiceField(
+        label=_("Should this member be removed from the committee?"),
+        choices=[("yes", _("Yes, remove them")), ("no", _("No"))],
+        widget=forms.RadioSelect,
+    )

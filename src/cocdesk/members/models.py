@@ -9,6 +9,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk import clock
+from cocdesk.crypto import EncryptedTextField
 
 
 class Role(models.TextChoices):
@@ -90,3 +91,108 @@ class EnrolmentToken(models.Model):
 
     def __str__(self) -> str:
         return f"enrolment link for member {self.member_id}"
+
+
+# --- the committee over time (DESIGN D8) ----------------------------------------------------------
+
+
+class RemovalStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PASSED = "passed", _("Passed: the member is removed")
+    FAILED = "failed", _("Did not pass")
+    ENDED = "ended", _("Ended: the member left the committee")
+
+
+class Removal(models.Model):
+    """A private discussion, and a vote, about removing a committee member (DESIGN D8).
+
+    The member concerned never sees it: `access.removals_visible_to` leaves it out for them.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField(default=clock.now)
+    status = models.CharField(max_length=10, choices=RemovalStatus.choices, default=RemovalStatus.OPEN)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    tally = models.JSONField(default=dict, blank=True)  # {"yes": n, "no": n, "members": n}
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(status="open"), name="one_open_removal_per_member"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"removal discussion {self.pk}"
+
+
+class RemovalPost(models.Model):
+    removal = models.ForeignKey(Removal, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = EncryptedTextField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"post {self.pk} in removal discussion {self.removal_id}"
+
+
+class RemovalVote(models.Model):
+    """One member's vote. A vote is final once cast."""
+
+    removal = models.ForeignKey(Removal, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    remove = models.BooleanField()
+    cast_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["removal", "member"], name="one_removal_vote")]
+
+    def __str__(self) -> str:
+        return f"vote of member {self.member_id} on removal {self.removal_id}"
+
+
+class OffboardingReason(models.TextChoices):
+    RESIGNATION = "resignation", _("Stepped down")
+    REMOVAL = "removal", _("Removed by a vote of the committee")
+
+
+# The outside resources the plan lists; each must be ticked by the chair before the notice goes.
+CHECKLIST = (
+    ("mailing_lists", _("Removed from committee mailing lists and Google groups")),
+    ("email_aliases", _("Removed from the email aliases they send from")),
+    ("chat_channels", _("Removed from the committee's private chat channels")),
+    ("report_documents", _("Access removed from all documents for reports")),
+    ("status_spreadsheet", _("Access removed from the spreadsheet of report statuses")),
+    ("event_registration", _("Access removed from event registration data")),
+)
+
+
+class Offboarding(models.Model):
+    """A member leaving the committee. Access inside cocdesk ends when this row is made; the
+    checklist covers what lives elsewhere. The notice to the member goes last."""
+
+    member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="offboarding")
+    reason = models.CharField(max_length=12, choices=OffboardingReason.choices)
+    removal = models.ForeignKey(Removal, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=clock.now)
+    access_revoked_at = models.DateTimeField(null=True, blank=True)
+    ticked = models.JSONField(default=dict, blank=True)  # checklist item -> ISO time it was ticked
+    notice_sent_at = models.DateTimeField(null=True, blank=True)
+    notice_sent_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"off-boarding of member {self.member_id}"
+
+    @property
+    def checklist_complete(self) -> bool:
+        return all(self.ticked.get(item) for item, _label in CHECKLIST)

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cocdesk import clock
+from cocdesk import access, clock
 from cocdesk.crypto import secret_hash
-from cocdesk.members.models import COMMITTEE_ROLES, EnrolmentToken, Member
+from cocdesk.members.models import (
+    CHECKLIST,
+    COMMITTEE_ROLES,
+    EnrolmentToken,
+    Member,
+    Offboarding,
+    Removal,
+    RemovalPost,
+    RemovalStatus,
+    RemovalVote,
+)
 
 
 def enrolment_token_find(*, token: str) -> EnrolmentToken | None:
@@ -57,3 +68,60 @@ def lockout_username(request: object, credentials: dict | None) -> str:
     """The account a login attempt is for, as django-axes keys its lockouts (with the client address)."""
     raw = (credentials or {}).get("username") or getattr(request, "POST", {}).get("email", "")
     return str(raw).strip().lower()
+
+
+# --- the committee over time (DESIGN D8): every read goes through access.py ------------------------
+
+
+def removals_open_for(*, user: object) -> QuerySet[Removal]:
+    """Open removal discussions `user` may see (none about themselves)."""
+    return access.removals_visible_to(user).filter(status=RemovalStatus.OPEN).select_related("member")
+
+
+def removals_decided_for(*, user: object) -> QuerySet[Removal]:
+    return access.removals_visible_to(user).exclude(status=RemovalStatus.OPEN).select_related("member")
+
+
+def removal_for(*, user: object, pk: int) -> Removal | None:
+    return access.removals_visible_to(user).select_related("member", "opened_by").filter(pk=pk).first()
+
+
+def removal_posts(*, removal: Removal) -> QuerySet[RemovalPost]:
+    return removal.posts.select_related("author")
+
+
+def removal_vote_of(*, removal: Removal, member: object) -> RemovalVote | None:
+    return removal.votes.filter(member_id=getattr(member, "pk", None)).first()
+
+
+def removal_candidates(*, user: object) -> QuerySet[Member]:
+    """Whom `user` may open a removal discussion about: other active committee members."""
+    if not access.is_committee_member(user):
+        return Member.objects.none()
+    return committee_members().exclude(pk=user.pk)
+
+
+def roster(*, user: object) -> QuerySet[Member]:
+    """Active committee members, for the chair."""
+    if not access.may_manage_offboarding(user):
+        return Member.objects.none()
+    return committee_members()
+
+
+def offboardings_for(*, user: object) -> QuerySet[Offboarding]:
+    return access.offboardings_visible_to(user).select_related("member")
+
+
+def offboarding_for(*, user: object, pk: int) -> Offboarding | None:
+    return offboardings_for(user=user).filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    item: str
+    label: str
+    ticked_at: str | None
+
+
+def offboarding_checklist(*, offboarding: Offboarding) -> list[ChecklistRow]:
+    return [ChecklistRow(item, str(label), offboarding.ticked.get(item)) for item, label in CHECKLIST]

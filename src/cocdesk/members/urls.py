@@ -6,4 +6,15 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("enrol/<str:token>/", views.enrol_view, name="enrol"),
+    # The committee over time (DESIGN D8).
+    path("resign/", views.resign, name="resign"),
+    path("removals/", views.removals, name="removals"),
+    path("removals/new/", views.removal_new, name="removal_new"),
+    path("removals/<int:pk>/", views.removal_detail, name="removal"),
+    path("removals/<int:pk>/post/", views.removal_post, name="removal_post"),
+    path("removals/<int:pk>/vote/", views.removal_vote, name="removal_vote"),
+    path("roster/", views.roster, name="roster"),
+    path("offboarding/<int:pk>/", views.offboarding_detail, name="offboarding"),
+    path("offboarding/<int:pk>/tick/", views.offboarding_tick, name="offboarding_tick"),
+    path("offboarding/<int:pk>/notice/", views.offboarding_notice, name="offboarding_notice"),
 ]

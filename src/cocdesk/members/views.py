@@ -1,4 +1,5 @@
-"""Login, logout and enrolment. Thin: parse, call a service, render."""
+"""Login, logout, enrolment, and the committee over time (resigning, removal discussions,
+off-boarding). Thin: parse, call a service, render."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, user_login_failed
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -17,9 +19,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from cocdesk import clock
+from cocdesk import access, clock
+from cocdesk.audit.services import audit_record
 from cocdesk.members import selectors, services
-from cocdesk.members.forms import EnrolmentForm, LoginForm
+from cocdesk.members.forms import (
+    EnrolmentForm,
+    LoginForm,
+    RemovalOpenForm,
+    RemovalPostForm,
+    RemovalVoteForm,
+)
+from cocdesk.members.models import OffboardingReason
 from cocdesk.middleware import SessionLifetimeMiddleware
 
 LOGIN_FAILED = _("That email address, password and code do not match an account. Please try again.")
@@ -98,3 +108,169 @@ def _qr_svg(data: str) -> str:
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue().decode()
+
+
+# --- the committee over time (DESIGN D8) -----------------------------------------------------------
+# Every page asks access.py; anyone it does not name gets "not found", the member concerned included.
+
+
+def _committee_or_404(request: HttpRequest) -> None:
+    if not access.is_committee_member(request.user):
+        raise Http404
+
+
+def _chair_or_404(request: HttpRequest) -> None:
+    if not access.may_manage_offboarding(request.user):
+        raise Http404
+
+
+def _refused(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def resign(request: HttpRequest) -> HttpResponse:
+    """A member steps down. Their access ends with this request; the chair finishes the rest."""
+    _committee_or_404(request)
+    if request.method == "POST":
+        services.offboarding_start(
+            member=request.user, reason=OffboardingReason.RESIGNATION, actor=request.user
+        )
+        logout(request)
+        return render(request, "members/resigned.html")
+    return render(request, "members/resign.html")
+
+
+def removals(request: HttpRequest) -> HttpResponse:
+    _committee_or_404(request)
+    context = {
+        "open": selectors.removals_open_for(user=request.user),
+        "decided": selectors.removals_decided_for(user=request.user),
+    }
+    return render(request, "members/removals.html", context)
+
+
+@sensitive_post_parameters()
+def removal_new(request: HttpRequest) -> HttpResponse:
+    _committee_or_404(request)
+    form = RemovalOpenForm(request.POST or None, candidates=selectors.removal_candidates(user=request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            removal = services.removal_open(
+                member=form.cleaned_data["member"], by=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("removal", pk=removal.pk)
+    return render(request, "members/removal_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _removal_or_404(request: HttpRequest, pk: int):
+    removal = selectors.removal_for(user=request.user, pk=pk)
+    if removal is None:
+        raise Http404
+    return removal
+
+
+def removal_detail(request: HttpRequest, pk: int, post_form: RemovalPostForm | None = None) -> HttpResponse:
+    removal = _removal_or_404(request, pk)
+    audit_record(actor=request.user, action="removal.viewed", target=removal)
+    context = {
+        "removal": removal,
+        "posts": selectors.removal_posts(removal=removal),
+        "tally": services.removal_tally(removal) if removal.status == "open" else removal.tally,
+        "my_vote": selectors.removal_vote_of(removal=removal, member=request.user),
+        "may_vote": access.may_vote_on_removal(request.user, removal),
+        "post_form": post_form or RemovalPostForm(),
+        "vote_form": RemovalVoteForm(),
+    }
+    return render(request, "members/removal.html", context, status=400 if post_form else 200)
+
+
+@require_POST
+@sensitive_post_parameters()
+def removal_post(request: HttpRequest, pk: int) -> HttpResponse:
+    removal = _removal_or_404(request, pk)
+    form = RemovalPostForm(request.POST)
+    if not form.is_valid():
+        return removal_detail(request, pk, post_form=form)
+    try:
+        services.removal_post_add(removal=removal, author=request.user, text=form.cleaned_data["text"])
+    except ValidationError as exc:
+        form.add_error("text", exc)
+        return removal_detail(request, pk, post_form=form)
+    return redirect("removal", pk=removal.pk)
+
+
+@require_POST
+def removal_vote(request: HttpRequest, pk: int) -> HttpResponse:
+    removal = _removal_or_404(request, pk)
+    form = RemovalVoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose yes or no."))
+    else:
+        try:
+            services.removal_vote(
+                removal=removal, member=request.user, remove=form.cleaned_data["choice"] == "yes"
+            )
+        except ValidationError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Thank you. Your vote is recorded."))
+    return redirect("removal", pk=removal.pk)
+
+
+def roster(request: HttpRequest) -> HttpResponse:
+    """For the chair: who is on the committee, and who is being off-boarded."""
+    _chair_or_404(request)
+    context = {
+        "members": selectors.roster(user=request.user),
+        "offboardings": selectors.offboardings_for(user=request.user),
+        "open_removals": selectors.removals_open_for(user=request.user),
+    }
+    return render(request, "members/roster.html", context)
+
+
+def offboarding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    offboarding = selectors.offboarding_for(user=request.user, pk=pk)
+    if offboarding is None:
+        raise Http404
+    audit_record(actor=request.user, action="offboarding.viewed", target=offboarding)
+    context = {
+        "offboarding": offboarding,
+        "checklist": selectors.offboarding_checklist(offboarding=offboarding),
+        "blockers": services.offboarding_notice_blockers(offboarding),
+    }
+    return render(request, "members/offboarding.html", context)
+
+
+@require_POST
+def offboarding_tick(request: HttpRequest, pk: int) -> HttpResponse:
+    offboarding = selectors.offboarding_for(user=request.user, pk=pk)
+    if offboarding is None:
+        raise Http404
+    try:
+        services.offboarding_tick(
+            offboarding=offboarding,
+            item=request.POST.get("item", ""),
+            done=request.POST.get("done") == "1",
+            by=request.user,
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    return redirect("offboarding", pk=offboarding.pk)
+
+
+@require_POST
+def offboarding_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    offboarding = selectors.offboarding_for(user=request.user, pk=pk)
+    if offboarding is None:
+        raise Http404
+    try:
+        services.offboarding_notice_send(offboarding=offboarding, by=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The notice is on its way."))
+    return redirect("offboarding", pk=offboarding.pk)

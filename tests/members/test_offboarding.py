@@ -1,0 +1,283 @@
+"""Leaving the committee (DESIGN D8): resignation, removal by a vote of all members, and off-boarding
+that ends every access before the notice to the member goes.
+
+Four committee members: alice and bob (members), carla (chair) and dan, who is leaving.
+"""
+
+import pytest
+from django.core import mail
+from django.test import TestCase
+
+from cocdesk import access
+from cocdesk.audit.models import AuditEntry
+from cocdesk.cases import deliberation
+from cocdesk.cases.models import IncidentOwner
+from cocdesk.members import services
+from cocdesk.members.models import CHECKLIST, Member, Offboarding, Removal, RemovalStatus
+from cocdesk.outbox.models import OutboxMessage
+from tests.factories import CASE_CANARY, case_factory, member_factory, verified_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dan(db):
+    return member_factory(name="Dan Departing", email="dan@example.org")
+
+
+def committed():
+    """Run on-commit callbacks (the outbox sends after the transaction)."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def to(address: str) -> list:
+    return [m for m in mail.outbox if address in m.to]
+
+
+def logged_out(client) -> bool:
+    response = client.get("/dashboard/")
+    return response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_stepping_down_at_the_check_in_starts_offboarding(alice, chair, dan):
+    client = verified_client(dan)
+    with committed():
+        response = client.post("/check-in/", {"answer": "step_down"})
+    assert response.status_code == 200
+    assert b"Thank you for serving on the committee" in response.content
+    dan.refresh_from_db()
+    assert dan.is_active is False
+    offboarding = Offboarding.objects.get(member=dan)
+    assert offboarding.reason == "resignation" and offboarding.access_revoked_at is not None
+    assert logged_out(client)
+    [note] = to(chair.email)
+    assert "Dan Departing" in note.body and "step down" in note.body
+    assert f"/offboarding/{offboarding.pk}/" in note.body
+    assert to(dan.email) == []  # the notice comes only after the checklist
+
+
+def test_the_resign_page_starts_offboarding_for_oneself(alice, chair, dan):
+    client = verified_client(dan)
+    assert client.get("/resign/").status_code == 200
+    response = client.post("/resign/")
+    assert response.status_code == 200
+    assert Offboarding.objects.get(member=dan).reason == "resignation"
+    assert Member.objects.get(pk=dan.pk).is_active is False
+    assert logged_out(client)
+
+
+def _vote(removal, *members_and_votes):
+    for member, remove in members_and_votes:
+        removal = services.removal_vote(removal=removal, member=member, remove=remove)
+    return removal
+
+
+def test_two_yes_votes_of_four_members_do_not_remove(alice, bob, chair, dan):
+    removal = services.removal_open(member=dan, by=alice, text="what happened at the meetup")
+    removal = _vote(removal, (alice, True), (bob, True))
+    assert removal.status == RemovalStatus.OPEN  # 2 is not more than half of 4; carla has not voted
+    assert services.removal_tally(removal) == {"yes": 2, "no": 0, "not_voted": 1, "members": 4}
+    removal = _vote(removal, (chair, False))
+    assert removal.status == RemovalStatus.FAILED
+    assert removal.tally == {"yes": 2, "no": 1, "not_voted": 0, "members": 4}
+    dan.refresh_from_db()
+    assert dan.is_active is True and not Offboarding.objects.filter(member=dan).exists()
+    assert AuditEntry.objects.filter(action="removal.failed", object_id=str(removal.pk)).count() == 1
+
+
+def test_three_yes_votes_of_four_members_remove_and_start_offboarding(alice, bob, chair, dan):
+    removal = services.removal_open(member=dan, by=alice)
+    removal = _vote(removal, (alice, True), (bob, True), (chair, True))
+    assert removal.status == RemovalStatus.PASSED
+    assert removal.tally == {"yes": 3, "no": 0, "not_voted": 0, "members": 4}
+    offboarding = Offboarding.objects.get(member=dan)
+    assert offboarding.reason == "removal" and offboarding.removal == removal
+    assert Member.objects.get(pk=dan.pk).is_active is False
+    assert AuditEntry.objects.filter(action="removal.passed", object_id=str(removal.pk)).count() == 1
+
+
+def test_a_vote_is_final_and_the_member_concerned_cannot_vote(alice, bob, chair, dan):
+    removal = services.removal_open(member=dan, by=alice)
+    _vote(removal, (alice, True))
+    with pytest.raises(services.OffboardingRefused):
+        services.removal_vote(removal=removal, member=alice, remove=False)
+    with pytest.raises(services.OffboardingRefused):
+        services.removal_vote(removal=removal, member=dan, remove=False)
+    with pytest.raises(services.OffboardingRefused):
+        services.removal_open(member=alice, by=alice)  # not about oneself
+    assert removal.votes.count() == 1
+
+
+def test_the_member_concerned_never_learns_of_the_discussion(alice, bob, chair, dan):
+    with committed():
+        removal = services.removal_open(member=dan, by=alice, text="canary-removal-4f1 their words")
+    # Others are told, without a name; the member concerned gets nothing.
+    assert to(dan.email) == []
+    assert {address for m in mail.outbox for address in m.to} == {bob.email, chair.email}
+    assert all("Dan" not in m.body and "canary-removal" not in m.body for m in mail.outbox)
+
+    dans = verified_client(dan)
+    for path in (f"/removals/{removal.pk}/", "/roster/", f"/offboarding/{removal.pk}/"):
+        assert dans.get(path).status_code == 404, path
+    assert dans.post(f"/removals/{removal.pk}/post/", {"text": "probe"}).status_code == 404
+    assert dans.post(f"/removals/{removal.pk}/vote/", {"choice": "no"}).status_code == 404
+    assert removal.posts.count() == 1 and removal.votes.count() == 0
+    listing = dans.get("/removals/")
+    assert listing.status_code == 200
+    assert f"/removals/{removal.pk}/".encode() not in listing.content
+    assert b"canary-removal" not in listing.content and b"About " not in listing.content
+    assert access.removals_visible_to(dan).count() == 0
+    assert not access.may_see_removal(dan, removal)
+
+    # Everyone else sees it.
+    for member in (alice, bob, chair):
+        page = verified_client(member).get(f"/removals/{removal.pk}/")
+        assert page.status_code == 200 and b"canary-removal-4f1" in page.content
+    assert f"/removals/{removal.pk}/".encode() in verified_client(chair).get("/roster/").content
+
+
+def test_a_discussion_about_the_chair_is_hidden_from_the_chair_too(alice, bob, chair, dan):
+    removal = services.removal_open(member=chair, by=alice)
+    chairs = verified_client(chair)
+    assert chairs.get(f"/removals/{removal.pk}/").status_code == 404
+    assert f"/removals/{removal.pk}/".encode() not in chairs.get("/roster/").content
+    assert f"/removals/{removal.pk}/".encode() not in chairs.get("/removals/").content
+
+
+def test_members_discuss_and_vote_through_the_pages(alice, bob, chair, dan):
+    client = verified_client(alice)
+    response = client.post("/removals/new/", {"member": dan.pk, "text": "first words"})
+    removal = Removal.objects.get(member=dan)
+    assert response.status_code == 302 and response["Location"] == f"/removals/{removal.pk}/"
+    assert client.post(f"/removals/{removal.pk}/post/", {"text": "more words"}).status_code == 302
+    assert [p.body for p in removal.posts.all()] == ["first words", "more words"]
+    assert client.post(f"/removals/{removal.pk}/vote/", {"choice": "yes"}).status_code == 302
+    assert removal.votes.get().remove is True
+    assert AuditEntry.objects.filter(action="removal.viewed").count() == 0
+    client.get(f"/removals/{removal.pk}/")
+    assert AuditEntry.objects.filter(action="removal.viewed", object_id=str(removal.pk)).count() == 1
+
+
+def _counts(proposal) -> dict:
+    tally = deliberation.tally(proposal)
+    return {"yes": tally["yes"], "participants": tally["participants"]}
+
+
+def test_offboarding_ends_sessions_ownerships_and_participation(alice, bob, chair, dan):
+    case = case_factory(participants=(alice, bob, chair, dan))
+    deliberation.owners_set(case=case, primary=dan, secondary=alice, by=alice)
+    proposal = deliberation.proposal_create(case=case, kind="violation", text="a violation", by=alice)
+    deliberation.vote_cast(proposal=proposal, member=alice, choice="yes")
+    deliberation.vote_cast(proposal=proposal, member=dan, choice="yes")
+    assert _counts(proposal) == {"yes": 2, "participants": 4}
+    dans = verified_client(dan)
+    assert dans.get(f"/cases/{case.reference}/").status_code == 200
+
+    services.offboarding_start(member=dan, reason="resignation", actor=dan)
+
+    assert logged_out(dans)
+    assert not IncidentOwner.objects.filter(member=dan).exists()
+    assert deliberation.needs_owners(case)
+    assert not access.case_participants(case).filter(pk=dan.pk).exists()
+    assert not access.may_view_case(dan, case)
+    assert _counts(proposal) == {"yes": 1, "participants": 3}  # dan's vote no longer counts
+    proposal.refresh_from_db()
+    assert proposal.status == "open"
+    deliberation.vote_cast(proposal=proposal, member=bob, choice="yes")
+    proposal.refresh_from_db()
+    assert proposal.status == "passed"  # 2 of the 3 remaining participants
+    # Starting again changes nothing.
+    assert services.offboarding_start(member=dan, reason="resignation", actor=dan).pk == (
+        Offboarding.objects.get(member=dan).pk
+    )
+
+
+def test_an_open_vote_is_counted_again_when_a_member_leaves(alice, bob, chair, dan):
+    erin = member_factory(name="Erin Member")
+    removal = services.removal_open(member=dan, by=alice)
+    removal = _vote(removal, (alice, True), (bob, True))  # 2 of 5
+    assert removal.status == RemovalStatus.OPEN
+    services.offboarding_start(member=erin, reason="resignation", actor=erin)  # now 4
+    removal.refresh_from_db()
+    assert removal.status == RemovalStatus.OPEN  # 2 of 4 is still not more than half; carla may vote
+    _vote(removal, (chair, True))
+    removal.refresh_from_db()
+    assert removal.status == RemovalStatus.PASSED
+
+
+def test_the_notice_waits_for_the_checklist_and_goes_once(alice, chair, dan):
+    case_factory(participants=(alice, dan))
+    with committed():
+        offboarding = services.offboarding_start(member=dan, reason="removal", actor=chair)
+    chairs = verified_client(chair)
+    page = chairs.get(f"/offboarding/{offboarding.pk}/")
+    assert page.status_code == 200 and b"Send the notice" not in page.content
+
+    # Refused before every item is ticked, by the service and through the page.
+    with pytest.raises(services.OffboardingRefused):
+        services.offboarding_notice_send(offboarding=offboarding, by=chair)
+    for item, _label in CHECKLIST[:-1]:
+        assert (
+            chairs.post(f"/offboarding/{offboarding.pk}/tick/", {"item": item, "done": "1"}).status_code
+            == 302
+        )
+    with committed():
+        chairs.post(f"/offboarding/{offboarding.pk}/notice/")
+    offboarding.refresh_from_db()
+    assert offboarding.notice_sent_at is None and to(dan.email) == []
+    services.offboarding_tick(offboarding=offboarding, item=CHECKLIST[-1][0], done=True, by=chair)
+
+    # Refused while the account is active (say, re-enabled by mistake), even with every item ticked.
+    Member.objects.filter(pk=dan.pk).update(is_active=True)
+    with pytest.raises(services.OffboardingRefused):
+        services.offboarding_notice_send(offboarding=offboarding, by=chair)
+    Member.objects.filter(pk=dan.pk).update(is_active=False)
+
+    # Not for another member, not even a committee member.
+    assert verified_client(alice).post(f"/offboarding/{offboarding.pk}/notice/").status_code == 404
+    with committed():
+        response = chairs.post(f"/offboarding/{offboarding.pk}/notice/")
+    assert response.status_code == 302
+    [notice] = to(dan.email)
+    assert "removed" in notice.subject and CASE_CANARY not in notice.body and "CoC-" not in notice.body
+    # Access was revoked before the notice was queued: the audit chain shows the order.
+    disabled = AuditEntry.objects.get(action="member.disabled", object_id=str(dan.pk))
+    sent = AuditEntry.objects.get(action="offboarding.notice_sent", object_id=str(offboarding.pk))
+    assert disabled.seq < sent.seq
+    assert OutboxMessage.objects.get(kind="offboarding_notice").created_at >= offboarding.access_revoked_at
+
+    # Once only.
+    with pytest.raises(services.OffboardingRefused):
+        services.offboarding_notice_send(offboarding=offboarding, by=chair)
+    with committed():
+        chairs.post(f"/offboarding/{offboarding.pk}/notice/")
+    assert len(to(dan.email)) == 1 and OutboxMessage.objects.filter(kind="offboarding_notice").count() == 1
+
+
+def test_a_resignation_notice_says_it_is_complete(alice, chair, dan):
+    offboarding = services.offboarding_start(member=dan, reason="resignation", actor=dan)
+    for item, _label in CHECKLIST:
+        services.offboarding_tick(offboarding=offboarding, item=item, done=True, by=chair)
+    with committed():
+        services.offboarding_notice_send(offboarding=offboarding, by=chair)
+    [notice] = to(dan.email)
+    assert "resignation" in notice.subject and "complete" in notice.subject
+
+
+def test_the_roster_and_checklists_are_for_the_chair_only(alice, chair, dan):
+    offboarding = services.offboarding_start(member=dan, reason="resignation", actor=dan)
+    alices = verified_client(alice)
+    assert alices.get("/roster/").status_code == 404
+    assert alices.get(f"/offboarding/{offboarding.pk}/").status_code == 404
+    assert (
+        alices.post(
+            f"/offboarding/{offboarding.pk}/tick/", {"item": "mailing_lists", "done": "1"}
+        ).status_code
+        == 404
+    )
+    offboarding.refresh_from_db()
+    assert offboarding.ticked == {}
+    roster = verified_client(chair).get("/roster/")
+    assert roster.status_code == 200
+    assert b"Alice Member" in roster.content and f"/offboarding/{offboarding.pk}/".encode() in roster.content
+    assert AuditEntry.objects.filter(action="offboarding.started.resignation").count() == 1
