@@ -57,6 +57,19 @@ class Resolution(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class Category(models.TextChoices):
+    """The type of incident, for the transparency report's "totals and types" (DESIGN D6)."""
+
+    UNSET = "", _("Not categorized yet")
+    HARASSMENT = "harassment", _("Harassment or unwelcome comments")
+    DISCRIMINATION = "discrimination", _("Discriminatory language")
+    UNWANTED_CONTACT = "unwanted_contact", _("Unwanted contact or attention")
+    PHYSICAL_SAFETY = "physical_safety", _("Physical safety")
+    PRIVATE_INFORMATION = "private_information", _("Sharing private information")
+    DISRUPTION = "disruption", _("Disruptive behavior")
+    OTHER = "other", _("Other")
+
+
 class ContactPreference(models.TextChoices):
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone")
@@ -88,6 +101,7 @@ class Case(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.NEW, db_index=True)
     resolution = models.CharField(max_length=24, choices=Resolution.choices, blank=True, default="")
     severity = models.CharField(max_length=12, choices=Severity.choices, blank=True, default="")
+    category = models.CharField(max_length=24, choices=Category.choices, blank=True, default="")
     sealed = models.BooleanField(default=False)  # escrowed and not yet unsealed (D7)
     urgent = models.BooleanField(default=False)  # immediate danger was reported
     ongoing = models.BooleanField(default=False)
