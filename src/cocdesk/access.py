@@ -298,3 +298,35 @@ def events_for_intake(user: object) -> QuerySet[Event]:
 
 def may_manage_events(user: object) -> bool:
     return is_chair(user)
+
+
+# --- transparency reports (DESIGN D6) ------------------------------------------------------------
+
+
+def may_manage_transparency(user: object) -> bool:
+    """Drafting, editing, checking and publishing the yearly report: the chair only."""
+    return is_chair(user)
+
+
+def may_read_transparency(user: object) -> bool:
+    """Published reports (public text by design) are listed for every committee member."""
+    return is_committee_member(user)
+
+
+def cases_for_transparency() -> QuerySet[Case]:
+    """System use only (the report generator): every case, sealed and expunged ones included, so
+    that they are counted. Nothing of a case is shown through this but counts, its category and
+    resolution, and the generalized summary its participants wrote for publication; sealed and
+    expunged cases are counted only."""
+    from cocdesk.cases.models import Case
+
+    return Case.objects.all()
+
+
+def parties_for_identifier_check() -> QuerySet:
+    """System use only (before publishing a transparency report): every party of every case, so
+    that no name, address or handle is published. Their identifiers are never shown back except to
+    the chair, and then only for cases the chair may read."""
+    from cocdesk.cases.models import Party
+
+    return Party.objects.select_related("case")

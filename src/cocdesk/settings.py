@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "cocdesk.outbox",
     "cocdesk.escrow",
     "cocdesk.deadlines",
+    "cocdesk.transparency",
 ]
 
 MIDDLEWARE = [

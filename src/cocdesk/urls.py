@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("cocdesk.deadlines.urls")),
     path("", include("cocdesk.cases.urls")),
     path("", include("cocdesk.escrow.urls")),
+    path("", include("cocdesk.transparency.urls")),
     path("admin/", admin.site.urls),
 ]

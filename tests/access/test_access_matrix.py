@@ -121,6 +121,11 @@ CASE_ROUTES: dict[str, Spec] = {
     "deadlines:case": Spec(GET_ONLY),
     "deadlines:search_start": Spec(POST_ONLY),
     "deadlines:search_end": Spec(POST_ONLY),
+    # Transparency report (DESIGN D6): the type and public summary of an incident, by participants.
+    "transparency:case": Spec(
+        POST_ONLY,
+        payload=lambda w, m: {"category": "harassment", "summary": "probe: not stored", "anonymizable": "on"},
+    ),
     # Escrow: members with no conflict on either case of a match may unseal (DESIGN D7).
     "escrow:unseal": Spec(POST_ONLY, NOT_CONFLICTED, allowed_sealed=NOT_CONFLICTED),
 }
@@ -129,6 +134,13 @@ CASE_ROUTES: dict[str, Spec] = {
 OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     "intake:event": lambda w: {"event_id": w.event.pk},
     "deadlines:template_edit": lambda w: {"kind": "acknowledgement"},
+    # Transparency reports are addressed by year; drafts are the chair's, published ones the committee's.
+    "transparency:detail": lambda w: {"year": 2026},
+    "transparency:promotion": lambda w: {"year": 2026},
+    "transparency:refresh": lambda w: {"year": 2026},
+    "transparency:publish": lambda w: {"year": 2026},
+    "transparency:markdown": lambda w: {"year": 2026},
+    "transparency:html": lambda w: {"year": 2026},
     # The committee over time (DESIGN D8): about a member outside the case, so the pages hold no case.
     "removal": lambda w: {"pk": _removal(w).pk},
     "removal_post": lambda w: {"pk": _removal(w).pk},

@@ -72,6 +72,7 @@ from cocdesk.intake.services import immediate_response_record, portal_reply
 from cocdesk.members.models import Member, Role
 from cocdesk.middleware import is_public_path
 from cocdesk.outbox.models import OutboxMessage
+from cocdesk.transparency.models import IncidentSummary
 from tests.factories import PASSWORD, member_factory, verified_client
 
 ROLES = ("participant", "undeclared", "conflicted", "party", "responder", "manager", "operator", "anonymous")
@@ -385,8 +386,12 @@ def snapshot(case: Case) -> dict:
             "search_ended_at",
             "expunge_at",
             "expunged_at",
+            "category",
         )
         .get(),
+        "public_summary": sorted(
+            IncidentSummary.objects.filter(case=case).values_list("pk", "anonymizable", "updated_at")
+        ),
         "escrow": sorted(
             EscrowMatch.objects.filter(Q(sealed_case=case) | Q(other_case=case)).values_list(
                 "pk", "sealed_case__sealed", "other_case__sealed", "unsealed_at"

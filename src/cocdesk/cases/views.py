@@ -34,6 +34,7 @@ from cocdesk.cases.forms import (
     tri_state,
 )
 from cocdesk.cases.models import Case, ConsequenceCatalogItem, PartyRole, State, TimelineKind
+from cocdesk.transparency.forms import case_summary_form_for
 
 CONTEXT_LABEL = _lazy("New context, e.g. what the reported person told us")
 FOLLOW_UP_LABEL = _lazy("What the reporter was told, and what happens next")
@@ -59,6 +60,7 @@ def _case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound) 
         "follow_up_form": TextForm(label=FOLLOW_UP_LABEL),
         "law_form": LawEnforcementForm(),
         "stepup_form": stepup.StepUpForm(),
+        "transparency_form": case_summary_form_for(case=case),
     }
     forms.update(bound)
     context = {
