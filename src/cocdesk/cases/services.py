@@ -349,15 +349,17 @@ def conflict_declare(*, case: Case, member: Member, has_conflict: bool) -> Confl
 
 
 @transaction.atomic
-def conflict_set(*, case: Case, member: Member) -> ConflictDeclaration:
-    """Record a conflict (declared, or a recusal): the member's access ends with this transaction."""
+def conflict_set(*, case: Case, member: Member, actor: object | str | None = None) -> ConflictDeclaration:
+    """Record a conflict (declared, or a recusal): the member's access ends with this transaction.
+
+    `actor` is who did it when it is not the member (off-boarding, a hand-off recorded for them)."""
     declaration, created = ConflictDeclaration.objects.get_or_create(
         case=case, member=member, defaults={"has_conflict": True, "source": ConflictSource.DECLARED}
     )
     if not created and not declaration.has_conflict:
         declaration.has_conflict, declaration.declared_at = True, clock.now()
         declaration.save(update_fields=["has_conflict", "declared_at"])
-    audit_record(actor=member, action="conflict.declared", target=case)
+    audit_record(actor=actor or member, action="conflict.declared", target=case)
     IncidentOwner.objects.filter(case=case, member=member).delete()  # a conflicted member cannot own it
     _participation_changed(case, member)
     return declaration

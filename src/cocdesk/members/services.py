@@ -309,7 +309,7 @@ def offboarding_start(
     cases = list(access.cases_taking_part(member)) if member.is_active else []
     member_disable(member=member, actor=actor)
     for case in cases:
-        conflict_set(case=case, member=member)
+        conflict_set(case=case, member=member, actor=actor)
     offboarding = Offboarding.objects.create(
         member=member, reason=reason, removal=removal, access_revoked_at=clock.now()
     )
