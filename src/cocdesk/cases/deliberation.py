@@ -38,6 +38,7 @@ from cocdesk.cases.models import (
 from cocdesk.cases.services import timeline_add
 from cocdesk.members.models import Member, Role
 from cocdesk.outbox.services import outbox_enqueue
+from cocdesk.votes import majority_outcome
 
 # Which state may follow which. Closing is possible from every open state (with a resolution);
 # re-evaluation goes back to deliberation; a closed case reopens into triage.
@@ -205,15 +206,14 @@ def proposal_evaluate(*, proposal: Proposal) -> Proposal:
     if proposal.status != ProposalStatus.OPEN:
         return proposal
     counts = tally(proposal)
-    half = counts["participants"] / 2
-    if counts["yes"] > half:
-        status = ProposalStatus.PASSED
-    elif counts["yes"] + counts["not_voted"] <= half:
-        status = ProposalStatus.FAILED
-    else:
+    passed = majority_outcome(
+        yes=counts["yes"], not_voted=counts["not_voted"], electorate=counts["participants"]
+    )
+    if passed is None:
         proposal.tally = counts
         proposal.save(update_fields=["tally"])
         return proposal
+    status = ProposalStatus.PASSED if passed else ProposalStatus.FAILED
     proposal.status, proposal.tally, proposal.decided_at = status, counts, clock.now()
     proposal.save(update_fields=["status", "tally", "decided_at"])
     timeline_add(

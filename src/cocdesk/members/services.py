@@ -32,6 +32,7 @@ from cocdesk.members.models import (
     Role,
 )
 from cocdesk.outbox.services import outbox_enqueue
+from cocdesk.votes import majority_outcome
 
 ENROLMENT_LIFETIME = timedelta(days=7)
 
@@ -256,13 +257,10 @@ def removal_evaluate(*, removal: Removal, actor: object | str | None = "system")
     if removal.status != RemovalStatus.OPEN:
         return removal
     counts = removal_tally(removal)
-    half = counts["members"] / 2
-    if counts["yes"] > half:
-        status = RemovalStatus.PASSED
-    elif counts["yes"] + counts["not_voted"] <= half:
-        status = RemovalStatus.FAILED
-    else:
+    passed = majority_outcome(yes=counts["yes"], not_voted=counts["not_voted"], electorate=counts["members"])
+    if passed is None:
         return removal
+    status = RemovalStatus.PASSED if passed else RemovalStatus.FAILED
     removal.status, removal.tally, removal.decided_at = status, counts, clock.now()
     removal.save(update_fields=["status", "tally", "decided_at"])
     audit_record(actor=actor, action=f"removal.{status}", target=removal)
