@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk import clock
+from cocdesk.members.forms import totp_code_field
 from cocdesk.members.services import totp_verify
 
 SESSION_KEY = "cocdesk_stepup_at"
@@ -17,13 +18,7 @@ VALID_FOR = timedelta(minutes=15)
 
 
 class StepUpForm(forms.Form):
-    code = forms.RegexField(
-        label=_("Your 6-digit code, to confirm it is you"),
-        regex=r"^\s*\d{3}\s?\d{3}\s*$",
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 7}
-        ),
-    )
+    code = totp_code_field(_("Your 6-digit code, to confirm it is you"))
 
 
 def verify(request: HttpRequest, code: str) -> bool:

@@ -2,6 +2,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+def totp_code_field(label: str) -> forms.RegexField:
+    """The 6-digit authenticator code, as every form that asks for one takes it."""
+    return forms.RegexField(
+        label=label,
+        regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        error_messages={"invalid": _("The code is the 6 digits your authenticator app shows.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 7}
+        ),
+    )
+
+
 class LoginForm(forms.Form):
     email = forms.EmailField(
         label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "username"})
@@ -11,14 +23,7 @@ class LoginForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    code = forms.RegexField(
-        label=_("6-digit code from your authenticator app"),
-        regex=r"^\s*\d{3}\s?\d{3}\s*$",
-        error_messages={"invalid": _("The code is the 6 digits your authenticator app shows.")},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 7}
-        ),
-    )
+    code = totp_code_field(_("6-digit code from your authenticator app"))
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].replace(" ", "").strip()
@@ -36,14 +41,7 @@ class EnrolmentForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    code = forms.RegexField(
-        label=_("6-digit code your authenticator app now shows"),
-        regex=r"^\s*\d{3}\s?\d{3}\s*$",
-        error_messages={"invalid": _("The code is the 6 digits your authenticator app shows.")},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 7}
-        ),
-    )
+    code = totp_code_field(_("6-digit code your authenticator app now shows"))
 
     def clean(self) -> dict:
         data = super().clean()
