@@ -48,3 +48,12 @@ def test_no_public_form_input_causes_a_server_error(data, path):
     ratelimit.reset()
     response = Client().post(path, data)
     assert response.status_code in (200, 302, 429)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["9223372036854775808", "1" * 40, "-1", "1e3", " 7 "])
+def test_a_choice_that_cannot_be_an_id_is_refused_kindly_not_a_server_error(value):
+    ratelimit.reset()
+    response = Client().post("/report/", {"what_happened": "x", "exclude_members": value, "event": value})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text

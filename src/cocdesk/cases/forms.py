@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cocdesk import fields
+
 
 class DeclarationForm(forms.Form):
     answer = forms.ChoiceField(
@@ -33,8 +35,8 @@ LONG = {"max_length": 20_000, "widget": forms.Textarea(attrs={"rows": 4})}
 
 
 class OwnersForm(forms.Form):
-    primary = forms.ModelChoiceField(label=_("Primary incident owner"), queryset=None)
-    secondary = forms.ModelChoiceField(label=_("Secondary incident owner"), queryset=None)
+    primary = fields.ModelChoiceField(label=_("Primary incident owner"), queryset=None)
+    secondary = fields.ModelChoiceField(label=_("Secondary incident owner"), queryset=None)
 
     def __init__(self, *args, participants=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -66,7 +68,7 @@ class ProposalForm(forms.Form):
         super().__init__(*args, **kwargs)
         catalog = ConsequenceCatalogItem.objects.filter(active=True)
         for n in range(1, CONSEQUENCE_SLOTS + 1):
-            self.fields[f"consequence_{n}_item"] = forms.ModelChoiceField(
+            self.fields[f"consequence_{n}_item"] = fields.ModelChoiceField(
                 label=_("Consequence %(n)s") % {"n": n}, queryset=catalog, required=False
             )
             self.fields[f"consequence_{n}_custom"] = forms.CharField(
@@ -115,7 +117,7 @@ class ConversationForm(forms.Form):
     held_on = forms.DateField(
         label=_("Date of the conversation"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    members = forms.ModelMultipleChoiceField(
+    members = fields.ModelMultipleChoiceField(
         label=_("Committee members who took part (at least two)"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cocdesk import fields
 from cocdesk.cases.evidence import MAX_FILES
 from cocdesk.cases.models import Channel, ContactPreference, ImmediateAction, Kind
 from cocdesk.members.selectors import committee_members
@@ -109,7 +110,7 @@ class PublicReportForm(IncidentFields):
         initial=Kind.NAMED,
         widget=forms.RadioSelect,
     )
-    event = forms.ModelChoiceField(
+    event = fields.ModelChoiceField(
         label=_("Was it at an event?"),
         queryset=None,
         required=False,
@@ -142,7 +143,7 @@ class PublicReportForm(IncidentFields):
             "Read the message itself with your receipt code."
         ),
     )
-    exclude_members = forms.ModelMultipleChoiceField(
+    exclude_members = fields.ModelMultipleChoiceField(
         label=_("Is there anyone on the committee who should not see this report?"),
         queryset=None,
         required=False,
@@ -199,7 +200,7 @@ class CommitteeIntakeForm(IncidentFields):
             "Anonymous: do not write down their name or contact. Escrow: sealed until a pattern is found."
         ),
     )
-    event = forms.ModelChoiceField(
+    event = fields.ModelChoiceField(
         label=_("Event"), queryset=None, required=False, empty_label=_("Not at an event")
     )
     reporter_name = _text(_("Reporter's name"), max_length=200)
@@ -227,7 +228,7 @@ class CommitteeIntakeForm(IncidentFields):
         required=False,
     )
     immediate_note = _text(_("What was done"), max_length=2000)
-    handoff_to = forms.ModelChoiceField(
+    handoff_to = fields.ModelChoiceField(
         label=_("Conflict of interest? Hand this report to another member"),
         queryset=None,
         required=False,

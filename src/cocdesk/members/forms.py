@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cocdesk import fields
+
 
 def totp_code_field(label: str) -> forms.RegexField:
     """The 6-digit authenticator code, as every form that asks for one takes it."""
@@ -51,7 +53,7 @@ class EnrolmentForm(forms.Form):
 
 
 class RemovalOpenForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("Which committee member is this about?"), queryset=None)
+    member = fields.ModelChoiceField(label=_("Which committee member is this about?"), queryset=None)
     text = forms.CharField(
         label=_("What would you like the committee to discuss?"),
         help_text=_("Only committee members can read this. The member it is about cannot see it."),
