@@ -3,14 +3,14 @@ import os
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from cocdesk import clock
+from cocdesk.members.models import Role
+from tests.factories import member_factory
+
 # CI replays the same examples every run (a red build must be reproducible); local runs explore.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI") == "true":
     hypothesis_settings.load_profile("ci")
-
-from cocdesk import clock
-from cocdesk.members.models import Role
-from tests.factories import member_factory
 
 
 @pytest.fixture(autouse=True)
