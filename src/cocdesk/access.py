@@ -36,6 +36,13 @@ def _committee(user: object) -> bool:
     return bool(getattr(user, "is_active", False) and getattr(user, "role", None) in COMMITTEE_ROLES)
 
 
+def active_committee() -> QuerySet:
+    """Every active committee member and chair: the roster the rules below narrow down."""
+    from cocdesk.members.models import Member
+
+    return Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES)
+
+
 def is_committee_member(user: object) -> bool:
     """A verified committee member or chair."""
     return _verified(user) and _committee(user)
@@ -72,11 +79,7 @@ def may_see_removal(user: object, removal: object) -> bool:
 def removal_voters(removal: object) -> QuerySet:
     """Who takes part in a removal discussion, may vote and is told about it: every active
     committee member but the one concerned."""
-    from cocdesk.members.models import Member
-
-    return Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES).exclude(
-        pk=getattr(removal, "member_id", None)
-    )
+    return active_committee().exclude(pk=getattr(removal, "member_id", None))
 
 
 def may_open_removal(member: object, about: object) -> bool:
@@ -166,14 +169,9 @@ def members_to_notify(case: Case) -> QuerySet:
 
     Members who have not declared yet are included (they must be asked); sealed cases notify nobody.
     """
-    from cocdesk.cases.models import ConflictDeclaration
-    from cocdesk.members.models import Member
-
-    members = Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES)
     if case.sealed or case.expunged_at is not None:
-        return members.none()
-    conflicted = ConflictDeclaration.objects.filter(case=case, member=OuterRef("pk"), has_conflict=True)
-    return members.exclude(Exists(conflicted))
+        return active_committee().none()
+    return _not_conflicted_on(case)
 
 
 def case_participants(case: Case) -> QuerySet:
@@ -185,11 +183,11 @@ def case_participants(case: Case) -> QuerySet:
 
 
 def _not_conflicted_on(case: Case) -> QuerySet:
+    """Active committee members with no conflict recorded on `case`, sealed or not."""
     from cocdesk.cases.models import ConflictDeclaration
-    from cocdesk.members.models import Member
 
     conflicted = ConflictDeclaration.objects.filter(case=case, member=OuterRef("pk"), has_conflict=True)
-    return Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES).exclude(Exists(conflicted))
+    return active_committee().exclude(Exists(conflicted))
 
 
 def members_free_on_both(first: Case, second: Case) -> QuerySet:

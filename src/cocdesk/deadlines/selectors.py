@@ -206,7 +206,7 @@ def open_check_in(*, member: Member) -> CheckIn | None:
 
 
 def committee() -> QuerySet[Member]:
-    return Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES).order_by("name", "pk")
+    return access.active_committee().order_by("name", "pk")
 
 
 def chairs() -> QuerySet[Member]:

@@ -13,7 +13,6 @@ from cocdesk import access, clock
 from cocdesk.crypto import secret_hash
 from cocdesk.members.models import (
     CHECKLIST,
-    COMMITTEE_ROLES,
     EnrolmentToken,
     Member,
     Offboarding,
@@ -43,7 +42,7 @@ def member_by_email(*, email: str) -> Member | None:
 
 
 def committee_members() -> QuerySet[Member]:
-    return Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES)
+    return access.active_committee()
 
 
 def confirmed_devices(*, member: Member) -> QuerySet[TOTPDevice]:
