@@ -45,6 +45,27 @@ def verified_client(member: Member, client: Client | None = None) -> Client:
 CASE_CANARY = "canary-9d2b7 the words they used"
 
 
+INCIDENT_FIELDS = (
+    "description",
+    "occurred_when",
+    "occurred_where",
+    "ongoing",
+    "urgent",
+    "law_enforcement_requested",
+)
+
+
+def open_report(*, channel: str = "web", actor: object | str | None = None, **fields):
+    """A report stored as intake stores it (the case opened, then matched against escrow), from flat
+    keyword arguments: the incident's fields and the rest of `cases.services.ReportInput`."""
+    from cocdesk.cases.services import Incident, ReportInput
+    from cocdesk.intake.services import report_store
+
+    incident = Incident(**{name: fields.pop(name) for name in INCIDENT_FIELDS if name in fields})
+    report = ReportInput(channel=channel, incident=incident, **fields)
+    return report_store(report=report, actor=actor)
+
+
 def case_factory(
     *,
     description: str = CASE_CANARY,
@@ -56,7 +77,7 @@ def case_factory(
 ):
     """A case as web intake makes it; `participants` are members who declared no conflict."""
     from cocdesk.cases.models import PartyRole
-    from cocdesk.cases.services import PartyInput, case_open, conflict_declare
+    from cocdesk.cases.services import PartyInput, conflict_declare
 
     slug = "jamie" if reported == "Jamie Doe" else reported.lower().replace(" ", ".")
     parties = [
@@ -65,7 +86,7 @@ def case_factory(
     if kind == "named":
         parties.append(PartyInput(role=PartyRole.REPORTER, name="Robin Reporter", email=reporter_email))
     kwargs.setdefault("channel", "web")
-    opened = case_open(description=description, kind=kind, parties=parties, with_receipt=True, **kwargs)
+    opened = open_report(description=description, kind=kind, parties=parties, with_receipt=True, **kwargs)
     for member in participants:
         conflict_declare(case=opened.case, member=member, has_conflict=False)
     opened.case.receipt_code = opened.receipt_code

@@ -12,15 +12,14 @@ not even that the case exists. Sealed (escrowed) cases are seen by nobody until 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from cocdesk.members.models import COMMITTEE_ROLES, Role
-
-if TYPE_CHECKING:
-    from cocdesk.cases.models import Case
-    from cocdesk.intake.models import Event
+from cocdesk.cases.models import Case, ConflictDeclaration, LawEnforcementRecord, Party, State
+from cocdesk.escrow.models import EscrowMatch
+from cocdesk.intake.models import Event
+from cocdesk.members.models import COMMITTEE_ROLES, Member, Offboarding, Removal, Role
 
 
 def _verified(user: object) -> bool:
@@ -38,8 +37,6 @@ def _committee(user: object) -> bool:
 
 def active_committee() -> QuerySet:
     """Every active committee member and chair: the roster the rules below narrow down."""
-    from cocdesk.members.models import Member
-
     return Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES)
 
 
@@ -65,7 +62,6 @@ def can_open_dashboard(user: object) -> bool:
 def removals_visible_to(user: object) -> QuerySet:
     """Removal discussions a committee member may see: all but those about themselves. The member
     concerned learns nothing of one: not the page, not a line in a list, not a count, not an email."""
-    from cocdesk.members.models import Removal
 
     if not is_committee_member(user):
         return Removal.objects.none()
@@ -100,7 +96,6 @@ def may_manage_offboarding(user: object) -> bool:
 
 
 def offboardings_visible_to(user: object) -> QuerySet:
-    from cocdesk.members.models import Offboarding
 
     if not may_manage_offboarding(user):
         return Offboarding.objects.none()
@@ -120,13 +115,11 @@ def may_work_on_offboarding(member: object, offboarding: object) -> bool:
 
 
 def _live_cases() -> QuerySet[Case]:
-    from cocdesk.cases.models import Case
 
     return Case.objects.filter(sealed=False, expunged_at__isnull=True)
 
 
 def _declared(member: object, *, has_conflict: bool | None = None):
-    from cocdesk.cases.models import ConflictDeclaration
 
     declarations = ConflictDeclaration.objects.filter(case=OuterRef("pk"), member=member)
     if has_conflict is not None:
@@ -152,18 +145,6 @@ def may_view_case(user: object, case: Case) -> bool:
     return cases_visible_to(user).filter(pk=case.pk).exists()
 
 
-def may_declare(user: object, case: Case) -> bool:
-    """May answer the conflict prompt: not yet declared, or a participant (who may recuse)."""
-    return is_committee_member(user) and (
-        cases_awaiting_declaration_by(user).filter(pk=case.pk).exists() or may_view_case(user, case)
-    )
-
-
-def may_work_on_case(user: object, case: Case) -> bool:
-    """Write access (notes, owners, votes, messages): the same participants, on a case not expunged."""
-    return may_view_case(user, case)
-
-
 def members_to_notify(case: Case) -> QuerySet:
     """Committee members who may be told that `case` exists: everyone not conflicted on it.
 
@@ -176,7 +157,6 @@ def members_to_notify(case: Case) -> QuerySet:
 
 def case_participants(case: Case) -> QuerySet:
     """The members taking part in a case: active committee members who declared no conflict."""
-    from cocdesk.cases.models import ConflictDeclaration
 
     taking_part = ConflictDeclaration.objects.filter(case=case, member=OuterRef("pk"), has_conflict=False)
     return members_to_notify(case).filter(Exists(taking_part))
@@ -184,7 +164,6 @@ def case_participants(case: Case) -> QuerySet:
 
 def _not_conflicted_on(case: Case) -> QuerySet:
     """Active committee members with no conflict recorded on `case`, sealed or not."""
-    from cocdesk.cases.models import ConflictDeclaration
 
     conflicted = ConflictDeclaration.objects.filter(case=case, member=OuterRef("pk"), has_conflict=True)
     return active_committee().exclude(Exists(conflicted))
@@ -197,8 +176,6 @@ def members_free_on_both(first: Case, second: Case) -> QuerySet:
 
 def escrow_matches_for(user: object) -> QuerySet:
     """Escrow matches a member may see: only where they have no conflict on either case."""
-    from cocdesk.cases.models import ConflictDeclaration
-    from cocdesk.escrow.models import EscrowMatch
 
     if not is_committee_member(user):
         return EscrowMatch.objects.none()
@@ -217,6 +194,23 @@ def may_be_notified(member: object, case: Case) -> bool:
     return members_to_notify(case).filter(pk=getattr(member, "pk", None)).exists()
 
 
+def members_to_update(case: Case) -> QuerySet:
+    """Who hears that the reporter wrote: the members taking part; while nobody has declared yet,
+    every member who may still be asked, so the message is not missed."""
+    participants = case_participants(case)
+    return participants if participants.exists() else members_to_notify(case)
+
+
+def chairs() -> QuerySet:
+    """The active chair(s): told of off-boardings and the transparency report."""
+    return active_committee().filter(role=Role.CHAIR)
+
+
+def community_managers_for(case: Case) -> QuerySet:
+    """Community managers told that something of `case` was given to law enforcement."""
+    return Member.objects.filter(role=Role.COMMUNITY_MANAGER, is_active=True)
+
+
 def is_community_manager(user: object) -> bool:
     return _verified(user) and getattr(user, "role", None) == Role.COMMUNITY_MANAGER
 
@@ -224,7 +218,6 @@ def is_community_manager(user: object) -> bool:
 def law_enforcement_records_for(user: object) -> QuerySet:
     """What the community manager may read: exactly the law-enforcement records, nothing else.
     Not those of a sealed (escrowed) case, which nobody sees until it is unsealed."""
-    from cocdesk.cases.models import LawEnforcementRecord
 
     if is_community_manager(user):
         return LawEnforcementRecord.objects.filter(case__expunged_at__isnull=True, case__sealed=False)
@@ -247,7 +240,6 @@ def cases_for_deadline_rules() -> QuerySet[Case]:
 
 def cases_for_retention() -> QuerySet[Case]:
     """System use only (`cocdesk tick`): closed cases whose content has not been deleted yet."""
-    from cocdesk.cases.models import Case, State
 
     return Case.objects.filter(state=State.CLOSED, expunged_at__isnull=True)
 
@@ -274,18 +266,43 @@ def members_to_remind(case: Case) -> QuerySet:
     return notifiable
 
 
-# --- intake --------------------------------------------------------------------------------------
+# --- navigation -----------------------------------------------------------------------------------
 
 
-def may_take_reports(user: object) -> bool:
-    """Committee members take reports on any channel; event responders only for their events."""
-    return is_committee_member(user) or (
-        _verified(user) and getattr(user, "role", None) == Role.EVENT_RESPONDER
+@dataclass(frozen=True)
+class Navigation:
+    """What the menu offers `user`: templates read these flags, never role names."""
+
+    committee: bool = False
+    chair: bool = False
+    takes_reports: bool = False
+    shared_records: bool = False
+
+
+def navigation(user: object) -> Navigation:
+    return Navigation(
+        committee=is_committee_member(user),
+        chair=is_chair(user),
+        takes_reports=may_take_reports(user),
+        shared_records=is_community_manager(user),
     )
 
 
+# --- intake --------------------------------------------------------------------------------------
+
+
+def takes_reports(member: object) -> bool:
+    """Committee members take reports on any channel; event responders only for their events."""
+    return _committee(member) or (
+        getattr(member, "is_active", False) and getattr(member, "role", None) == Role.EVENT_RESPONDER
+    )
+
+
+def may_take_reports(user: object) -> bool:
+    return _verified(user) and takes_reports(user)
+
+
 def events_for_intake(user: object) -> QuerySet[Event]:
-    from cocdesk.intake.models import Event
 
     if is_committee_member(user):
         return Event.objects.all()
@@ -316,7 +333,6 @@ def cases_for_transparency() -> QuerySet[Case]:
     that they are counted. Nothing of a case is shown through this but counts, its category and
     resolution, and the generalized summary its participants wrote for publication; sealed and
     expunged cases are counted only."""
-    from cocdesk.cases.models import Case
 
     return Case.objects.all()
 
@@ -325,6 +341,5 @@ def parties_for_identifier_check() -> QuerySet:
     """System use only (before publishing a transparency report): every party of every case, so
     that no name, address or handle is published. Their identifiers are never shown back except to
     the chair, and then only for cases the chair may read."""
-    from cocdesk.cases.models import Party
 
     return Party.objects.select_related("case")

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from cocdesk import access, clock
 from cocdesk.cases import selectors as case_selectors
+from cocdesk.cases.models import State
 from cocdesk.deadlines import selectors as deadline_selectors
 from cocdesk.outbox.selectors import outbox_dead_for
+from cocdesk.web import require
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+@require(access.can_open_dashboard)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Overdue and due-soon first, then cases waiting for a declaration, then the member's cases."""
-    if not access.can_open_dashboard(request.user):
-        raise Http404
     context = {"is_committee": access.is_committee_member(request.user)}
     if context["is_committee"]:
         now = clock.now()
@@ -27,7 +28,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             now=now,
             deadlines=deadline_selectors.dashboard_deadlines(user=request.user, now=now),
             awaiting=case_selectors.cases_awaiting_list(user=request.user),
-            my_cases=case_selectors.cases_list(user=request.user).exclude(state="closed"),
+            my_cases=case_selectors.cases_list(user=request.user).exclude(state=State.CLOSED),
             dead_mail=outbox_dead_for(request.user),
         )
     return render(request, "dashboard.html", context)

@@ -107,7 +107,7 @@ CASE_ROUTES: dict[str, Spec] = {
     "cases:law_requested": Spec(POST_ONLY),
     "cases:law_record": Spec(POST_ONLY, payload=lambda w, m: {"shared": "probe", "shared_on": "2026-11-22"}),
     "cases:rejoin_agree": Spec(POST_ONLY),
-    "cases:stepup": Spec(POST_ONLY, payload=lambda w, m: {"code": totp_current_code(device_of(m))}),
+    "cases:contact": Spec(BOTH, payload=lambda w, m: {"code": totp_current_code(device_of(m))}),
     "cases:export": Spec(BOTH),
     "cases:attachment": Spec(BOTH),
     # A member who declared a conflict may ask to take part after all (their own declaration only).
@@ -119,8 +119,8 @@ CASE_ROUTES: dict[str, Spec] = {
         BOTH, payload=lambda w, m: {"kind": "update", "subject": "probe", "body": "probe: must not be sent"}
     ),
     "deadlines:case": Spec(GET_ONLY),
-    "deadlines:search_start": Spec(POST_ONLY),
-    "deadlines:search_end": Spec(POST_ONLY),
+    "cases:search_start": Spec(POST_ONLY),
+    "cases:search_end": Spec(POST_ONLY),
     # Transparency report (DESIGN D6): the type and public summary of an incident, by participants.
     "transparency:case": Spec(
         POST_ONLY,

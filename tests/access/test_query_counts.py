@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cocdesk import clock
-from cocdesk.cases import deliberation
+from cocdesk.cases import services as deliberation
 from cocdesk.cases.models import (
     Case,
     ConflictDeclaration,

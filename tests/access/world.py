@@ -36,7 +36,7 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk import clock
-from cocdesk.cases import deliberation
+from cocdesk.cases import services as deliberation
 from cocdesk.cases.models import (
     Attachment,
     Case,
@@ -61,7 +61,6 @@ from cocdesk.cases.services import (
     FileInput,
     PartyInput,
     attachment_add,
-    case_open,
     conflict_declare,
     conflict_rejoin_request,
     timeline_add,
@@ -73,7 +72,7 @@ from cocdesk.members.models import Member, Role
 from cocdesk.middleware import is_public_path
 from cocdesk.outbox.models import OutboxMessage
 from cocdesk.transparency.models import IncidentSummary
-from tests.factories import PASSWORD, member_factory, verified_client
+from tests.factories import PASSWORD, member_factory, open_report, verified_client
 
 ROLES = ("participant", "undeclared", "conflicted", "party", "responder", "manager", "operator", "anonymous")
 STATES = ("new", "triage", "deliberation", "response", "follow_up", "closed", "sealed")
@@ -213,7 +212,7 @@ def build_world(
     ]
     # What `committee_report_take` stores for an event responder's in-person report (that service
     # wants a request-verified taker; the HTTP flow is in test_object_level.py).
-    opened = case_open(
+    opened = open_report(
         channel="in_person",
         kind="escrowed" if sealed else "named",
         description=f"{canary} description: what happened",
@@ -277,7 +276,7 @@ def build_world(
         law_record = case.law_enforcement_records.get()
 
     # Another report naming the same person (by email): escrow matches it with this one (D7).
-    twin = case_open(
+    twin = open_report(
         channel="email",
         kind="named" if sealed else "escrowed",
         description="A second report about the same person.",

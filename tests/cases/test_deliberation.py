@@ -6,10 +6,11 @@ import pytest
 from django.core import mail
 from django.test import TestCase
 
-from cocdesk.cases import deliberation as d
-from cocdesk.cases.deliberation import ConsequenceInput, ConversationInput, RuleBroken
+from cocdesk.cases import selectors as case_selectors
+from cocdesk.cases import services as d
 from cocdesk.cases.models import ConsequenceCatalogItem, ProposalStatus, State
-from cocdesk.cases.services import conflict_declare, conflict_set
+from cocdesk.cases.services import ConsequenceInput, ConversationInput, conflict_declare, conflict_set
+from cocdesk.errors import Refused
 from cocdesk.members.models import Role
 from tests.factories import case_factory, member_factory, verified_client
 
@@ -78,14 +79,14 @@ def test_conflicted_member_loses_vote(case, alice, bob, carol):
     conflict_set(case=case, member=carol)  # carol recuses: 2 taking part, her vote is gone
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.OPEN
-    assert d.tally(proposal)["no"] == 0
+    assert case_selectors.proposal_tally(proposal=proposal)["no"] == 0
     assert d.vote_cast(proposal=proposal, member=bob, choice="yes").status == ProposalStatus.PASSED
 
 
 def test_only_participants_can_vote(case, alice):
     outsider = member_factory(name="Olga Outsider")
     proposal = d.proposal_create(case=case, kind="violation", text="Violation?", by=alice)
-    with pytest.raises(RuleBroken):
+    with pytest.raises(Refused):
         d.vote_cast(proposal=proposal, member=outsider, choice="yes")
 
 
@@ -121,12 +122,12 @@ def test_committee_can_edit_the_catalog(alice):
 
 
 def test_conversation_needs_at_least_two_committee_members(case, alice):
-    with pytest.raises(RuleBroken, match="at least two"):
+    with pytest.raises(Refused, match="at least two"):
         d.conversation_record(case=case, by=alice, talk=talk([alice]))
 
 
 def test_apology_decision_needs_a_reason(case, alice, bob):
-    with pytest.raises(RuleBroken, match="why"):
+    with pytest.raises(Refused, match="why"):
         d.conversation_record(
             case=case, by=alice, talk=talk([alice, bob], apology_offered=True, apology_relayed=False)
         )
@@ -137,7 +138,7 @@ def test_refused_plan_opens_a_new_decision_round(case, alice, bob):
     d.conversation_record(case=case, by=alice, talk=talk([alice, bob], plan_accepted=False))
     case.refresh_from_db()
     assert case.state == State.DELIBERATION
-    assert d.current_round(case) == 2
+    assert case_selectors.case_current_round(case=case) == 2
     assert d.proposal_create(case=case, kind="refusal", text="Temporary ban", by=bob).round == 2
 
 
@@ -150,12 +151,12 @@ def test_accepted_plan_moves_the_case_to_response(case, alice, bob):
 
 def test_invalid_state_transition_is_refused(case, alice):
     assert case.state == State.TRIAGE  # someone declared no conflict
-    with pytest.raises(RuleBroken):
+    with pytest.raises(Refused):
         d.case_transition(case=case, to=State.FOLLOW_UP, by=alice)
 
 
 def test_closing_needs_a_resolution_and_a_closed_case_can_reopen(case, alice):
-    with pytest.raises(RuleBroken, match="resolved"):
+    with pytest.raises(Refused, match="resolved"):
         d.case_transition(case=case, to=State.CLOSED, by=alice)
     closed = d.case_transition(case=case, to=State.CLOSED, by=alice, resolution="withdrawn")
     assert (closed.state, closed.resolution) == (State.CLOSED, "withdrawn") and closed.closed_at
@@ -165,12 +166,12 @@ def test_closing_needs_a_resolution_and_a_closed_case_can_reopen(case, alice):
 
 def test_owners_must_be_two_different_participants(case, alice, bob):
     outsider = member_factory(name="Olga Outsider")
-    with pytest.raises(RuleBroken):
+    with pytest.raises(Refused):
         d.owners_set(case=case, primary=alice, secondary=alice, by=alice)
-    with pytest.raises(RuleBroken):
+    with pytest.raises(Refused):
         d.owners_set(case=case, primary=alice, secondary=outsider, by=alice)
     d.owners_set(case=case, primary=alice, secondary=bob, by=alice)
-    assert not d.needs_owners(case)
+    assert not case_selectors.case_needs_owners(case=case)
 
 
 def test_case_without_both_owners_is_flagged_on_the_dashboard(case, alice, bob):
@@ -183,7 +184,7 @@ def test_case_without_both_owners_is_flagged_on_the_dashboard(case, alice, bob):
 def test_an_owner_who_recuses_stops_being_an_owner(case, alice, bob):
     d.owners_set(case=case, primary=alice, secondary=bob, by=alice)
     conflict_set(case=case, member=bob)
-    assert d.needs_owners(case)
+    assert case_selectors.case_needs_owners(case=case)
 
 
 def test_discussion_opens_with_the_plans_question(case, alice):
@@ -192,7 +193,7 @@ def test_discussion_opens_with_the_plans_question(case, alice):
 
 
 def test_law_enforcement_only_at_the_reporters_request(case, alice):
-    with pytest.raises(RuleBroken):
+    with pytest.raises(Refused):
         d.law_enforcement_record(case=case, by=alice, shared="Timeline", shared_on=date(2026, 11, 21))
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from cocdesk.audit.models import AuditEntry
-from cocdesk.cases import deliberation as d
+from cocdesk.cases import services as d
 from cocdesk.cases.services import conflict_declare
 from cocdesk.members.selectors import totp_current_code
 from tests.factories import case_factory, device_of, verified_client

@@ -14,9 +14,11 @@ from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case, Message, MessageKind, TimelineKind
 from cocdesk.cases.services import conflict_declare
 from cocdesk.deadlines import services
-from cocdesk.deadlines.models import CalendarToken, CheckIn, ReporterTemplate, TransparencyPublication
+from cocdesk.deadlines.models import CalendarToken, CheckIn, ReporterTemplate
+from cocdesk.deadlines.selectors import reporter_templates
 from cocdesk.intake import ratelimit
 from cocdesk.members.models import Role
+from cocdesk.transparency.models import TransparencyReport
 from tests.factories import CASE_CANARY, case_factory, member_factory, verified_client
 
 pytestmark = pytest.mark.django_db
@@ -122,8 +124,8 @@ def test_an_anonymous_reporter_reads_the_message_in_the_portal_and_the_email_say
 # --- templates ---------------------------------------------------------------------------------
 
 
-def test_four_templates_are_seeded_in_the_plans_tone_and_members_can_edit_them(alice):
-    seeded = dict(ReporterTemplate.objects.values_list("kind", "body"))
+def test_four_templates_come_in_the_plans_tone_and_members_can_edit_them(alice):
+    seeded = {t.kind: t.body for t in reporter_templates()}
     assert set(seeded) == {"acknowledgement", "update", "decision", "delay"}
     assert "Thank you for telling us" in seeded["acknowledgement"]
     for body in seeded.values():
@@ -200,11 +202,12 @@ def test_member_answers_the_check_in_and_the_chair_sees_who_has_not(alice, bob, 
     assert verified_client(alice).get("/check-ins/").status_code == 404
 
 
-def test_the_chair_records_a_published_transparency_report(chair):
+def test_the_chair_records_a_transparency_report_published_elsewhere(chair):
     client = verified_client(chair)
-    assert client.post("/check-ins/transparency/", {"year": "2026"}).status_code == 302
-    assert TransparencyPublication.objects.get().year == 2026
-    assert client.post("/check-ins/transparency/", {"year": "2026"}).status_code == 400
+    assert "/transparency/" in client.get("/check-ins/").text  # one place for transparency
+    assert client.post("/transparency/published-elsewhere/", {"year": "2026"}).status_code == 302
+    assert TransparencyReport.objects.get().year == 2026
+    assert client.post("/transparency/published-elsewhere/", {"year": "2026"}).status_code == 400
 
 
 # --- calendar feed -----------------------------------------------------------------------------

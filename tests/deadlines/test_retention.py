@@ -7,11 +7,12 @@ from django.test import Client, TestCase
 from cocdesk import clock
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case
+from cocdesk.cases.selectors import case_consequences_in_force
 from cocdesk.cases.services import FileInput
 from cocdesk.deadlines import rules
 from cocdesk.intake import ratelimit
 from tests.deadlines.conftest import DAY, HOUR, T, case_at, send, tick
-from tests.factories import CASE_CANARY, case_factory, verified_client
+from tests.factories import CASE_CANARY, case_factory, open_report, verified_client
 from tests.intake.test_anonymity import every_stored_value
 
 pytestmark = pytest.mark.django_db
@@ -104,9 +105,9 @@ def test_a_report_about_someone_else_does_not_postpone(ann):
     close(case, severity="minor")
     with clock.frozen(CLOSED + 30 * DAY):
         from cocdesk.cases.models import PartyRole
-        from cocdesk.cases.services import PartyInput, case_open
+        from cocdesk.cases.services import PartyInput
 
-        case_open(
+        open_report(
             channel="web",
             description="unrelated",
             parties=[PartyInput(role=PartyRole.REPORTED, name="Someone Else", email="else@example.com")],
@@ -133,7 +134,7 @@ def test_open_cases_are_never_expunged(ann):
 
 
 def _passed_consequence(case, member, **consequence):
-    from cocdesk.cases.deliberation import ConsequenceInput, proposal_create, vote_cast
+    from cocdesk.cases.services import ConsequenceInput, proposal_create, vote_cast
 
     proposal = proposal_create(
         case=case,
@@ -156,7 +157,7 @@ def test_a_case_with_a_consequence_still_in_force_is_not_expunged(ann):
     tick_captured(CLOSED + HOUR)
     case.refresh_from_db()
     assert case.expunge_at is None
-    assert rules.consequences_in_force(case=case, now=T.replace(year=2030, month=1, day=2)) is False
+    assert case_consequences_in_force(case=case, today=T.replace(year=2030, month=1, day=2).date()) is False
 
 
 def test_a_one_off_warning_does_not_keep_a_case_forever(ann):

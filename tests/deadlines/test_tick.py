@@ -8,11 +8,12 @@ from django.test import Client
 
 from cocdesk import clock
 from cocdesk.cases.models import IncidentOwner, Message, MessageKind, OwnerRole, TimelineKind
-from cocdesk.cases.services import conflict_declare
+from cocdesk.cases.services import case_search_end, case_search_start, conflict_declare
 from cocdesk.deadlines import selectors, services
 from cocdesk.deadlines.models import CheckIn, DeadlineAction, Rule
 from cocdesk.intake import ratelimit
 from cocdesk.outbox.models import OutboxMessage
+from cocdesk.transparency.services import report_published_elsewhere_record
 from tests.deadlines.conftest import DAY, HOUR, T, case_at, send, tick
 from tests.factories import CASE_CANARY, member_factory
 
@@ -133,7 +134,7 @@ def test_reminders_go_to_owners_else_participants_else_everyone_not_conflicted(w
 def test_no_reminder_or_notice_to_a_member_contains_report_details(ann, ben, cleo):
     case = case_at(T, participants=(ann, cleo))
     with clock.frozen(T + 2 * DAY):
-        services.search_start(case=case, by=ann)
+        case_search_start(case=case, by=ann)
     for moment in (T + 25 * HOUR, T + 3 * DAY + HOUR, T + 7 * DAY + HOUR, T + 183 * DAY, T + 366 * DAY):
         tick(moment)
     member_mail = [m for m in mail.outbox if m.to[0] in {ann.email, ben.email, cleo.email}]
@@ -151,7 +152,7 @@ def test_search_updates_are_due_every_24_hours_until_the_search_ends(ann):
     case = case_at(T, participants=(ann,))
     send(case, ann, "acknowledgement", T + HOUR)
     with clock.frozen(T + HOUR):
-        services.search_start(case=case, by=ann)
+        case_search_start(case=case, by=ann)
     start = T + HOUR
 
     def search_reminders():
@@ -178,7 +179,7 @@ def test_search_updates_are_due_every_24_hours_until_the_search_ends(ann):
     assert search_reminders() == 2
 
     with clock.frozen(start + 52 * HOUR):
-        services.search_end(case=case, by=ann)
+        case_search_end(case=case, by=ann)
     assert due() is None
     tick(start + 80 * HOUR)
     tick(start + 110 * HOUR)
@@ -232,7 +233,7 @@ def test_transparency_report_reminds_the_chair_weekly_until_recorded(ann, cleo):
     tick(due + 2 * HOUR)
     assert len([m for m in to(cleo.email) if "transparency" in m.subject]) == 1
     with clock.frozen(due + DAY):
-        services.transparency_publication_record(year=2027, by=cleo)
+        report_published_elsewhere_record(year=2027, by=cleo)
     tick(due + 8 * DAY)
     assert len([m for m in to(cleo.email) if "transparency" in m.subject]) == 1
     assert selectors.transparency_due_at() == datetime(2029, 2, 28, 9, tzinfo=UTC)  # recorded 29 Feb 2028

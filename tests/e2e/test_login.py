@@ -2,7 +2,7 @@
 
 import pytest
 
-from cocdesk.members.demo import DEMO_PASSWORD, demo_committee_seed
+from cocdesk.demo import DEMO_PASSWORD, demo_committee_seed
 from cocdesk.members.models import Member
 from cocdesk.members.selectors import confirmed_devices, totp_current_code
 

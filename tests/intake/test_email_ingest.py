@@ -29,8 +29,9 @@ from cocdesk.cases.models import (
     PartyRole,
     TimelineKind,
 )
-from cocdesk.intake import email_intake
+from cocdesk.intake.mail import parsing, storing
 from cocdesk.intake.models import InboundEmail
+from tests.factories import open_report
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +194,7 @@ def test_a_reply_by_in_reply_to_lands_on_its_case_and_tells_participants(tmp_pat
     assert reference in mail.outbox[0].subject and "canary" not in mail.outbox[0].body
     inbound = InboundEmail.objects.order_by("pk").last()
     assert inbound.details["threaded_by"] == "headers"
-    assert inbound.details["refs"] == [email_intake.message_key_for_id("first.1@mail.example.net")]
+    assert inbound.details["refs"] == [parsing.message_key_for_id("first.1@mail.example.net")]
     # A reply to the reply (only the newest Message-ID in In-Reply-To) still finds the case.
     third = make_email(
         body="one more thing",
@@ -238,7 +239,7 @@ def test_a_reply_from_another_address_is_threaded_but_flagged(tmp_path):
 
 def test_a_reply_to_an_anonymous_case_keeps_no_trace_of_the_sender(tmp_path):
     with TestCase.captureOnCommitCallbacks(execute=True):
-        case = cases.case_open(
+        case = open_report(
             channel=Channel.WEB,
             kind=Kind.ANONYMOUS,
             description="anonymous report",
@@ -316,7 +317,7 @@ CORPUS = {
     "bad charset": (BAD_CHARSET, "It happened at the café à midi."),
     "truncated MIME": (TRUNCATED_MIME, "The first part was readable."),
     "no Message-ID": (NO_MESSAGE_ID, "There is no Message-ID here."),
-    "empty body": (EMPTY_BODY, email_intake.no_text_description()),
+    "empty body": (EMPTY_BODY, parsing.no_text_description()),
     "HTML only": (HTML_ONLY, "He said awful things & left.\nthe message <https://chat.example/msg/1>"),
     "forwarded as an attachment": (FORWARDED, "The message I was sent."),
     "not an email": (GARBAGE, None),
@@ -389,7 +390,7 @@ def test_exit_75_when_the_database_fails_and_nothing_is_half_stored(tmp_path, mo
     def broken(**kwargs):
         raise DatabaseError("could not write: the disk is full")
 
-    monkeypatch.setattr(cases, "case_open", broken)
+    monkeypatch.setattr(storing, "report_store", broken)
     before = _snapshot()
     code, out, err = ingest(tmp_path, make_email())
     assert code == 75 and out == []
@@ -402,7 +403,7 @@ def test_exit_75_when_a_later_step_fails_after_the_case_was_opened(tmp_path, mon
     def broken(**kwargs):
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(cases, "attachment_add", broken)
+    monkeypatch.setattr(storing, "attachment_add", broken)
     before = _snapshot()
     raw = make_email(attachments=[("log.txt", "text/plain", b"x\n")])
     code, _, err = ingest(tmp_path, raw)
@@ -464,9 +465,9 @@ def test_ingest_email_as_a_real_process_prints_the_same_reference_twice(tmp_path
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=3000))
 def test_the_parser_never_raises_on_arbitrary_bytes(raw):
-    parsed = email_intake.email_parse(raw)
+    parsed = parsing.email_parse(raw)
     assert isinstance(parsed.text, str)
-    assert email_intake.message_key(message_id=parsed.message_id, raw=raw)
+    assert parsing.message_key(message_id=parsed.message_id, raw=raw)
 
 
 CONTENT_TYPES = [
@@ -506,7 +507,7 @@ def test_no_header_or_body_text_makes_intake_raise(
         + b"\r\n"
         + body.encode("utf-8", "surrogatepass")
     )
-    parsed = email_intake.email_parse(raw)
+    parsed = parsing.email_parse(raw)
     assert isinstance(parsed.subject, str) and isinstance(parsed.text, str)
-    result = email_intake.email_ingest(raw=raw)
+    result = storing.email_ingest(raw=raw)
     assert Case.objects.filter(reference=result.reference).exists()

@@ -24,8 +24,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cocdesk.cases.models import Case
-from cocdesk.intake import email_intake
-from cocdesk.intake.management.commands.fetch_mail import imap_target
+from cocdesk.intake.mail import imap as imap_client
+from cocdesk.intake.mail import storing
+from cocdesk.intake.mail.imap import imap_target
 from cocdesk.intake.models import InboundEmail
 from tests.intake.test_email_ingest import CANARY, make_email
 
@@ -209,7 +210,7 @@ def test_a_crash_between_fetch_and_store_loses_nothing(mailbox, monkeypatch):
         fetched.append(raw)
         raise RuntimeError("the process died here")
 
-    monkeypatch.setattr(email_intake, "email_ingest", crash)
+    monkeypatch.setattr(imap_client, "email_ingest", crash)
     code, out, err = fetch_mail()
     assert code == 75 and out == [] and "Traceback" not in err
     assert fetched and b"crash.1@example.net" in fetched[0]  # it had been fetched
@@ -223,13 +224,13 @@ def test_a_crash_between_fetch_and_store_loses_nothing(mailbox, monkeypatch):
 @transactional
 def test_a_crash_after_storing_but_before_marking_seen_makes_no_second_case(mailbox, monkeypatch):
     deliver(mailbox, make_email(message_id="<crash.2@example.net>"))
-    real = email_intake.email_ingest
+    real = storing.email_ingest
 
     def store_then_crash(*, raw):
         real(raw=raw)
         raise OSError("the connection dropped before \\Seen")
 
-    monkeypatch.setattr(email_intake, "email_ingest", store_then_crash)
+    monkeypatch.setattr(imap_client, "email_ingest", store_then_crash)
     assert fetch_mail()[0] == 75
     assert flags(mailbox) == [False] and Case.objects.count() == 1
     monkeypatch.undo()

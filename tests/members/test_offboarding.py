@@ -10,9 +10,11 @@ from django.test import TestCase
 
 from cocdesk import access
 from cocdesk.audit.models import AuditEntry
-from cocdesk.cases import deliberation
+from cocdesk.cases import selectors as case_selectors
+from cocdesk.cases import services as deliberation
 from cocdesk.cases.models import IncidentOwner
-from cocdesk.members import services
+from cocdesk.errors import Refused
+from cocdesk.members import selectors, services
 from cocdesk.members.models import CHECKLIST, Member, Offboarding, Removal, RemovalStatus
 from cocdesk.outbox.models import OutboxMessage
 from tests.factories import CASE_CANARY, case_factory, member_factory, verified_client
@@ -76,7 +78,7 @@ def test_two_yes_votes_of_four_members_do_not_remove(alice, bob, chair, dan):
     removal = services.removal_open(member=dan, by=alice, text="what happened at the meetup")
     removal = _vote(removal, (alice, True), (bob, True))
     assert removal.status == RemovalStatus.OPEN  # 2 is not more than half of 4; carla has not voted
-    assert services.removal_tally(removal) == {"yes": 2, "no": 0, "not_voted": 1, "members": 4}
+    assert selectors.removal_tally(removal=removal) == {"yes": 2, "no": 0, "not_voted": 1, "members": 4}
     removal = _vote(removal, (chair, False))
     assert removal.status == RemovalStatus.FAILED
     assert removal.tally == {"yes": 2, "no": 1, "not_voted": 0, "members": 4}
@@ -99,11 +101,11 @@ def test_three_yes_votes_of_four_members_remove_and_start_offboarding(alice, bob
 def test_a_vote_is_final_and_the_member_concerned_cannot_vote(alice, bob, chair, dan):
     removal = services.removal_open(member=dan, by=alice)
     _vote(removal, (alice, True))
-    with pytest.raises(services.OffboardingRefused):
+    with pytest.raises(Refused):
         services.removal_vote(removal=removal, member=alice, remove=False)
-    with pytest.raises(services.OffboardingRefused):
+    with pytest.raises(Refused):
         services.removal_vote(removal=removal, member=dan, remove=False)
-    with pytest.raises(services.OffboardingRefused):
+    with pytest.raises(Refused):
         services.removal_open(member=alice, by=alice)  # not about oneself
     assert removal.votes.count() == 1
 
@@ -159,7 +161,7 @@ def test_members_discuss_and_vote_through_the_pages(alice, bob, chair, dan):
 
 
 def _counts(proposal) -> dict:
-    tally = deliberation.tally(proposal)
+    tally = case_selectors.proposal_tally(proposal=proposal)
     return {"yes": tally["yes"], "participants": tally["participants"]}
 
 
@@ -177,7 +179,7 @@ def test_offboarding_ends_sessions_ownerships_and_participation(alice, bob, chai
 
     assert logged_out(dans)
     assert not IncidentOwner.objects.filter(member=dan).exists()
-    assert deliberation.needs_owners(case)
+    assert case_selectors.case_needs_owners(case=case)
     assert not access.case_participants(case).filter(pk=dan.pk).exists()
     assert not access.may_view_case(dan, case)
     assert _counts(proposal) == {"yes": 1, "participants": 3}  # dan's vote no longer counts
@@ -214,7 +216,7 @@ def test_the_notice_waits_for_the_checklist_and_goes_once(alice, chair, dan):
     assert page.status_code == 200 and b"Send the notice" not in page.content
 
     # Refused before every item is ticked, by the service and through the page.
-    with pytest.raises(services.OffboardingRefused):
+    with pytest.raises(Refused):
         services.offboarding_notice_send(offboarding=offboarding, by=chair)
     for item, _label in CHECKLIST[:-1]:
         assert (
@@ -229,7 +231,7 @@ def test_the_notice_waits_for_the_checklist_and_goes_once(alice, chair, dan):
 
     # Refused while the account is active (say, re-enabled by mistake), even with every item ticked.
     Member.objects.filter(pk=dan.pk).update(is_active=True)
-    with pytest.raises(services.OffboardingRefused):
+    with pytest.raises(Refused):
         services.offboarding_notice_send(offboarding=offboarding, by=chair)
     Member.objects.filter(pk=dan.pk).update(is_active=False)
 
@@ -247,7 +249,7 @@ def test_the_notice_waits_for_the_checklist_and_goes_once(alice, chair, dan):
     assert OutboxMessage.objects.get(kind="offboarding_notice").created_at >= offboarding.access_revoked_at
 
     # Once only.
-    with pytest.raises(services.OffboardingRefused):
+    with pytest.raises(Refused):
         services.offboarding_notice_send(offboarding=offboarding, by=chair)
     with committed():
         chairs.post(f"/offboarding/{offboarding.pk}/notice/")

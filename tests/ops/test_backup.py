@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cocdesk.audit.selectors import audit_verify
-from cocdesk.cases import deliberation
+from cocdesk.cases import services as deliberation
 from cocdesk.cases.evidence import read_decrypted
 from cocdesk.cases.models import Attachment, Case, ConsequenceCatalogItem
 from cocdesk.cases.services import attachment_add

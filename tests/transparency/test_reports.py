@@ -11,13 +11,12 @@ from django.test import TestCase
 from cocdesk import clock
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case, PartyRole
-from cocdesk.cases.services import PartyInput, case_open, conflict_declare
-from cocdesk.deadlines import services as deadlines
+from cocdesk.cases.services import PartyInput, case_expunge, conflict_declare
 from cocdesk.transparency import selectors, services
 from cocdesk.transparency.models import IncidentSummary, ReportStatus
 from cocdesk.transparency.render import markdown_to_html
 from cocdesk.transparency.selectors import IdentifierKind
-from tests.factories import CASE_CANARY
+from tests.factories import CASE_CANARY, open_report
 from tests.transparency.conftest import AFTER, IN_2025, draft, incident
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +102,7 @@ def test_sealed_and_expunged_cases_are_counted_only(alice, chair):
         summary="canary-expunged-31 summary",
     )
     with clock.frozen(AFTER - timedelta(days=1)):
-        assert deadlines.case_expunge(case=gone)
+        assert case_expunge(case=gone)
     incident(by=alice, category="harassment", state="closed", resolution="no_violation", summary="A remark.")
     assert Case.objects.get(pk=sealed.pk).sealed
 
@@ -146,7 +145,7 @@ def other_case(*, by):
     """A case of another year whose reported person has distinct identifiers: every party of every
     case is checked, not only those of the period."""
     with clock.frozen(IN_2025):
-        opened = case_open(
+        opened = open_report(
             channel="email",
             description="whatever",
             parties=[

@@ -2,6 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk import fields
+from cocdesk.cases.models import (
+    ConsequenceCatalogItem,
+    ProposalKind,
+    Resolution,
+    State,
+    VoteChoice,
+)
+from cocdesk.cases.services import ConversationInput
 
 
 class DeclarationForm(forms.Form):
@@ -21,14 +29,6 @@ class NoteForm(forms.Form):
         label=_("Add to the timeline"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-
-from cocdesk.cases.models import (  # noqa: E402
-    ConsequenceCatalogItem,
-    ProposalKind,
-    Resolution,
-    State,
-    VoteChoice,
-)
 
 CONSEQUENCE_SLOTS = 4
 LONG = {"max_length": 20_000, "widget": forms.Textarea(attrs={"rows": 4})}
@@ -168,6 +168,24 @@ class ConversationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = participants
 
+    def conversation(self) -> ConversationInput:
+        """The conversation as `cases.services.conversation_record` takes it."""
+        data = self.cleaned_data
+        return ConversationInput(
+            held_on=data["held_on"],
+            members=list(data["members"]),
+            behavior=data["behavior"],
+            context=data["context"],
+            impact=data["impact"],
+            call_in=data["call_in"],
+            plan=data["plan"],
+            response=data["response"],
+            plan_accepted=tri_state(data["plan_accepted"]),
+            apology_offered=data["apology_offered"],
+            apology_relayed=tri_state(data["apology_relayed"]),
+            apology_reason=data["apology_reason"],
+        )
+
 
 def tri_state(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
@@ -188,5 +206,8 @@ class LawEnforcementForm(forms.Form):
 
 
 class CatalogItemForm(forms.Form):
+    item = fields.ModelChoiceField(
+        queryset=ConsequenceCatalogItem.objects.all(), required=False, widget=forms.HiddenInput
+    )
     label = forms.CharField(label=_("Consequence"), max_length=300)
     active = forms.BooleanField(label=_("Offer it in proposals"), required=False, initial=True)

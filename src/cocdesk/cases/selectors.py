@@ -3,27 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 
 from cocdesk import access
 from cocdesk.cases.models import (
     Case,
     ConflictDeclaration,
+    ConsequenceCatalogItem,
     IncidentOwner,
+    Kind,
     Party,
+    PartyRole,
     Proposal,
     ProposalConsequence,
+    ProposalKind,
     ProposalStatus,
     State,
     TimelineEntry,
 )
 from cocdesk.crypto import blind_index
 
+OWNERS_NEEDED = 2  # the plan: a primary and a secondary incident owner
+
 
 def case_visible(*, user: object, reference: str) -> Case | None:
     """The case if `user` may read its file, else None (the caller answers 404)."""
     return access.cases_visible_to(user).filter(reference=reference).first()
+
+
+def case_by_reference(*, reference: str) -> Case | None:
+    """System use (email threading): the case with this reference, sealed or not, unless expunged.
+    Nothing of it is shown to whoever wrote the email."""
+    return Case.objects.filter(reference=reference, expunged_at__isnull=True).first()
 
 
 def case_awaiting_declaration(*, user: object, reference: str) -> Case | None:
@@ -44,6 +57,73 @@ def prompt_party_names(*, case: Case) -> list[PartyName]:
 
 def case_participants(*, case: Case) -> QuerySet:
     return access.case_participants(case).order_by("name")
+
+
+def case_needs_owners(*, case: Case) -> bool:
+    """The one definition: a case needs owners until it has both a primary and a secondary one."""
+    return case.owners.count() < OWNERS_NEEDED
+
+
+def case_current_round(*, case: Case) -> int:
+    """The decision round: 1, plus one for every conversation in which the plan was refused."""
+    return 1 + case.conversations.filter(plan_accepted=False).count()
+
+
+def reporter_address(*, case: Case) -> str:
+    """Where the reporter gets email: their own address if named, else the notification-only one."""
+    if case.kind == Kind.NAMED:
+        return next((p.email for p in case.parties.filter(role=PartyRole.REPORTER) if p.email), "")
+    return case.notify_email
+
+
+def same_person_parties(*, case: Case) -> QuerySet[Party]:
+    """Reported people on other cases who share a name, email address or handle (by blind index)
+    with a person reported on `case`: the one definition of "the same person" (D7)."""
+    mine = Party.objects.filter(case=case, role=PartyRole.REPORTED)
+    match = Q(pk__in=[])
+    for field in ("name_index", "email_index", "handle_index"):
+        values = [v for v in mine.values_list(field, flat=True) if v]
+        if values:
+            match |= Q(**{f"{field}__in": values})
+    return Party.objects.filter(match, role=PartyRole.REPORTED).exclude(case=case)
+
+
+def cases_naming_same_person(*, case: Case) -> QuerySet[Case]:
+    """Other cases, not expunged, that report the same person as `case` (escrow matching, D7)."""
+    others = same_person_parties(case=case).values("case_id")
+    return Case.objects.filter(pk__in=others, expunged_at__isnull=True).order_by("received_at", "pk")
+
+
+def case_latest_related_report_at(*, case: Case) -> datetime | None:
+    """When the latest later report naming the same reported person arrived, or None (retention)."""
+    later = same_person_parties(case=case).filter(case__received_at__gt=case.received_at)
+    return later.aggregate(at=Max("case__received_at"))["at"]
+
+
+def case_consequences_in_force(*, case: Case, today: date) -> bool:
+    """True while a consequence the committee decided on the case still applies: such a case keeps
+    its content (no expunge date). A consequence applies until its end date; one with a duration
+    but no date ("indefinitely", "for a certain time") applies until someone records an end date;
+    one with neither (a warning) is over once given."""
+    return (
+        ProposalConsequence.objects.filter(
+            proposal__case=case,
+            proposal__kind=ProposalKind.CONSEQUENCES,
+            proposal__status=ProposalStatus.PASSED,
+        )
+        .filter(Q(until__gt=today) | (Q(until__isnull=True) & ~Q(duration="")))
+        .exists()
+    )
+
+
+def proposal_tally(*, proposal: Proposal) -> dict[str, int]:
+    """Counts only the votes of members taking part now: a member who declared a conflict loses their vote."""
+    participant_ids = set(access.case_participants(proposal.case).values_list("pk", flat=True))
+    counted = [v for v in proposal.votes.all() if v.member_id in participant_ids]
+    result = {choice: sum(1 for v in counted if v.choice == choice) for choice in ("yes", "no", "abstain")}
+    result["participants"] = len(participant_ids)
+    result["not_voted"] = len(participant_ids) - len(counted)
+    return result
 
 
 def case_timeline(*, case: Case) -> QuerySet[TimelineEntry]:
@@ -86,7 +166,10 @@ class CaseListing:
 def cases_list(*, user: object, listing: CaseListing | None = None) -> QuerySet[Case]:
     """The case list ("the spreadsheet"): what the user may read, with owners in one query."""
     listing = listing or CaseListing()
-    cases = access.cases_visible_to(user).annotate(owner_count=Count("owners", distinct=True))
+    cases = access.cases_visible_to(user).annotate(
+        owner_count=Count("owners", distinct=True),
+        needs_owners=ExpressionWrapper(Q(owner_count__lt=OWNERS_NEEDED), output_field=BooleanField()),
+    )
     if listing.q:
         cases = cases.filter(_search(listing.q))
     if listing.state:
@@ -96,7 +179,7 @@ def cases_list(*, user: object, listing: CaseListing | None = None) -> QuerySet[
     if listing.urgent:
         cases = cases.filter(urgent=True)
     if listing.needs_owners:
-        cases = cases.filter(owner_count__lt=2)
+        cases = cases.filter(needs_owners=True)
     return cases.prefetch_related(
         Prefetch("owners", queryset=IncidentOwner.objects.select_related("member"))
     ).order_by(*SORTS[listing.sort])
@@ -121,17 +204,21 @@ class ProposalView:
 
 def case_proposals(*, case: Case, member: object) -> list[ProposalView]:
     """Proposals with live tallies (only votes of members taking part count) and the member's own vote."""
-    from cocdesk.cases.deliberation import tally
-
     proposals = case.proposals.prefetch_related(
         "votes", Prefetch("consequences", queryset=ProposalConsequence.objects.select_related("catalog_item"))
     )
     views = []
     for proposal in proposals:
         mine = next((v.choice for v in proposal.votes.all() if v.member_id == member.pk), "")
-        counts = proposal.tally if proposal.status != ProposalStatus.OPEN else tally(proposal)
+        counts = (
+            proposal.tally if proposal.status != ProposalStatus.OPEN else proposal_tally(proposal=proposal)
+        )
         views.append(ProposalView(proposal, counts, mine, list(proposal.consequences.all())))
     return views
+
+
+def consequence_catalog() -> QuerySet[ConsequenceCatalogItem]:
+    return ConsequenceCatalogItem.objects.all()
 
 
 def cases_awaiting_list(*, user: object) -> QuerySet[Case]:

@@ -1,34 +1,42 @@
 from django.urls import path
 
-from cocdesk.cases import views
+from cocdesk.cases.views import deliberation, file, lists
 
 app_name = "cases"
 urlpatterns = [
-    path("cases/", views.cases_index, name="index"),
-    path("cases/export.csv", views.cases_export_csv, name="export_csv"),
-    path("catalog/", views.catalog, name="catalog"),
-    path("declarations/", views.my_declarations, name="declarations"),
-    path("declarations/<str:reference>/rejoin/", views.rejoin_request, name="rejoin_request"),
-    path("shared/", views.shared_records, name="shared_records"),
-    path("shared/<int:record_id>/", views.shared_record, name="shared_record"),
-    path("cases/<str:reference>/", views.case_detail, name="detail"),
-    path("cases/<str:reference>/declare/", views.case_declare, name="declare"),
-    path("cases/<str:reference>/recuse/", views.case_recuse, name="recuse"),
-    path("cases/<str:reference>/notes/", views.case_note_add, name="note_add"),
-    path("cases/<str:reference>/owners/", views.case_owners, name="owners"),
-    path("cases/<str:reference>/discussion/", views.case_post, name="post"),
-    path("cases/<str:reference>/state/", views.case_state, name="state"),
-    path("cases/<str:reference>/proposals/", views.case_proposal, name="proposal"),
-    path("cases/<str:reference>/proposals/<int:proposal_id>/vote/", views.case_vote, name="vote"),
-    path("cases/<str:reference>/conversations/new/", views.case_conversation, name="conversation"),
-    path("cases/<str:reference>/context/", views.case_context, name="context"),
-    path("cases/<str:reference>/follow-ups/", views.case_follow_up, name="follow_up"),
-    path("cases/<str:reference>/law-enforcement/requested/", views.case_law_requested, name="law_requested"),
-    path("cases/<str:reference>/law-enforcement/", views.case_law_record, name="law_record"),
-    path("cases/<str:reference>/rejoin/<int:member_id>/agree/", views.rejoin_agree, name="rejoin_agree"),
-    path("cases/<str:reference>/step-up/", views.case_stepup, name="stepup"),
-    path("cases/<str:reference>/export/", views.case_export, name="export"),
+    path("cases/", lists.cases_index, name="index"),
+    path("cases/export.csv", lists.cases_export_csv, name="export_csv"),
+    path("catalog/", lists.catalog, name="catalog"),
+    path("declarations/", lists.my_declarations, name="declarations"),
+    path("declarations/<str:reference>/rejoin/", lists.rejoin_request, name="rejoin_request"),
+    path("shared/", lists.shared_records, name="shared_records"),
+    path("shared/<int:record_id>/", lists.shared_record, name="shared_record"),
+    path("cases/<str:reference>/", file.case_detail, name="detail"),
+    path("cases/<str:reference>/declare/", file.case_declare, name="declare"),
+    path("cases/<str:reference>/recuse/", file.case_recuse, name="recuse"),
+    path("cases/<str:reference>/notes/", file.case_note_add, name="note_add"),
+    path("cases/<str:reference>/contact/", file.case_contact, name="contact"),
+    path("cases/<str:reference>/export/", file.case_export, name="export"),
     path(
-        "cases/<str:reference>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"
+        "cases/<str:reference>/attachments/<int:attachment_id>/", file.attachment_download, name="attachment"
+    ),
+    path("cases/<str:reference>/search/start/", file.search_start, name="search_start"),
+    path("cases/<str:reference>/search/end/", file.search_end, name="search_end"),
+    path("cases/<str:reference>/owners/", deliberation.case_owners, name="owners"),
+    path("cases/<str:reference>/discussion/", deliberation.case_post, name="post"),
+    path("cases/<str:reference>/state/", deliberation.case_state, name="state"),
+    path("cases/<str:reference>/proposals/", deliberation.case_proposal, name="proposal"),
+    path("cases/<str:reference>/proposals/<int:proposal_id>/vote/", deliberation.case_vote, name="vote"),
+    path("cases/<str:reference>/conversations/new/", deliberation.case_conversation, name="conversation"),
+    path("cases/<str:reference>/context/", deliberation.case_context, name="context"),
+    path("cases/<str:reference>/follow-ups/", deliberation.case_follow_up, name="follow_up"),
+    path(
+        "cases/<str:reference>/law-enforcement/requested/",
+        deliberation.case_law_requested,
+        name="law_requested",
+    ),
+    path("cases/<str:reference>/law-enforcement/", deliberation.case_law_record, name="law_record"),
+    path(
+        "cases/<str:reference>/rejoin/<int:member_id>/agree/", deliberation.rejoin_agree, name="rejoin_agree"
     ),
 ]

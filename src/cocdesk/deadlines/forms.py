@@ -50,5 +50,7 @@ class CheckInForm(forms.Form):
     )
 
 
-class TransparencyForm(forms.Form):
-    year = forms.IntegerField(label=_("Year the report covers"), min_value=2000, max_value=2999)
+class TemplateChoiceForm(forms.Form):
+    """Which template the compose page starts from (`?template=` in its address)."""
+
+    template = forms.ChoiceField(choices=TemplateKind.choices)

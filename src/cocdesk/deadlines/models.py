@@ -1,5 +1,5 @@
-"""Deadlines app tables (DESIGN D5): what `tick` did, reporter message templates, member check-ins,
-published transparency reports and calendar-feed tokens.
+"""Deadlines app tables (D5): what `tick` did, reporter message templates, member check-ins and
+calendar-feed tokens.
 
 Deadlines themselves are not stored: they are computed from the case (rules.py) every time.
 What is stored is what was *done* about them, so that nothing is done twice.
@@ -95,26 +95,6 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"check-in of member {self.member_id} due {self.due_at:%Y-%m-%d}"
-
-
-class TransparencyPublication(models.Model):
-    """That the transparency report for a year was published (DESIGN D6), and when.
-
-    A stand-in: the transparency app will own publications; until then the chair records them here
-    and the yearly reminder counts from the latest one.
-    """
-
-    year = models.PositiveIntegerField(unique=True)
-    published_at = models.DateTimeField(default=clock.now)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-published_at"]
-
-    def __str__(self) -> str:
-        return f"transparency report {self.year}"
 
 
 class CalendarToken(models.Model):

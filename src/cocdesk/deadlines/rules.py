@@ -128,26 +128,6 @@ def is_due_soon(*, due_at: datetime | None, now: datetime) -> bool:
     return due_at is not None and due_at <= now + DUE_SOON
 
 
-def consequences_in_force(*, case: object, now: datetime) -> bool:
-    """True while a consequence the committee decided on the case still applies: such a case keeps
-    its content (no expunge date). A consequence applies until its end date; one with a duration
-    but no date ("indefinitely", "for a certain time") applies until someone records an end date;
-    one with neither (a warning) is over once given."""
-    from django.db.models import Q
-
-    from cocdesk.cases.models import ProposalConsequence, ProposalKind, ProposalStatus
-
-    return (
-        ProposalConsequence.objects.filter(
-            proposal__case=case,
-            proposal__kind=ProposalKind.CONSEQUENCES,
-            proposal__status=ProposalStatus.PASSED,
-        )
-        .filter(Q(until__gt=now.date()) | (Q(until__isnull=True) & ~Q(duration="")))
-        .exists()
-    )
-
-
 def retention_months(*, severity: str) -> int:
     """How long a closed case is kept: minor 6 months, moderate 12, severe or not assessed 24."""
     return RETENTION_MONTHS.get(severity, RETENTION_MONTHS[""])

@@ -6,22 +6,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Max, Min, QuerySet
 
 from cocdesk import access
 from cocdesk.cases.models import Case, Kind, Message, MessageDirection, MessageKind, Party, PartyRole, State
-from cocdesk.cases.services import reporter_address
+from cocdesk.cases.selectors import reporter_address
 from cocdesk.crypto import secret_hash
 from cocdesk.deadlines import defaults, rules
-from cocdesk.deadlines.models import (
-    CalendarToken,
-    CheckIn,
-    ReporterTemplate,
-    Rule,
-    TemplateKind,
-    TransparencyPublication,
-)
+from cocdesk.deadlines.models import CalendarToken, CheckIn, ReporterTemplate, Rule, TemplateKind
 from cocdesk.members.models import COMMITTEE_ROLES, Member
+from cocdesk.transparency.selectors import last_published_at
 
 # Messages that count as a member writing to the reporter personally (not the automatic ones).
 PERSONAL_KINDS = {MessageKind.ACKNOWLEDGEMENT, MessageKind.UPDATE, MessageKind.DECISION}
@@ -176,7 +170,7 @@ class Route:
 def reporter_route(*, case: Case, reporter_asked: bool = False) -> str:
     """How a message written now would reach the reporter. One who chose no further involvement
     gets no email, unless they asked for this message."""
-    address = reporter_address(case) if case.wants_updates or reporter_asked else ""
+    address = reporter_address(case=case) if case.wants_updates or reporter_asked else ""
     if address:
         return Route.EMAIL if case.kind == Kind.NAMED else Route.PING
     return Route.PORTAL if case.receipt_hash else Route.NONE
@@ -209,10 +203,6 @@ def committee() -> QuerySet[Member]:
     return access.active_committee().order_by("name", "pk")
 
 
-def chairs() -> QuerySet[Member]:
-    return committee().filter(role="chair")
-
-
 @dataclass(frozen=True)
 class CheckInRow:
     member: Member
@@ -242,37 +232,10 @@ def check_in_overview() -> list[CheckInRow]:
     return rows
 
 
-def last_transparency_publication() -> TransparencyPublication | None:
-    return TransparencyPublication.objects.order_by("-published_at").first()
-
-
 def transparency_due_at() -> datetime | None:
-    """A year after the last publication, or after the committee's first member joined."""
-    last = last_transparency_publication()
+    """A year after the last published transparency report, or after the committee's first member joined."""
     started = Member.objects.filter(role__in=COMMITTEE_ROLES).aggregate(at=Min("joined_at"))["at"]
-    return rules.transparency_due(
-        last_published_at=last.published_at if last else None, committee_started_at=started
-    )
-
-
-# --- retention -------------------------------------------------------------------------------
-
-
-def latest_related_report_at(*, case: Case) -> datetime | None:
-    """When the latest later report naming the same reported person arrived (blind-index match on
-    name, email address or handle), or None."""
-    mine = Party.objects.filter(case=case, role=PartyRole.REPORTED)
-    match = Q(pk__in=[])
-    for field in ("name_index", "email_index", "handle_index"):
-        values = [v for v in mine.values_list(field, flat=True) if v]
-        if values:
-            match |= Q(**{f"{field}__in": values})
-    related = (
-        Party.objects.filter(match, role=PartyRole.REPORTED, case__received_at__gt=case.received_at)
-        .exclude(case=case)
-        .aggregate(at=Max("case__received_at"))
-    )
-    return related["at"]
+    return rules.transparency_due(last_published_at=last_published_at(), committee_started_at=started)
 
 
 # --- calendar --------------------------------------------------------------------------------

@@ -6,8 +6,6 @@ app_name = "deadlines"
 urlpatterns = [
     path("cases/<str:reference>/messages/new/", views.compose, name="compose"),
     path("cases/<str:reference>/deadlines/", views.case_deadlines, name="case"),
-    path("cases/<str:reference>/search/start/", views.search_start, name="search_start"),
-    path("cases/<str:reference>/search/end/", views.search_end, name="search_end"),
     path("deadlines/templates/", views.templates_list, name="templates"),
     path("deadlines/templates/<str:kind>/", views.template_edit, name="template_edit"),
     path("deadlines/calendar/", views.calendar_settings, name="calendar"),
@@ -16,5 +14,4 @@ urlpatterns = [
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("check-in/", views.check_in, name="check_in"),
     path("check-ins/", views.check_ins, name="check_ins"),
-    path("check-ins/transparency/", views.transparency_record, name="transparency_record"),
 ]

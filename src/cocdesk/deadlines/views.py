@@ -1,13 +1,12 @@
-"""Deadlines pages: writing to the reporter, a case's deadlines and search, reporter templates,
-check-ins, and the calendar feed. Thin views: cases are fetched only through
-`cases.selectors.case_visible` (404 otherwise); rules and writes are in services.py."""
+"""Deadlines pages: writing to the reporter, a case's deadlines, reporter templates, check-ins, and
+the calendar feed. Thin views: cases are fetched through the access policy (`web.with_case`, 404
+otherwise); rules and writes are in services."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,32 +16,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
-from cocdesk.cases import selectors as case_selectors
 from cocdesk.cases.models import Case, MessageDirection
 from cocdesk.deadlines import ical, rules, selectors, services
-from cocdesk.deadlines.forms import CheckInForm, ComposeForm, TemplateForm, TransparencyForm
+from cocdesk.deadlines.forms import CheckInForm, ComposeForm, TemplateChoiceForm, TemplateForm
 from cocdesk.deadlines.models import CheckInAnswer, Rule, TemplateKind
-
-
-def _visible_or_404(request: HttpRequest, reference: str) -> Case:
-    case = case_selectors.case_visible(user=request.user, reference=reference)
-    if case is None:
-        raise Http404
-    return case
-
-
-def _committee_or_404(request: HttpRequest) -> None:
-    if not access.is_committee_member(request.user):
-        raise Http404
-
+from cocdesk.errors import Refused
+from cocdesk.web import refusal_to_form, require, with_case
 
 # --- writing to the reporter -----------------------------------------------------------------
 
 
 @sensitive_post_parameters()
-def compose(request: HttpRequest, reference: str) -> HttpResponse:
+@with_case
+def compose(request: HttpRequest, case: Case) -> HttpResponse:
     """A member picks a template, adapts it and sends it to the reporter."""
-    case = _visible_or_404(request, reference)
     opted_out = not case.wants_updates
     if request.method == "POST":
         form = ComposeForm(request.POST, opted_out=opted_out)
@@ -57,8 +44,8 @@ def compose(request: HttpRequest, reference: str) -> HttpResponse:
                     body=data["body"],
                     reporter_asked=data.get("reporter_asked", False),
                 )
-            except ValidationError as exc:
-                form.add_error(None, exc)
+            except Refused as exc:
+                refusal_to_form(form, exc)
             else:
                 messages.success(
                     request,
@@ -66,8 +53,8 @@ def compose(request: HttpRequest, reference: str) -> HttpResponse:
                 )
                 return redirect("deadlines:case", reference=case.reference)
     else:
-        kind = request.GET.get("template")
-        kind = kind if kind in TemplateKind.values else TemplateKind.ACKNOWLEDGEMENT
+        choice = TemplateChoiceForm(request.GET)
+        kind = choice.cleaned_data["template"] if choice.is_valid() else TemplateKind.ACKNOWLEDGEMENT
         template = selectors.reporter_template(kind=kind)
         sender = request.user.name
         form = ComposeForm(
@@ -91,9 +78,9 @@ def compose(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-def case_deadlines(request: HttpRequest, reference: str) -> HttpResponse:
+@with_case
+def case_deadlines(request: HttpRequest, case: Case) -> HttpResponse:
     """One case's deadlines, its messages to the reporter (kinds and dates) and the search."""
-    case = _visible_or_404(request, reference)
     audit_record(actor=request.user, action="case.deadlines_viewed", target=case)
     facts = selectors.case_facts_for(case=case)
     context = {
@@ -108,37 +95,16 @@ def case_deadlines(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "deadlines/case.html", context)
 
 
-def _search_change(request: HttpRequest, reference: str, change) -> HttpResponse:
-    case = _visible_or_404(request, reference)
-    if not access.may_work_on_case(request.user, case):
-        raise Http404
-    try:
-        change(case=case, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("deadlines:case", reference=case.reference)
-
-
-@require_POST
-def search_start(request: HttpRequest, reference: str) -> HttpResponse:
-    return _search_change(request, reference, services.search_start)
-
-
-@require_POST
-def search_end(request: HttpRequest, reference: str) -> HttpResponse:
-    return _search_change(request, reference, services.search_end)
-
-
 # --- reporter templates ----------------------------------------------------------------------
 
 
+@require(access.is_committee_member)
 def templates_list(request: HttpRequest) -> HttpResponse:
-    _committee_or_404(request)
     return render(request, "deadlines/templates.html", {"templates": selectors.reporter_templates()})
 
 
+@require(access.is_committee_member)
 def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
-    _committee_or_404(request)
     if kind not in TemplateKind.values:
         raise Http404
     template = selectors.reporter_template(kind=kind)
@@ -151,8 +117,8 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 by=request.user,
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except Refused as exc:
+            refusal_to_form(form, exc)
         else:
             messages.success(request, _("The template is saved."))
             return redirect("deadlines:templates")
@@ -166,9 +132,9 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
 # --- members ---------------------------------------------------------------------------------
 
 
+@require(access.is_committee_member)
 def check_in(request: HttpRequest) -> HttpResponse:
     """The six-monthly question, answered by the member."""
-    _committee_or_404(request)
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.check_in_answer(member=request.user, answer=form.cleaned_data["answer"])
@@ -185,41 +151,22 @@ def check_in(request: HttpRequest) -> HttpResponse:
     return render(request, "deadlines/check_in.html", context)
 
 
-def check_ins(request: HttpRequest, form: TransparencyForm | None = None) -> HttpResponse:
-    """For the chair: who has not answered their check-in, and the transparency report's due date."""
-    if not access.is_chair(request.user):
-        raise Http404
+@require(access.is_chair)
+def check_ins(request: HttpRequest) -> HttpResponse:
+    """For the chair: who has not answered their check-in, and when the transparency report is due."""
     context = {
         "rows": selectors.check_in_overview(),
         "now": clock.now(),
         "transparency_due": selectors.transparency_due_at(),
-        "last_publication": selectors.last_transparency_publication(),
-        "form": form or TransparencyForm(initial={"year": clock.now().year - 1}),
     }
-    return render(request, "deadlines/check_ins.html", context, status=400 if form else 200)
-
-
-@require_POST
-def transparency_record(request: HttpRequest) -> HttpResponse:
-    if not access.is_chair(request.user):
-        raise Http404
-    form = TransparencyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.transparency_publication_record(year=form.cleaned_data["year"], by=request.user)
-        except ValidationError as exc:
-            form.add_error("year", exc)
-        else:
-            messages.success(request, _("Recorded. The next reminder comes a year from now."))
-            return redirect("deadlines:check_ins")
-    return check_ins(request, form=form)
+    return render(request, "deadlines/check_ins.html", context)
 
 
 # --- calendar --------------------------------------------------------------------------------
 
 
+@require(access.is_committee_member)
 def calendar_settings(request: HttpRequest) -> HttpResponse:
-    _committee_or_404(request)
     return render(
         request,
         "deadlines/calendar.html",
@@ -228,9 +175,9 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@require(access.is_committee_member)
 def calendar_new(request: HttpRequest) -> HttpResponse:
     """A new feed address, shown once on this response (only its hash is kept)."""
-    _committee_or_404(request)
     token = services.calendar_token_new(member=request.user)
     feed_url = request.build_absolute_uri(reverse("deadlines:calendar_feed", kwargs={"token": token}))
     return render(
@@ -241,8 +188,8 @@ def calendar_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@require(access.is_committee_member)
 def calendar_revoke(request: HttpRequest) -> HttpResponse:
-    _committee_or_404(request)
     services.calendar_token_revoke(member=request.user)
     messages.success(request, _("The calendar address no longer works."))
     return redirect("deadlines:calendar")

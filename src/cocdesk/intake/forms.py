@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cocdesk import fields
 from cocdesk.cases.evidence import MAX_FILES
-from cocdesk.cases.models import Channel, ContactPreference, ImmediateAction, Kind
+from cocdesk.cases.models import Channel, ContactPreference, ImmediateAction, Kind, PartyRole
+from cocdesk.cases.services import FileInput, Incident, PartyInput, ReportInput
+from cocdesk.intake.models import Event
 from cocdesk.members.selectors import committee_members
 
 MAX_TEXT = 20_000
@@ -76,16 +78,32 @@ class IncidentFields(forms.Form):
             )
             self.fields[f"reported_{n}_handle"] = _text(_("Their handle or username"), max_length=200)
 
-    def reported_people(self) -> list[dict]:
+    def incident(self) -> Incident:
+        data = self.cleaned_data
+        return Incident(
+            description=data["what_happened"],
+            occurred_when=data.get("when", ""),
+            occurred_where=data.get("where", ""),
+            ongoing=data.get("ongoing", False),
+            urgent=data.get("immediate_danger", False),
+            law_enforcement_requested=data.get("law_enforcement", False),
+        )
+
+    def people(self) -> list[PartyInput]:
+        """The reported people and the witnesses named in the form."""
         people = []
         for n in range(1, REPORTED_SLOTS + 1):
             person = {k: self.cleaned_data.get(f"reported_{n}_{k}", "") for k in ("name", "email", "handle")}
             if any(v.strip() for v in person.values()):
-                people.append(person)
-        return people
+                people.append(PartyInput(role=PartyRole.REPORTED, **person))
+        witnesses = self.cleaned_data.get("witnesses", "").splitlines()
+        return people + [PartyInput(role=PartyRole.WITNESS, name=w.strip()) for w in witnesses if w.strip()]
 
-    def witness_names(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data.get("witnesses", "").splitlines() if line.strip()]
+    def uploads(self, *, keep_metadata: bool) -> list[FileInput]:
+        return [
+            FileInput(name=f.name, data=f.read(), keep_metadata=keep_metadata)
+            for f in self.cleaned_data.get("evidence") or []
+        ]
 
     def reported_slots(self) -> list[list]:
         return [
@@ -163,10 +181,32 @@ class PublicReportForm(IncidentFields):
 
     def __init__(self, *args, events=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from cocdesk.intake.models import Event
-
         self.fields["event"].queryset = events if events is not None else Event.objects.all()
         self.fields["exclude_members"].queryset = committee_members()
+
+    def report(self) -> ReportInput:
+        """The report as `intake.services.web_report_submit` takes it."""
+        data = self.cleaned_data
+        named = data["kind"] == Kind.NAMED
+        reporter = PartyInput(
+            role=PartyRole.REPORTER,
+            name=data["your_name"],
+            email=data["your_email"],
+            phone=data["your_phone"],
+            notes=data["other_contact"],
+        )
+        return ReportInput(
+            channel=Channel.WEB,
+            incident=self.incident(),
+            kind=data["kind"],
+            parties=([reporter] if named else []) + self.people(),
+            wants_updates=data["wants_updates"] == "yes",
+            preferred_contact=data["preferred_contact"],
+            excluded_members=list(data["exclude_members"]),
+            notify_email="" if named else data["notify_email"],
+            files=self.uploads(keep_metadata=named and data["keep_metadata"]),
+            event=data["event"],
+        )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -251,11 +291,34 @@ class CommitteeIntakeForm(IncidentFields):
 
     def __init__(self, *args, events=None, handoff_members=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from cocdesk.intake.models import Event
-
         self.fields["event"].queryset = events if events is not None else Event.objects.all()
         self.fields["handoff_to"].queryset = (
             handoff_members if handoff_members is not None else committee_members()
+        )
+
+    def report(self) -> ReportInput:
+        """The report as `intake.services.committee_report_take` takes it."""
+        data = self.cleaned_data
+        reporter = PartyInput(
+            role=PartyRole.REPORTER,
+            name=data["reporter_name"],
+            email=data["reporter_email"],
+            phone=data["reporter_phone"],
+            notes=data["reporter_other_contact"],
+        )
+        return ReportInput(
+            channel=data["channel"],
+            incident=self.incident(),
+            kind=data["kind"],
+            parties=[reporter, *self.people()],
+            wants_updates=data["wants_updates"] == "yes",
+            preferred_contact=data["preferred_contact"],
+            intake_details={
+                "safety": {"location": data["reporter_location"], "clothing": data["reporter_clothing"]},
+                "checklist": data["checklist"],
+            },
+            files=self.uploads(keep_metadata=False),
+            event=data["event"],
         )
 
     def clean(self) -> dict:

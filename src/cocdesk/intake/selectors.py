@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from cocdesk.cases.models import Case, Message
-from cocdesk.cases.services import receipt_hash
+from cocdesk.receipts import receipt_hash
 
 
 def case_by_receipt_code(*, code: str) -> Case | None:
@@ -13,6 +13,13 @@ def case_by_receipt_code(*, code: str) -> Case | None:
     if not code.strip():
         return None
     return Case.objects.filter(receipt_hash=receipt_hash(code), expunged_at__isnull=True).first()
+
+
+def case_in_portal(*, case_id: object) -> Case | None:
+    """The case a receipt-code session was opened for, while its content still exists."""
+    if not isinstance(case_id, int):
+        return None
+    return Case.objects.filter(pk=case_id, expunged_at__isnull=True).first()
 
 
 def portal_messages(*, case: Case) -> QuerySet[Message]:

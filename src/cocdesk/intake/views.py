@@ -15,8 +15,6 @@ from django.views.decorators.http import require_POST
 
 from cocdesk import access
 from cocdesk.audit.services import audit_record
-from cocdesk.cases.models import Kind, PartyRole
-from cocdesk.cases.services import FileInput, PartyInput
 from cocdesk.intake import ratelimit, selectors, services
 from cocdesk.intake.forms import (
     CommitteeIntakeForm,
@@ -39,27 +37,6 @@ NOT_SAVED = _(
 )
 
 
-def _files(form, *, keep_metadata: bool) -> list[FileInput]:
-    return [
-        FileInput(name=f.name, data=f.read(), keep_metadata=keep_metadata)
-        for f in form.cleaned_data["evidence"]
-    ]
-
-
-def _incident(form) -> services.Incident:
-    data = form.cleaned_data
-    return services.Incident(
-        description=data["what_happened"],
-        occurred_when=data.get("when", ""),
-        occurred_where=data.get("where", ""),
-        ongoing=data.get("ongoing", False),
-        urgent=data.get("immediate_danger", False),
-        law_enforcement_requested=data.get("law_enforcement", False),
-        reported=form.reported_people(),
-        witnesses=form.witness_names(),
-    )
-
-
 @sensitive_post_parameters()
 def report_form(request: HttpRequest) -> HttpResponse:
     """The public report form. Stores the report before saying thank you."""
@@ -73,27 +50,8 @@ def report_form(request: HttpRequest) -> HttpResponse:
             )
             return render(request, "intake/report_form.html", {"form": form}, status=429)
         if form.is_valid():
-            data = form.cleaned_data
-            named = data["kind"] == Kind.NAMED
-            reporter = PartyInput(
-                role=PartyRole.REPORTER,
-                name=data["your_name"],
-                email=data["your_email"],
-                phone=data["your_phone"],
-                notes=data["other_contact"],
-            )
             try:
-                opened = services.web_report_submit(
-                    incident=_incident(form),
-                    kind=data["kind"],
-                    reporter=reporter if named else None,
-                    preferred_contact=data["preferred_contact"],
-                    wants_updates=data["wants_updates"] == "yes",
-                    notify_email="" if named else data["notify_email"],
-                    excluded_members=list(data["exclude_members"]),
-                    event=data["event"],
-                    files=_files(form, keep_metadata=named and data["keep_metadata"]),
-                )
+                opened = services.web_report_submit(report=form.report())
             except ValidationError as exc:
                 form.add_error("evidence", exc)
             except DatabaseError:
@@ -143,10 +101,7 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
 
 
 def _portal_case(request: HttpRequest):
-    from cocdesk.cases.models import Case
-
-    case_id = request.session.get(PORTAL_SESSION_KEY)
-    case = Case.objects.filter(pk=case_id, expunged_at__isnull=True).first() if case_id else None
+    case = selectors.case_in_portal(case_id=request.session.get(PORTAL_SESSION_KEY))
     if case is None:
         raise Http404
     return case
@@ -203,27 +158,13 @@ def intake_new(request: HttpRequest) -> HttpResponse:
         try:
             opened = services.committee_report_take(
                 taker=request.user,
-                channel=data["channel"],
-                kind=data["kind"],
-                incident=_incident(form),
-                reporter=PartyInput(
-                    role=PartyRole.REPORTER,
-                    name=data["reporter_name"],
-                    email=data["reporter_email"],
-                    phone=data["reporter_phone"],
-                    notes=data["reporter_other_contact"],
-                ),
-                preferred_contact=data["preferred_contact"],
-                wants_updates=data["wants_updates"] == "yes",
-                safety={"location": data["reporter_location"], "clothing": data["reporter_clothing"]},
-                checklist=data["checklist"],
-                event=data["event"],
+                report=form.report(),
                 handoff_to=data["handoff_to"],
                 immediate_action=data["immediate_action"],
                 immediate_note=data["immediate_note"],
             )
-        except PermissionError as exc:
-            form.add_error("event", str(exc))
+        except ValidationError as exc:
+            form.add_error("event", exc)
         except DatabaseError:
             log.exception("a committee intake could not be stored")
             form.add_error(None, NOT_SAVED)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk import fields
+from cocdesk.members.models import CHECKLIST
 
 
 def totp_code_field(label: str) -> forms.RegexField:
@@ -29,6 +30,12 @@ class LoginForm(forms.Form):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].replace(" ", "").strip()
+
+
+class NextForm(forms.Form):
+    """The page a login returns to (checked to be on this site by the view)."""
+
+    next = forms.CharField(required=False, max_length=2000)
 
 
 class EnrolmentForm(forms.Form):
@@ -75,4 +82,13 @@ class RemovalVoteForm(forms.Form):
         label=_("Should this member be removed from the committee?"),
         choices=[("yes", _("Yes, remove them")), ("no", _("No"))],
         widget=forms.RadioSelect,
+    )
+
+
+class OffboardingTickForm(forms.Form):
+    """One item of the off-boarding checklist, ticked or unticked."""
+
+    item = forms.ChoiceField(choices=CHECKLIST)
+    done = forms.TypedChoiceField(
+        choices=[("1", "done"), ("0", "not done")], coerce=lambda value: value == "1"
     )

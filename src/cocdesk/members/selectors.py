@@ -6,11 +6,12 @@ import base64
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk import access, clock
-from cocdesk.crypto import secret_hash
+from cocdesk.crypto import blind_index, secret_hash
 from cocdesk.members.models import (
     CHECKLIST,
     EnrolmentToken,
@@ -39,6 +40,11 @@ def enrolment_token_find(*, token: str) -> EnrolmentToken | None:
 
 def member_by_email(*, email: str) -> Member | None:
     return Member.objects.filter(email=email.strip().lower()).first()
+
+
+def accounts_by_email_index() -> dict[str, Member]:
+    """Active accounts by the blind index of their email address, to recognise them as parties."""
+    return {blind_index(m.email, kind="email"): m for m in Member.objects.filter(is_active=True)}
 
 
 def committee_members() -> QuerySet[Member]:
@@ -93,6 +99,28 @@ def removal_vote_of(*, removal: Removal, member: object) -> RemovalVote | None:
     return removal.votes.filter(member_id=getattr(member, "pk", None)).first()
 
 
+def removal_tally(*, removal: Removal) -> dict[str, int]:
+    """Votes of current voters, and the number of all active committee members.
+
+    The member concerned is counted in `members` (they are still a committee member while the vote
+    runs; the plan asks for "a simple majority of all Code of Conduct committee members") but cannot
+    vote. So with 4 members, the 3 others must all vote yes.
+    """
+    voter_ids = set(access.removal_voters(removal).values_list("pk", flat=True))
+    votes = [v for v in removal.votes.all() if v.member_id in voter_ids]
+    yes = sum(1 for v in votes if v.remove)
+    return {
+        "yes": yes,
+        "no": len(votes) - yes,
+        "not_voted": len(voter_ids) - len(votes),
+        "members": len(voter_ids) + (1 if _committee_active(removal.member) else 0),
+    }
+
+
+def _committee_active(member: Member) -> bool:
+    return member.is_active and member.is_committee
+
+
 def removal_candidates(*, user: object) -> QuerySet[Member]:
     """Whom `user` may open a removal discussion about: other active committee members."""
     if not access.is_committee_member(user):
@@ -124,3 +152,17 @@ class ChecklistRow:
 
 def offboarding_checklist(*, offboarding: Offboarding) -> list[ChecklistRow]:
     return [ChecklistRow(item, str(label), offboarding.ticked.get(item)) for item, label in CHECKLIST]
+
+
+def offboarding_notice_blockers(*, offboarding: Offboarding) -> list[str]:
+    """Why the notice cannot go yet (empty when it can)."""
+    member = Member.objects.get(pk=offboarding.member_id)
+    blockers = []
+    if member.is_active:
+        blockers.append(_("Their account is still active."))
+    missing = [str(label) for item, label in CHECKLIST if not offboarding.ticked.get(item)]
+    if missing:
+        blockers.append(_("Not ticked yet: %(items)s.") % {"items": "; ".join(missing)})
+    if offboarding.notice_sent_at is not None:
+        blockers.append(_("The notice has already been sent."))
+    return blockers

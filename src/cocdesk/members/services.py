@@ -11,14 +11,16 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cocdesk import access, clock
+from cocdesk import access, clock, notices
 from cocdesk.audit.services import audit_record
+from cocdesk.cases.services import conflict_set
 from cocdesk.crypto import secret_hash
+from cocdesk.errors import Refused
+from cocdesk.members import selectors
 from cocdesk.members.models import (
     CHECKLIST,
     EnrolmentToken,
@@ -31,14 +33,13 @@ from cocdesk.members.models import (
     RemovalVote,
     Role,
 )
-from cocdesk.outbox.services import outbox_enqueue
 from cocdesk.votes import majority_outcome
 
 ENROLMENT_LIFETIME = timedelta(days=7)
 
 
 def enrolment_url(token: str) -> str:
-    return f"{settings.BASE_URL}/enrol/{token}/"
+    return settings.BASE_URL + reverse("enrol", kwargs={"token": token})
 
 
 @transaction.atomic
@@ -154,14 +155,6 @@ def member_login_failed(*, member: Member | None) -> None:
 # --- the committee over time: removal and off-boarding (DESIGN D8) ---------------------------------
 
 
-class OffboardingRefused(ValidationError):
-    """Something D8 does not allow (yet); the message says why, kindly."""
-
-
-def _chairs_to_tell(*, leaving: Member):
-    return Member.objects.filter(is_active=True, role=Role.CHAIR).exclude(pk=leaving.pk)
-
-
 @transaction.atomic
 def removal_open(*, member: Member, by: Member, text: str = "") -> Removal:
     """Open a private discussion about removing `member` from the committee.
@@ -171,24 +164,16 @@ def removal_open(*, member: Member, by: Member, text: str = "") -> Removal:
     and never naming them) with a link that needs login.
     """
     if not access.may_open_removal(by, member):
-        raise OffboardingRefused(_("You can open a discussion only about another committee member."))
+        raise Refused(_("You can open a discussion only about another committee member."))
     if Removal.objects.filter(member=member, status=RemovalStatus.OPEN).exists():
-        raise OffboardingRefused(_("There is already an open discussion about this member."))
+        raise Refused(_("There is already an open discussion about this member."))
     removal = Removal(member=member, opened_by=by)
     removal.full_clean()
     removal.save()
     audit_record(actor=by, action="removal.opened", target=removal)
     if text.strip():
         removal_post_add(removal=removal, author=by, text=text)
-    url = f"{settings.BASE_URL}{reverse('removal', kwargs={'pk': removal.pk})}"
-    for voter in access.removal_voters(removal).exclude(pk=by.pk):
-        outbox_enqueue(
-            kind="removal_opened",
-            member=voter,
-            subject=_("A private committee discussion needs you"),
-            body=render_to_string("email/members/removal_opened.txt", {"member": voter, "url": url}),
-            dedupe_key=f"removal_opened:{removal.pk}:{voter.pk}",
-        )
+    notices.removal_opened(removal=removal, by=by)
     return removal
 
 
@@ -199,34 +184,12 @@ def removal_post_add(*, removal: Removal, author: Member, text: str) -> RemovalP
         removal.status != RemovalStatus.OPEN
         or not access.removal_voters(removal).filter(pk=author.pk).exists()
     ):
-        raise OffboardingRefused(_("This discussion is closed."))
+        raise Refused(_("This discussion is closed."))
     if not text.strip():
-        raise OffboardingRefused(_("Please write something first."))
+        raise Refused(_("Please write something first."))
     post = RemovalPost.objects.create(removal=removal, author=author, body=text.strip())
     audit_record(actor=author, action="removal.posted", target=removal)
     return post
-
-
-def removal_tally(removal: Removal) -> dict[str, int]:
-    """Votes of current voters, and the number of all active committee members.
-
-    The member concerned is counted in `members` (they are still a committee member while the vote
-    runs; the plan asks for "a simple majority of all Code of Conduct committee members") but cannot
-    vote. So with 4 members, the 3 others must all vote yes.
-    """
-    voter_ids = set(access.removal_voters(removal).values_list("pk", flat=True))
-    votes = [v for v in removal.votes.all() if v.member_id in voter_ids]
-    yes = sum(1 for v in votes if v.remove)
-    return {
-        "yes": yes,
-        "no": len(votes) - yes,
-        "not_voted": len(voter_ids) - len(votes),
-        "members": len(voter_ids) + (1 if _committee_active(removal.member) else 0),
-    }
-
-
-def _committee_active(member: Member) -> bool:
-    return member.is_active and member.is_committee
 
 
 @transaction.atomic
@@ -237,9 +200,9 @@ def removal_vote(*, removal: Removal, member: Member, remove: bool) -> Removal:
     """
     removal = Removal.objects.select_for_update().get(pk=removal.pk)
     if not access.may_vote_on_removal(member, removal):
-        raise OffboardingRefused(_("This vote is closed."))
+        raise Refused(_("This vote is closed."))
     if removal.votes.filter(member=member).exists():
-        raise OffboardingRefused(_("You have already voted. A vote cannot be changed."))
+        raise Refused(_("You have already voted. A vote cannot be changed."))
     RemovalVote.objects.create(removal=removal, member=member, remove=remove)
     audit_record(actor=member, action="removal.voted", target=removal)
     return removal_evaluate(removal=removal, actor=member)
@@ -256,7 +219,7 @@ def removal_evaluate(*, removal: Removal, actor: object | str | None = "system")
     removal = Removal.objects.select_for_update().select_related("member").get(pk=removal.pk)
     if removal.status != RemovalStatus.OPEN:
         return removal
-    counts = removal_tally(removal)
+    counts = selectors.removal_tally(removal=removal)
     passed = majority_outcome(yes=counts["yes"], not_voted=counts["not_voted"], electorate=counts["members"])
     if passed is None:
         return removal
@@ -296,14 +259,12 @@ def offboarding_start(
     Nothing is sent to the member: their notice comes last (`offboarding_notice_send`).
     Starting twice returns the existing off-boarding.
     """
-    from cocdesk.cases.services import conflict_set
-
     member = Member.objects.select_for_update().get(pk=member.pk)
     existing = Offboarding.objects.filter(member=member).first()
     if existing is not None:
         return existing
     if not member.is_committee:
-        raise OffboardingRefused(_("Only committee members are off-boarded."))
+        raise Refused(_("Only committee members are off-boarded."))
     cases = list(access.cases_taking_part(member)) if member.is_active else []
     member_disable(member=member, actor=actor)
     for case in cases:
@@ -316,18 +277,7 @@ def offboarding_start(
         status=RemovalStatus.ENDED, decided_at=clock.now()
     )
     _removals_reevaluate(actor=actor)
-    url = f"{settings.BASE_URL}{reverse('offboarding', kwargs={'pk': offboarding.pk})}"
-    for chair in _chairs_to_tell(leaving=member):
-        outbox_enqueue(
-            kind="offboarding_started",
-            member=chair,
-            subject=_("A committee member is leaving: off-boarding has started"),
-            body=render_to_string(
-                "email/members/offboarding_started.txt",
-                {"chair": chair, "leaving": member, "offboarding": offboarding, "url": url},
-            ),
-            dedupe_key=f"offboarding_started:{offboarding.pk}:{chair.pk}",
-        )
+    notices.offboarding_started(offboarding=offboarding)
     return offboarding
 
 
@@ -337,11 +287,11 @@ def offboarding_tick(*, offboarding: Offboarding, item: str, done: bool, by: Mem
     audit `offboarding.ticked` / `offboarding.unticked`."""
     offboarding = Offboarding.objects.select_for_update().get(pk=offboarding.pk)
     if not access.may_work_on_offboarding(by, offboarding):
-        raise OffboardingRefused(_("Only the chair can work on an off-boarding."))
+        raise Refused(_("Only the chair can work on an off-boarding."))
     if item not in dict(CHECKLIST):
-        raise OffboardingRefused(_("That is not on the checklist."))
+        raise Refused(_("That is not on the checklist."))
     if offboarding.notice_sent_at is not None:
-        raise OffboardingRefused(_("The notice has been sent; this off-boarding is complete."))
+        raise Refused(_("The notice has been sent; this off-boarding is complete."))
     if done:
         offboarding.ticked[item] = clock.now().isoformat()
     else:
@@ -351,20 +301,6 @@ def offboarding_tick(*, offboarding: Offboarding, item: str, done: bool, by: Mem
         actor=by, action=f"offboarding.{'ticked' if done else 'unticked'}.{item}", target=offboarding
     )
     return offboarding
-
-
-def offboarding_notice_blockers(offboarding: Offboarding) -> list[str]:
-    """Why the notice cannot go yet (empty when it can)."""
-    member = Member.objects.get(pk=offboarding.member_id)
-    blockers = []
-    if member.is_active:
-        blockers.append(_("Their account is still active."))
-    missing = [str(label) for item, label in CHECKLIST if not offboarding.ticked.get(item)]
-    if missing:
-        blockers.append(_("Not ticked yet: %(items)s.") % {"items": "; ".join(missing)})
-    if offboarding.notice_sent_at is not None:
-        blockers.append(_("The notice has already been sent."))
-    return blockers
 
 
 @transaction.atomic
@@ -377,24 +313,11 @@ def offboarding_notice_send(*, offboarding: Offboarding, by: Member) -> Offboard
     """
     offboarding = Offboarding.objects.select_for_update().select_related("member").get(pk=offboarding.pk)
     if not access.may_work_on_offboarding(by, offboarding):
-        raise OffboardingRefused(_("Only the chair can send this notice."))
-    blockers = offboarding_notice_blockers(offboarding)
+        raise Refused(_("Only the chair can send this notice."))
+    blockers = selectors.offboarding_notice_blockers(offboarding=offboarding)
     if blockers:
-        raise OffboardingRefused(blockers)
-    member = offboarding.member
-    removed = offboarding.reason == OffboardingReason.REMOVAL
-    # To the address: the outbox withholds mail to disabled accounts, and this one is disabled.
-    outbox_enqueue(
-        kind="offboarding_notice",
-        address=member.email,
-        subject=_("You have been removed from the Code of Conduct committee")
-        if removed
-        else _("Your resignation from the Code of Conduct committee is complete"),
-        body=render_to_string(
-            "email/members/offboarding_notice.txt", {"member": member, "chair": by, "removed": removed}
-        ),
-        dedupe_key=f"offboarding_notice:{offboarding.pk}",
-    )
+        raise Refused(blockers)
+    notices.offboarding_notice(offboarding=offboarding, by=by)
     offboarding.notice_sent_at, offboarding.notice_sent_by = clock.now(), by
     offboarding.save(update_fields=["notice_sent_at", "notice_sent_by"])
     audit_record(actor=by, action="offboarding.notice_sent", target=offboarding)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, user_login_failed
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,22 +21,28 @@ from django_otp import login as otp_login
 
 from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
+from cocdesk.errors import Refused
 from cocdesk.members import selectors, services
 from cocdesk.members.forms import (
     EnrolmentForm,
     LoginForm,
+    NextForm,
+    OffboardingTickForm,
     RemovalOpenForm,
     RemovalPostForm,
     RemovalVoteForm,
 )
 from cocdesk.members.models import OffboardingReason
 from cocdesk.middleware import SessionLifetimeMiddleware
+from cocdesk.web import found_or_404, refusal_to_form, refusal_to_messages, require
 
 LOGIN_FAILED = _("That email address, password and code do not match an account. Please try again.")
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
+    """Where to go after logging in: a path on this site, or the dashboard."""
+    form = NextForm(request.POST if request.method == "POST" else request.GET)
+    target = form.cleaned_data["next"] if form.is_valid() else ""
     ok = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
@@ -114,24 +120,9 @@ def _qr_svg(data: str) -> str:
 # Every page asks access.py; anyone it does not name gets "not found", the member concerned included.
 
 
-def _committee_or_404(request: HttpRequest) -> None:
-    if not access.is_committee_member(request.user):
-        raise Http404
-
-
-def _chair_or_404(request: HttpRequest) -> None:
-    if not access.may_manage_offboarding(request.user):
-        raise Http404
-
-
-def _refused(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
+@require(access.is_committee_member)
 def resign(request: HttpRequest) -> HttpResponse:
     """A member steps down. Their access ends with this request; the chair finishes the rest."""
-    _committee_or_404(request)
     if request.method == "POST":
         services.offboarding_start(
             member=request.user, reason=OffboardingReason.RESIGNATION, actor=request.user
@@ -141,8 +132,8 @@ def resign(request: HttpRequest) -> HttpResponse:
     return render(request, "members/resign.html")
 
 
+@require(access.is_committee_member)
 def removals(request: HttpRequest) -> HttpResponse:
-    _committee_or_404(request)
     context = {
         "open": selectors.removals_open_for(user=request.user),
         "decided": selectors.removals_decided_for(user=request.user),
@@ -151,35 +142,28 @@ def removals(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_post_parameters()
+@require(access.is_committee_member)
 def removal_new(request: HttpRequest) -> HttpResponse:
-    _committee_or_404(request)
     form = RemovalOpenForm(request.POST or None, candidates=selectors.removal_candidates(user=request.user))
     if request.method == "POST" and form.is_valid():
         try:
             removal = services.removal_open(
                 member=form.cleaned_data["member"], by=request.user, text=form.cleaned_data["text"]
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except Refused as exc:
+            refusal_to_form(form, exc)
         else:
             return redirect("removal", pk=removal.pk)
     return render(request, "members/removal_new.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _removal_or_404(request: HttpRequest, pk: int):
-    removal = selectors.removal_for(user=request.user, pk=pk)
-    if removal is None:
-        raise Http404
-    return removal
-
-
 def removal_detail(request: HttpRequest, pk: int, post_form: RemovalPostForm | None = None) -> HttpResponse:
-    removal = _removal_or_404(request, pk)
+    removal = found_or_404(selectors.removal_for(user=request.user, pk=pk))
     audit_record(actor=request.user, action="removal.viewed", target=removal)
     context = {
         "removal": removal,
         "posts": selectors.removal_posts(removal=removal),
-        "tally": services.removal_tally(removal) if removal.status == "open" else removal.tally,
+        "tally": selectors.removal_tally(removal=removal) if removal.status == "open" else removal.tally,
         "my_vote": selectors.removal_vote_of(removal=removal, member=request.user),
         "may_vote": access.may_vote_on_removal(request.user, removal),
         "post_form": post_form or RemovalPostForm(),
@@ -191,21 +175,21 @@ def removal_detail(request: HttpRequest, pk: int, post_form: RemovalPostForm | N
 @require_POST
 @sensitive_post_parameters()
 def removal_post(request: HttpRequest, pk: int) -> HttpResponse:
-    removal = _removal_or_404(request, pk)
+    removal = found_or_404(selectors.removal_for(user=request.user, pk=pk))
     form = RemovalPostForm(request.POST)
     if not form.is_valid():
         return removal_detail(request, pk, post_form=form)
     try:
         services.removal_post_add(removal=removal, author=request.user, text=form.cleaned_data["text"])
-    except ValidationError as exc:
-        form.add_error("text", exc)
+    except Refused as exc:
+        refusal_to_form(form, exc, field="text")
         return removal_detail(request, pk, post_form=form)
     return redirect("removal", pk=removal.pk)
 
 
 @require_POST
 def removal_vote(request: HttpRequest, pk: int) -> HttpResponse:
-    removal = _removal_or_404(request, pk)
+    removal = found_or_404(selectors.removal_for(user=request.user, pk=pk))
     form = RemovalVoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please choose yes or no."))
@@ -214,16 +198,16 @@ def removal_vote(request: HttpRequest, pk: int) -> HttpResponse:
             services.removal_vote(
                 removal=removal, member=request.user, remove=form.cleaned_data["choice"] == "yes"
             )
-        except ValidationError as exc:
-            _refused(request, exc)
+        except Refused as exc:
+            refusal_to_messages(request, exc)
         else:
             messages.success(request, _("Thank you. Your vote is recorded."))
     return redirect("removal", pk=removal.pk)
 
 
+@require(access.may_manage_offboarding)
 def roster(request: HttpRequest) -> HttpResponse:
     """For the chair: who is on the committee, and who is being off-boarded."""
-    _chair_or_404(request)
     context = {
         "members": selectors.roster(user=request.user),
         "offboardings": selectors.offboardings_for(user=request.user),
@@ -233,44 +217,42 @@ def roster(request: HttpRequest) -> HttpResponse:
 
 
 def offboarding_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    offboarding = selectors.offboarding_for(user=request.user, pk=pk)
-    if offboarding is None:
-        raise Http404
+    offboarding = found_or_404(selectors.offboarding_for(user=request.user, pk=pk))
     audit_record(actor=request.user, action="offboarding.viewed", target=offboarding)
     context = {
         "offboarding": offboarding,
         "checklist": selectors.offboarding_checklist(offboarding=offboarding),
-        "blockers": services.offboarding_notice_blockers(offboarding),
+        "blockers": selectors.offboarding_notice_blockers(offboarding=offboarding),
     }
     return render(request, "members/offboarding.html", context)
 
 
 @require_POST
 def offboarding_tick(request: HttpRequest, pk: int) -> HttpResponse:
-    offboarding = selectors.offboarding_for(user=request.user, pk=pk)
-    if offboarding is None:
-        raise Http404
+    offboarding = found_or_404(selectors.offboarding_for(user=request.user, pk=pk))
+    form = OffboardingTickForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That is not on the checklist."))
+        return redirect("offboarding", pk=offboarding.pk)
     try:
         services.offboarding_tick(
             offboarding=offboarding,
-            item=request.POST.get("item", ""),
-            done=request.POST.get("done") == "1",
+            item=form.cleaned_data["item"],
+            done=form.cleaned_data["done"],
             by=request.user,
         )
-    except ValidationError as exc:
-        _refused(request, exc)
+    except Refused as exc:
+        refusal_to_messages(request, exc)
     return redirect("offboarding", pk=offboarding.pk)
 
 
 @require_POST
 def offboarding_notice(request: HttpRequest, pk: int) -> HttpResponse:
-    offboarding = selectors.offboarding_for(user=request.user, pk=pk)
-    if offboarding is None:
-        raise Http404
+    offboarding = found_or_404(selectors.offboarding_for(user=request.user, pk=pk))
     try:
         services.offboarding_notice_send(offboarding=offboarding, by=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
+    except Refused as exc:
+        refusal_to_messages(request, exc)
     else:
         messages.success(request, _("The notice is on its way."))
     return redirect("offboarding", pk=offboarding.pk)

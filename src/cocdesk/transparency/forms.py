@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cocdesk.cases.models import Category
+from cocdesk.cases.models import Case, Category
+from cocdesk.transparency.selectors import summary_of
 
 
 class CaseSummaryForm(forms.Form):
@@ -45,6 +46,10 @@ class DraftForm(forms.Form):
     )
 
 
+class PublishedElsewhereForm(forms.Form):
+    year = forms.IntegerField(label=_("Year the report covers"), min_value=2000, max_value=2999)
+
+
 class PromotionForm(forms.Form):
     promotion = forms.CharField(
         label=_("How the Code of Conduct was promoted"),
@@ -55,10 +60,8 @@ class PromotionForm(forms.Form):
     )
 
 
-def case_summary_form_for(*, case) -> CaseSummaryForm:
+def case_summary_form_for(*, case: Case) -> CaseSummaryForm:
     """The case page's form, filled with what is saved (the case was fetched through `access`)."""
-    from cocdesk.transparency.selectors import summary_of
-
     summary = summary_of(case=case)
     return CaseSummaryForm(
         initial={

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import QuerySet
 from django.utils.formats import date_format
@@ -57,6 +57,16 @@ def report_of_year(*, year: int) -> TransparencyReport | None:
 
 def last_published_report() -> TransparencyReport | None:
     return TransparencyReport.objects.filter(status=ReportStatus.PUBLISHED).order_by("-period_end").first()
+
+
+def last_published_at() -> datetime | None:
+    """When the latest transparency report was published (the yearly reminder counts from it)."""
+    return (
+        TransparencyReport.objects.filter(status=ReportStatus.PUBLISHED)
+        .order_by("-published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
 
 
 def summary_of(*, case: Case) -> IncidentSummary | None:

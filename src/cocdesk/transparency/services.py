@@ -6,25 +6,23 @@ No identifier or summary text ever goes into the audit log: entries name the rep
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cocdesk import clock
 from cocdesk.audit.services import audit_record
-from cocdesk.cases.models import Case, Category
-from cocdesk.deadlines.services import DeadlineRefused, transparency_publication_record
-from cocdesk.members.models import Member
+from cocdesk.cases.services import case_category_set
+from cocdesk.errors import Refused
 from cocdesk.transparency import selectors
 from cocdesk.transparency.models import IncidentSummary, ReportStatus, TransparencyReport
 
-
-class TransparencyRefused(ValidationError):
-    """Something the rules do not allow; the message says why, kindly."""
+if TYPE_CHECKING:
+    from cocdesk.cases.models import Case
+    from cocdesk.members.models import Member
 
 
 @transaction.atomic
@@ -36,12 +34,7 @@ def case_public_summary_set(
     Side effects: Case.category, the case's IncidentSummary (created or updated), audit
     `case.category_set` and `case.public_summary_set` (no text in the log).
     """
-    if category not in Category.values:
-        raise TransparencyRefused(_("Please choose a type of incident from the list."))
-    if case.category != category:
-        Case.objects.filter(pk=case.pk).update(category=category)
-        case.category = category
-        audit_record(actor=by, action="case.category_set", target=case)
+    case_category_set(case=case, by=by, category=category)
     summary, _created = IncidentSummary.objects.get_or_create(case=case)
     summary.text, summary.anonymizable = text.strip(), anonymizable
     summary.updated_at, summary.updated_by = clock.now(), by
@@ -69,11 +62,11 @@ def report_draft_create(
     Side effects: a draft TransparencyReport, audit `transparency.drafted`.
     """
     if TransparencyReport.objects.filter(year=year).exists():
-        raise TransparencyRefused(_("There is already a report for %(year)s.") % {"year": year})
+        raise Refused(_("There is already a report for %(year)s.") % {"year": year})
     default_start, default_end = default_period(year=year)
     start, end = period_start or default_start, period_end or default_end
     if start > end:
-        raise TransparencyRefused(_("The period has to start before it ends."))
+        raise Refused(_("The period has to start before it ends."))
     report = TransparencyReport(year=year, period_start=start, period_end=end, created_by=by)
     report.body = selectors.report_generate(report=report)
     report.full_clean()
@@ -85,7 +78,7 @@ def report_draft_create(
 def _draft(report: TransparencyReport) -> TransparencyReport:
     locked = TransparencyReport.objects.select_for_update().get(pk=report.pk)
     if locked.status != ReportStatus.DRAFT:
-        raise TransparencyRefused(_("This report is already published and cannot change."))
+        raise Refused(_("This report is already published and cannot change."))
     return locked
 
 
@@ -134,8 +127,8 @@ def report_publish(*, report: TransparencyReport, by: Member) -> Publication:
     The text is generated again first; if that differs from the text the chair read, the new text
     is saved and nothing is published (they read it again). Then every name, email address and
     handle of every party is looked for; any hit blocks publication.
-    Side effects: on success status, published_at and published_by, a deadlines publication
-    record for the year (the yearly reminder counts from it) and audit `transparency.published`;
+    Side effects: on success status, published_at and published_by (the yearly reminder counts
+    from it) and audit `transparency.published`;
     when blocked, audit `transparency.publish_blocked` (no identifier in the log); when the text
     changed, the new body.
     """
@@ -152,8 +145,27 @@ def report_publish(*, report: TransparencyReport, by: Member) -> Publication:
     report.status, report.published_at, report.published_by = ReportStatus.PUBLISHED, clock.now(), by
     report.save(update_fields=["status", "published_at", "published_by"])
     audit_record(actor=by, action="transparency.published", target=report)
-    # The yearly reminder (deadlines) counts from this record. If the chair already recorded this
-    # year's publication by hand, that record stands.
-    with suppress(DeadlineRefused):
-        transparency_publication_record(year=report.year, by=by)
     return Publication(report=report, published=True)
+
+
+@transaction.atomic
+def report_published_elsewhere_record(*, year: int, by: Member) -> TransparencyReport:
+    """The chair records a report for `year` that was published outside cocdesk (before it was
+    used, say), so the yearly reminder counts from it. Side effects: a published TransparencyReport
+    without text, audit `transparency.published`."""
+    if TransparencyReport.objects.filter(year=year).exists():
+        raise Refused(_("There is already a report for %(year)s.") % {"year": year})
+    now = clock.now()
+    report = TransparencyReport(
+        year=year,
+        period_start=date(year, 1, 1),
+        period_end=date(year, 12, 31),
+        status=ReportStatus.PUBLISHED,
+        created_by=by,
+        published_at=now,
+        published_by=by,
+    )
+    report.full_clean()
+    report.save()
+    audit_record(actor=by, action="transparency.published", target=report)
+    return report

@@ -6,6 +6,7 @@ app_name = "transparency"
 urlpatterns = [
     path("transparency/", views.reports_index, name="index"),
     path("transparency/new/", views.report_new, name="new"),
+    path("transparency/published-elsewhere/", views.report_published_elsewhere, name="published_elsewhere"),
     path("transparency/<int:year>/", views.report_detail, name="detail"),
     path("transparency/<int:year>/promotion/", views.report_promotion, name="promotion"),
     path("transparency/<int:year>/refresh/", views.report_refresh, name="refresh"),

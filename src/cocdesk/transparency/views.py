@@ -5,8 +5,7 @@ the case page by the members taking part. Anything a user may not see or do answ
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -15,44 +14,61 @@ from django.views.decorators.http import require_POST
 
 from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
-from cocdesk.cases.selectors import case_visible
+from cocdesk.cases.models import Case
+from cocdesk.errors import Refused
 from cocdesk.transparency import selectors, services
-from cocdesk.transparency.forms import CaseSummaryForm, DraftForm, PromotionForm
+from cocdesk.transparency.forms import CaseSummaryForm, DraftForm, PromotionForm, PublishedElsewhereForm
 from cocdesk.transparency.models import TransparencyReport
 from cocdesk.transparency.render import markdown_to_html
+from cocdesk.web import found_or_404, refusal_to_form, refusal_to_messages, require, with_case
 
 
 def _readable_or_404(request: HttpRequest, year: int) -> TransparencyReport:
-    report = selectors.report_visible(user=request.user, year=year)
-    if report is None:
-        raise Http404
-    return report
+    return found_or_404(selectors.report_visible(user=request.user, year=year))
 
 
 def _managed_or_404(request: HttpRequest, year: int) -> TransparencyReport:
-    report = selectors.report_managed(user=request.user, year=year)
-    if report is None:
-        raise Http404
-    return report
+    return found_or_404(selectors.report_managed(user=request.user, year=year))
 
 
-def reports_index(request: HttpRequest, form: DraftForm | None = None) -> HttpResponse:
-    """Published reports for committee members; drafts and "start a report" for the chair."""
-    if not access.may_read_transparency(request.user):
-        raise Http404
+@require(access.may_read_transparency)
+def reports_index(
+    request: HttpRequest,
+    form: DraftForm | None = None,
+    elsewhere_form: PublishedElsewhereForm | None = None,
+) -> HttpResponse:
+    """Published reports for committee members; drafts, "start a report" and "record a report
+    published elsewhere" for the chair: the one place for transparency reports."""
     chair = access.may_manage_transparency(request.user)
     context = {
         "reports": selectors.reports_for(user=request.user),
         "chair": chair,
         "form": form or (DraftForm(initial={"year": clock.now().year}) if chair else None),
+        "elsewhere_form": elsewhere_form
+        or (PublishedElsewhereForm(initial={"year": clock.now().year - 1}) if chair else None),
     }
-    return render(request, "transparency/index.html", context, status=400 if form else 200)
+    failed = form is not None or elsewhere_form is not None
+    return render(request, "transparency/index.html", context, status=400 if failed else 200)
 
 
 @require_POST
+@require(access.may_manage_transparency)
+def report_published_elsewhere(request: HttpRequest) -> HttpResponse:
+    form = PublishedElsewhereForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_published_elsewhere_record(year=form.cleaned_data["year"], by=request.user)
+        except Refused as exc:
+            refusal_to_form(form, exc, field="year")
+        else:
+            messages.success(request, _("Recorded. The next reminder comes a year from now."))
+            return redirect("transparency:index")
+    return reports_index(request, elsewhere_form=form)
+
+
+@require_POST
+@require(access.may_manage_transparency)
 def report_new(request: HttpRequest) -> HttpResponse:
-    if not access.may_manage_transparency(request.user):
-        raise Http404
     form = DraftForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -63,9 +79,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 period_start=data["period_start"],
                 period_end=data["period_end"],
             )
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+        except Refused as exc:
+            refusal_to_form(form, exc)
         else:
             return redirect("transparency:detail", year=report.year)
     return reports_index(request, form=form)
@@ -136,8 +151,8 @@ def report_promotion(request: HttpRequest, year: int) -> HttpResponse:
             services.report_promotion_update(
                 report=report, by=request.user, promotion=form.cleaned_data["promotion"]
             )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        except Refused as exc:
+            refusal_to_messages(request, exc)
         return redirect("transparency:detail", year=report.year)
     return _detail_page(request, report, status=400, promotion_form=form)
 
@@ -147,8 +162,8 @@ def report_refresh(request: HttpRequest, year: int) -> HttpResponse:
     report = _managed_or_404(request, year)
     try:
         services.report_refresh(report=report, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except Refused as exc:
+        refusal_to_messages(request, exc)
     return redirect("transparency:detail", year=report.year)
 
 
@@ -157,8 +172,8 @@ def report_publish(request: HttpRequest, year: int) -> HttpResponse:
     report = _managed_or_404(request, year)
     try:
         outcome = services.report_publish(report=report, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except Refused as exc:
+        refusal_to_messages(request, exc)
         return redirect("transparency:detail", year=report.year)
     if outcome.published:
         messages.success(request, _("The report is published. The yearly reminder now counts from today."))
@@ -195,11 +210,9 @@ def report_html(request: HttpRequest, year: int) -> HttpResponse:
 
 @require_POST
 @sensitive_post_parameters()
-def case_summary(request: HttpRequest, reference: str) -> HttpResponse:
+@with_case
+def case_summary(request: HttpRequest, case: Case) -> HttpResponse:
     """A member taking part sets the type of incident and its public summary (case page form)."""
-    case = case_visible(user=request.user, reference=reference)
-    if case is None:
-        raise Http404
     form = CaseSummaryForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -211,9 +224,8 @@ def case_summary(request: HttpRequest, reference: str) -> HttpResponse:
                 text=data["summary"],
                 anonymizable=data["anonymizable"],
             )
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+        except Refused as exc:
+            refusal_to_form(form, exc)
         else:
             messages.success(request, _("Saved. Thank you."))
             return redirect(f"/cases/{case.reference}/#transparency")

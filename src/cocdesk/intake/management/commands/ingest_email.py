@@ -1,4 +1,4 @@
-"""`cocdesk ingest-email [FILE …]` (DESIGN D11): store RFC 5322 messages, print their case references.
+"""`cocdesk ingest-email [FILE …]` (D11): store RFC 5322 messages, print their case references.
 
 Meant to be a mail server's delivery command (e.g. Postfix `pipe`, or `|cocdesk ingest-email` in an
 alias): exit 75 (EX_TEMPFAIL) when a message could not be stored, so the server keeps it and retries.
@@ -11,17 +11,7 @@ import sys
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from cocdesk.intake import email_intake
-
-EX_OK = 0
-EX_NOINPUT = 66  # a FILE could not be read
-EX_TEMPFAIL = 75  # storing failed: try again later
-
-
-def storage_failure_text(exc: BaseException) -> str:
-    """What went wrong, for the operator: the error's type and first line, never message content."""
-    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+from cocdesk.intake.mail.storing import EX_NOINPUT, EX_TEMPFAIL, email_ingest, storage_failure_text
 
 
 class Command(BaseCommand):
@@ -46,7 +36,7 @@ class Command(BaseCommand):
                 unreadable = True
                 continue
             try:
-                result = email_intake.email_ingest(raw=raw)
+                result = email_ingest(raw=raw)
             except Exception as exc:  # anything at all: the mail server must keep the message
                 self.stderr.write(
                     _(

@@ -1,0 +1,227 @@
+"""Opening a case from a report, whatever the channel (D2).
+
+`case_open` stores the report before anything acknowledges it. Matching it against escrowed
+reports is the caller's next step (`escrow.services.escrow_match`): cases never import escrow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from cocdesk import clock, notices
+from cocdesk.audit.services import audit_record
+from cocdesk.cases.models import (
+    AttachmentSource,
+    Case,
+    CaseCounter,
+    Channel,
+    ConflictDeclaration,
+    ConflictSource,
+    DiscussionPost,
+    Kind,
+    Message,
+    MessageDirection,
+    MessageKind,
+    Party,
+    PartyRole,
+    TimelineEntry,
+    TimelineKind,
+)
+from cocdesk.cases.services.conflicts import conflict_auto
+from cocdesk.cases.services.records import attachment_add
+from cocdesk.crypto import blind_index
+from cocdesk.members.selectors import accounts_by_email_index
+from cocdesk.receipts import receipt_code_new, receipt_hash
+
+if TYPE_CHECKING:
+    from cocdesk.intake.models import Event
+    from cocdesk.members.models import Member
+
+
+@dataclass(frozen=True)
+class Incident:
+    """What happened, as every intake channel asks it."""
+
+    description: str
+    occurred_when: str = ""
+    occurred_where: str = ""
+    ongoing: bool = False
+    urgent: bool = False
+    law_enforcement_requested: bool = False
+
+
+@dataclass
+class PartyInput:
+    role: str
+    name: str = ""
+    email: str = ""
+    handle: str = ""
+    phone: str = ""
+    notes: str = ""
+
+    def is_empty(self) -> bool:
+        return not (self.name.strip() or self.email.strip() or self.handle.strip() or self.phone.strip())
+
+
+@dataclass
+class FileInput:
+    name: str
+    data: bytes
+    keep_metadata: bool = False
+
+
+@dataclass
+class ReportInput:
+    """Everything a report brings, from any channel: the one input of `case_open`."""
+
+    channel: str
+    incident: Incident
+    kind: str = Kind.NAMED
+    parties: list[PartyInput] = field(default_factory=list)
+    wants_updates: bool = True  # False: the reporter asked for no further involvement
+    preferred_contact: str = ""
+    intake_details: dict = field(default_factory=dict)
+    excluded_members: list[Member] = field(default_factory=list)
+    notify_email: str = ""  # anonymous reporters: only ever told "there is a new message"
+    files: list[FileInput] = field(default_factory=list)
+    received_by: Member | None = None
+    event: Event | None = None
+    with_receipt: bool = False
+
+    @property
+    def keeps_no_identity(self) -> bool:
+        return self.kind in (Kind.ANONYMOUS, Kind.ESCROWED)
+
+
+@dataclass
+class OpenedCase:
+    case: Case
+    receipt_code: str | None = None
+    notified: list[int] = field(default_factory=list)
+
+
+def reference_allocate(*, year: int) -> str:
+    """The next CoC-YYYY-NNNN. Locks the year's counter row, so concurrent intake never collides."""
+    with transaction.atomic():
+        if not CaseCounter.objects.filter(year=year).update(last=F("last") + 1):
+            try:
+                with transaction.atomic():
+                    CaseCounter.objects.create(year=year, last=1)
+            except IntegrityError:  # another intake created the row first
+                CaseCounter.objects.filter(year=year).update(last=F("last") + 1)
+        number = CaseCounter.objects.get(year=year).last
+    return f"CoC-{year}-{number:04d}"
+
+
+def _party_create(case: Case, spec: PartyInput, accounts: dict[str, Member]) -> Party:
+    def index(value: str, kind: str) -> str:
+        return blind_index(value, kind=kind) if value.strip() else ""
+
+    email_index = index(spec.email, "email")
+    return Party.objects.create(
+        case=case,
+        role=spec.role,
+        name=spec.name.strip(),
+        email=spec.email.strip(),
+        handle=spec.handle.strip(),
+        phone=spec.phone.strip(),
+        notes=spec.notes.strip(),
+        name_index=index(spec.name, "name"),
+        email_index=email_index,
+        handle_index=index(spec.handle, "handle"),
+        member=accounts.get(email_index),
+    )
+
+
+@transaction.atomic
+def case_open(*, report: ReportInput, actor: object | str | None = None) -> OpenedCase:
+    """Store a report as a new case, before anything acknowledges it.
+
+    Side effects: the Case and its parties; automatic conflicts for members who are parties or whom
+    the reporter excluded; a "no conflict" declaration for the member who took the report; evidence
+    files (encrypted); an intake timeline entry and the discussion's opening line; audit
+    `case.created`; queued mail: the reporter's confirmation (if they gave an address and want
+    updates) and a notice (reference only) to every member not conflicted, marked urgent when there
+    is immediate danger. Escrowed reports are sealed and notify no member.
+    """
+    anonymous = report.keeps_no_identity
+    parties = [p for p in report.parties if not p.is_empty()]
+    if anonymous:  # nothing that identifies the reporter is kept, even if it was typed
+        parties = [p for p in parties if p.role != PartyRole.REPORTER]
+    now = clock.now()
+    code = receipt_code_new() if report.with_receipt else None
+    incident = report.incident
+    case = Case.objects.create(
+        reference=reference_allocate(year=now.year),
+        channel=report.channel,
+        kind=report.kind,
+        sealed=report.kind == Kind.ESCROWED,
+        urgent=incident.urgent,
+        ongoing=incident.ongoing,
+        law_enforcement_requested=incident.law_enforcement_requested,
+        wants_updates=report.wants_updates,
+        preferred_contact="" if anonymous else report.preferred_contact,
+        received_at=now,
+        received_by=report.received_by,
+        event=report.event,
+        description=incident.description,
+        occurred_when=incident.occurred_when,
+        occurred_where=incident.occurred_where,
+        intake_details=report.intake_details,
+        notify_email=report.notify_email.strip() if anonymous else "",
+        receipt_hash=receipt_hash(code) if code else None,
+    )
+    accounts = accounts_by_email_index()
+    for spec in parties:
+        party = _party_create(case, spec, accounts)
+        if party.member_id:
+            conflict_auto(case=case, member=party.member, source=ConflictSource.PARTY)
+    for member in report.excluded_members:
+        conflict_auto(case=case, member=member, source=ConflictSource.EXCLUDED)
+    receiver = report.received_by
+    if receiver is not None and receiver.is_committee:
+        ConflictDeclaration.objects.get_or_create(
+            case=case, member=receiver, defaults={"has_conflict": False}
+        )
+    for upload in report.files:
+        attachment_add(
+            case=case,
+            name=upload.name,
+            data=upload.data,
+            source=AttachmentSource.REPORTER if report.channel == Channel.WEB else AttachmentSource.COMMITTEE,
+            uploaded_by=receiver,
+            keep_metadata=upload.keep_metadata and not anonymous,
+            actor=actor,
+        )
+    TimelineEntry.objects.create(
+        case=case,
+        at=now,
+        author=receiver,
+        kind=TimelineKind.INTAKE,
+        text=_("Report received %(channel)s.") % {"channel": case.channel_phrase},
+    )
+    DiscussionPost.objects.create(case=case, author=None, body=discussion_opening_text(case), created_at=now)
+    audit_record(actor=actor, action="case.created", target=case)
+    if notices.reporter_confirmation(case=case) is not None:
+        Message.objects.create(
+            case=case,
+            direction=MessageDirection.TO_REPORTER,
+            kind=MessageKind.CONFIRMATION,
+            body=notices.reporter_confirmation_text(case=case),
+            emailed=True,
+        )
+    return OpenedCase(case=case, receipt_code=code, notified=notices.case_new(case=case))
+
+
+def discussion_opening_text(case: Case) -> str:
+    """The plan's opening line: "<name> has been reported by <channel>. Who does not have a conflict?"."""
+    names = [p.name or p.handle or "?" for p in case.parties.all() if p.role == PartyRole.REPORTED]
+    return _("%(names)s has been reported %(channel)s. Who does not have a conflict of interest?") % {
+        "names": ", ".join(names) or _("Someone"),
+        "channel": case.channel_phrase,
+    }

@@ -1,0 +1,203 @@
+"""Writes to the case file (D4): timeline, evidence, messages to and from the reporter, immediate
+responses, the search for the reported person, the type of incident, unsealing.
+
+Every other app changes case tables through these functions (docs/architecture.md, "Layers").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cocdesk import access, clock
+from cocdesk.audit.services import audit_record
+from cocdesk.cases import evidence
+from cocdesk.cases.models import (
+    Attachment,
+    Case,
+    Category,
+    ImmediateAction,
+    ImmediateResponse,
+    Message,
+    MessageDirection,
+    MessageKind,
+    TimelineEntry,
+    TimelineKind,
+)
+from cocdesk.errors import Refused
+
+if TYPE_CHECKING:
+    from cocdesk.members.models import Member
+
+
+def require_participant(case: Case, member: Member) -> None:
+    """Writes on a case are for the members taking part in it."""
+    if not access.case_participants(case).filter(pk=member.pk).exists():
+        raise Refused(_("Only members taking part in this case can do that."))
+
+
+@transaction.atomic
+def timeline_add(*, case: Case, author: Member | None, kind: str, text: str) -> TimelineEntry:
+    entry = TimelineEntry.objects.create(case=case, author=author, kind=kind, text=text, at=clock.now())
+    audit_record(actor=author or "system", action=f"timeline.{kind}", target=case)
+    return entry
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    case: Case,
+    name: str,
+    data: bytes,
+    source: str,
+    uploaded_by: Member | None = None,
+    keep_metadata: bool = False,
+    actor: object | str | None = None,
+    max_bytes: int = evidence.MAX_FILE_BYTES,
+) -> Attachment:
+    """Check, strip (unless a named reporter asked to keep metadata), encrypt and store one file."""
+    checked = evidence.check_upload(name, data, max_bytes=max_bytes)
+    content = checked.data if keep_metadata else evidence.strip_metadata(checked.content_type, checked.data)
+    storage_name, digest = evidence.store_encrypted(content)
+    attachment = Attachment.objects.create(
+        case=case,
+        source=source,
+        uploaded_by=uploaded_by,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=len(content),
+        sha256=digest,
+        storage_name=storage_name,
+    )
+    audit_record(
+        actor=actor if actor is not None else uploaded_by, action="attachment.added", target=attachment
+    )
+    return attachment
+
+
+@transaction.atomic
+def immediate_response_record(*, case: Case, by: Member, action: str, note: str = "") -> ImmediateResponse:
+    """Any responder may act at once on an unsafe situation; law enforcement only if the reporter asked."""
+    if action == ImmediateAction.LAW_ENFORCEMENT and not case.law_enforcement_requested:
+        raise Refused(_("Law enforcement is only involved when the reporter asks for it."))
+    response = ImmediateResponse.objects.create(case=case, recorded_by=by, action=action, note=note)
+    timeline_add(
+        case=case,
+        author=by,
+        kind=TimelineKind.IMMEDIATE,
+        text=f"{response.get_action_display()}. {note}".strip(),
+    )
+    return response
+
+
+@transaction.atomic
+def reporter_message_in(
+    *,
+    case: Case,
+    body: str,
+    timeline_kind: str = TimelineKind.MESSAGE_IN,
+    timeline_text: str | None = None,
+    actor: str = "public",
+    action: str = "case.reporter_message",
+) -> Message:
+    """A message from the reporter (portal or email reply): kept and on the timeline. The caller
+    tells the members (`notices.reporter_wrote`)."""
+    message = Message.objects.create(
+        case=case, direction=MessageDirection.FROM_REPORTER, kind=MessageKind.REPLY, body=body
+    )
+    timeline_add(
+        case=case, author=None, kind=timeline_kind, text=body if timeline_text is None else timeline_text
+    )
+    audit_record(actor=actor, action=action, target=case)
+    return message
+
+
+@transaction.atomic
+def reporter_message_out(
+    *, case: Case, kind: str, body: str, author: Member | None, how: str, emailed: bool
+) -> Message:
+    """A message to the reporter (shown in the receipt-code portal) and its timeline entry; `how`
+    says how it reaches them. The caller queues the email (`notices.reporter_message`)."""
+    message = Message.objects.create(
+        case=case,
+        direction=MessageDirection.TO_REPORTER,
+        kind=kind,
+        body=body,
+        author=author,
+        created_at=clock.now(),
+        emailed=emailed,
+    )
+    timeline_add(
+        case=case,
+        author=author,
+        kind=TimelineKind.MESSAGE_OUT,
+        text=_("%(kind)s to the reporter (%(how)s):") % {"kind": message.get_kind_display(), "how": how}
+        + "\n\n"
+        + body,
+    )
+    audit_record(actor=author or "system", action=f"case.message_sent.{kind}", target=case)
+    return message
+
+
+@transaction.atomic
+def case_search_start(*, case: Case, by: Member) -> Case:
+    """Record that the committee is looking for the reported person at an event: the reporter is
+    then due an update every 24 hours. Side effects: Case.search_started_at (and a cleared end),
+    a timeline entry, audit `case.search_started`."""
+    require_participant(case, by)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.search_started_at is not None and case.search_ended_at is None:
+        raise Refused(_("A search is already going on."))
+    case.search_started_at, case.search_ended_at = clock.now(), None
+    case.save(update_fields=["search_started_at", "search_ended_at"])
+    timeline_add(
+        case=case, author=by, kind=TimelineKind.SEARCH, text=_("Started searching for the reported person.")
+    )
+    audit_record(actor=by, action="case.search_started", target=case)
+    return case
+
+
+@transaction.atomic
+def case_search_end(*, case: Case, by: Member) -> Case:
+    """End the search: daily updates stop being due. Side effects: Case.search_ended_at, a timeline
+    entry, audit `case.search_ended`."""
+    require_participant(case, by)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.search_started_at is None or case.search_ended_at is not None:
+        raise Refused(_("There is no search going on."))
+    case.search_ended_at = clock.now()
+    case.save(update_fields=["search_ended_at"])
+    timeline_add(
+        case=case, author=by, kind=TimelineKind.SEARCH, text=_("Stopped searching for the reported person.")
+    )
+    audit_record(actor=by, action="case.search_ended", target=case)
+    return case
+
+
+@transaction.atomic
+def case_category_set(*, case: Case, by: Member, category: str) -> Case:
+    """The type of incident (for the transparency report's totals). Side effects: Case.category,
+    audit `case.category_set` when it changed."""
+    if category not in Category.values:
+        raise Refused(_("Please choose a type of incident from the list."))
+    if case.category != category:
+        Case.objects.filter(pk=case.pk).update(category=category)
+        case.category = category
+        audit_record(actor=by, action="case.category_set", target=case)
+    return case
+
+
+@transaction.atomic
+def case_unseal(*, case: Case, by: Member, because: str) -> Case | None:
+    """An escrowed report becomes an ordinary case the committee acts on. Returns None if it was
+    not sealed (any more). Side effects: Case.sealed, a timeline entry, audit `escrow.unsealed`."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not case.sealed:
+        return None
+    case.sealed = False
+    case.save(update_fields=["sealed"])
+    timeline_add(case=case, author=by, kind=TimelineKind.ESCROW, text=because)
+    audit_record(actor=by, action="escrow.unsealed", target=case)
+    return case

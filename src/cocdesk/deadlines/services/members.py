@@ -1,0 +1,75 @@
+"""The members' own deadlines (D5, D8): the six-monthly check-in and the calendar feed."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cocdesk import clock
+from cocdesk.audit.services import audit_record
+from cocdesk.deadlines import selectors
+from cocdesk.deadlines.models import CalendarToken, CheckIn, CheckInAnswer
+from cocdesk.errors import Refused
+from cocdesk.members.models import OffboardingReason
+from cocdesk.members.services import offboarding_start
+
+if TYPE_CHECKING:
+    from cocdesk.members.models import Member
+
+
+@transaction.atomic
+def check_in_answer(*, member: Member, answer: str) -> CheckIn:
+    """A member answers "Would you like to continue?"; the next question comes six months later.
+
+    Side effects: the open CheckIn answered (or a new answered one), audit `member.check_in`;
+    a member stepping down starts off-boarding (`members.services.offboarding_start`: their access
+    ends at once and the chair(s) get an email, with no case content, to finish it).
+    """
+    if answer not in CheckInAnswer.values:
+        raise Refused(_("Please choose an answer."))
+    check_in = selectors.open_check_in(member=member)
+    if check_in is None:
+        check_in, _created = CheckIn.objects.get_or_create(
+            member=member, due_at=selectors.check_in_due_for(member=member)
+        )
+    check_in.answer, check_in.answered_at = answer, clock.now()
+    check_in.save(update_fields=["answer", "answered_at"])
+    audit_record(actor=member, action=f"member.check_in.{answer}", target=check_in)
+    if answer == CheckInAnswer.STEP_DOWN:
+        # Off-boarding (DESIGN D8) ends their access now and tells the chair(s).
+        offboarding_start(member=member, reason=OffboardingReason.RESIGNATION, actor=member)
+    return check_in
+
+
+@transaction.atomic
+def calendar_token_new(*, member: Member) -> str:
+    """A new feed address for `member`; any earlier one stops working. Returns the token, which
+    is shown once and stored only as a keyed hash. Side effects: CalendarToken, audit."""
+    token = secrets.token_urlsafe(32)
+    CalendarToken.objects.update_or_create(
+        member=member,
+        defaults={
+            "token_hash": selectors.calendar_token_hash(token),
+            "created_at": clock.now(),
+            "last_used_at": None,
+        },
+    )
+    audit_record(actor=member, action="calendar.token_created", object_type="member", object_id=member.pk)
+    return token
+
+
+@transaction.atomic
+def calendar_token_revoke(*, member: Member) -> bool:
+    """Stop the member's feed address working. Side effects: the token deleted, audit."""
+    deleted, _details = CalendarToken.objects.filter(member=member).delete()
+    if deleted:
+        audit_record(actor=member, action="calendar.token_revoked", object_type="member", object_id=member.pk)
+    return bool(deleted)
+
+
+def calendar_feed_used(*, member: Member) -> None:
+    """Note when a feed was last fetched (shown to the member, so they can spot a leaked link)."""
+    CalendarToken.objects.filter(member=member).update(last_used_at=clock.now())

@@ -1,0 +1,137 @@
+"""What `cocdesk tick` does (D5): evaluate every deadline rule once, at `clock.now()`, and take the
+action that is due — reminders, delay notices, check-ins, the transparency reminder, retention.
+
+Every action is claimed first by inserting a unique DeadlineAction key in the same transaction as
+its effects (`claims.action_claim`): a second run at the same time, or a concurrent one, finds the
+key taken and does nothing. Mail is queued in that transaction and delivered by the outbox.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from cocdesk import access, clock, notices
+from cocdesk.cases.selectors import case_consequences_in_force, case_latest_related_report_at
+from cocdesk.cases.services import case_expunge, expunge_date_set
+from cocdesk.deadlines import rules, selectors
+from cocdesk.deadlines.models import CheckIn, Rule
+from cocdesk.deadlines.services.claims import action_claim, stamp
+from cocdesk.deadlines.services.reporter import delay_notice_send
+
+if TYPE_CHECKING:
+    from cocdesk.cases.models import Case
+
+
+@dataclass
+class TickReport:
+    """What one `tick` did: one line per action, and counts by kind of action."""
+
+    now: datetime
+    lines: list[str] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, what: str, line: str) -> None:
+        self.counts[what] += 1
+        self.lines.append(line)
+
+
+def tick_run() -> TickReport:
+    """Evaluate every deadline rule once, at `clock.now()`, and take what action is due.
+
+    Side effects (each at most once, however often or concurrently this runs):
+    - reminders to members (DeadlineAction + outbox) for overdue acknowledgements, decisions and
+      search updates, at most once a day per case and rule;
+    - a delay notice to the reporter (Message, timeline entry, audit, outbox) when the decision is
+      more than 7 days late;
+    - six-monthly check-in requests (CheckIn + outbox) and weekly reminders to members who have not
+      answered; weekly reminders to the chair when the transparency report is due;
+    - expunge dates set or postponed on closed cases, and content deleted on the date (audit).
+    Mail is queued with send_now=False: the caller drains the outbox afterwards.
+    """
+    report = TickReport(now=clock.now())
+    cases = list(selectors.open_cases_for_rules())
+    facts = selectors.case_facts(cases)
+    for case in cases:
+        _case_rules(case=case, facts=facts[case.pk], report=report)
+    _check_ins(report=report)
+    _transparency(report=report)
+    _retention(report=report)
+    return report
+
+
+def _case_rules(*, case: Case, facts: rules.CaseFacts, report: TickReport) -> None:
+    now = report.now
+    for deadline in selectors.case_deadlines(case=case, facts=facts):
+        round_ = rules.reminder_round(due_at=deadline.due_at, now=now, every=rules.REMIND_CASE_EVERY)
+        if round_ is not None:
+            _remind(case=case, rule=deadline.rule, due_at=deadline.due_at, round_=round_, report=report)
+    due = rules.delay_notice_due(facts=facts)
+    if due is not None and due <= now:
+        delivery = delay_notice_send(case=case)
+        if delivery is not None:
+            report.add("delay notice", f"delay notice  {case.reference}  to the reporter ({delivery.how})")
+
+
+def _remind(*, case: Case, rule: str, due_at: datetime, round_: int, report: TickReport) -> None:
+    key = f"remind:{rule}:{case.pk}:{stamp(due_at)}:{round_}"
+    with transaction.atomic():
+        if not access.members_to_remind(case).exists() or not action_claim(key=key, rule=rule, case=case):
+            return
+        recipients = notices.deadline_reminder(
+            case=case, rule=rule, rule_label=Rule(rule).label, due_at=due_at, scope=[key]
+        )
+    report.add(
+        "reminder", f"reminder  {case.reference}  {rule}  to {len(recipients)} member(s), round {round_ + 1}"
+    )
+
+
+def _check_ins(*, report: TickReport) -> None:
+    for member in selectors.committee():
+        due = selectors.check_in_due_for(member=member)
+        round_ = rules.reminder_round(due_at=due, now=report.now, every=rules.REMIND_MEMBER_EVERY)
+        if round_ is None:
+            continue
+        key = f"check_in:{member.pk}:{stamp(due)}:{round_}"
+        with transaction.atomic():
+            if not action_claim(key=key, rule=Rule.CHECK_IN, member=member):
+                continue
+            _check_in, first_ask = CheckIn.objects.get_or_create(
+                member=member, due_at=due, defaults={"asked_at": report.now}
+            )
+            notices.check_in(member=member, reminder=not first_ask, scope=[key])
+        what = "asked" if first_ask else "reminded"
+        report.add("check-in", f"check-in  member {member.pk}  {what}")
+
+
+def _transparency(*, report: TickReport) -> None:
+    due = selectors.transparency_due_at()
+    round_ = rules.reminder_round(due_at=due, now=report.now, every=rules.REMIND_MEMBER_EVERY)
+    if round_ is None or not access.chairs().exists():
+        return
+    key = f"transparency:{stamp(due)}:{round_}"
+    with transaction.atomic():
+        if not action_claim(key=key, rule=Rule.TRANSPARENCY):
+            return
+        told = notices.transparency_reminder(due_at=due, scope=[key])
+    report.add("transparency", f"transparency report  reminded {len(told)} chair(s)")
+
+
+def _retention(*, report: TickReport) -> None:
+    now = report.now
+    for case in access.cases_for_retention().order_by("closed_at", "pk"):
+        date = rules.expunge_date(
+            closed_at=case.closed_at,
+            severity=case.severity,
+            latest_related_report_at=case_latest_related_report_at(case=case),
+            consequences_apply=case_consequences_in_force(case=case, today=now.date()),
+        )
+        if date != case.expunge_at and expunge_date_set(case=case, date=date):
+            when = f"{date:%Y-%m-%d}" if date else "never (consequences in force)"
+            report.add("retention", f"retention  {case.reference}  content deleted on {when}")
+        if date is not None and date <= now and case_expunge(case=case):
+            report.add("expunged", f"expunged  {case.reference}")

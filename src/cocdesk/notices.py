@@ -1,0 +1,286 @@
+"""Every email cocdesk sends (docs/architecture.md, "Mail"): one function per email, each with a
+subject and a body template under `templates/email/<name>.subject.txt` / `.body.txt`.
+
+Services call these inside their transaction; the mail is queued in the outbox, which delivers it
+later and re-checks access at send time. Links are built with `reverse()` on `COCDESK_BASE_URL`,
+never from a request. Emails to committee members carry a reference and a link that needs login,
+never case details (D12). Who is told is decided by `access`.
+
+Dedupe keys follow one convention, `<name>:<scope…>:<recipient>`, so a repeated call (a second
+`tick`, a retried request) queues nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from cocdesk import access
+from cocdesk.cases.models import Case, ConflictDeclaration, LawEnforcementRecord, Message
+from cocdesk.cases.selectors import reporter_address
+from cocdesk.escrow.models import EscrowMatch
+from cocdesk.members.models import Member, Offboarding, OffboardingReason, Removal
+from cocdesk.outbox.models import OutboxMessage
+from cocdesk.outbox.services import outbox_enqueue
+
+
+def url(name: str, **kwargs: object) -> str:
+    """An absolute link for an email: the configured base URL, never the request's Host header."""
+    return settings.BASE_URL + reverse(name, kwargs=kwargs or None)
+
+
+def _render(name: str, context: dict) -> tuple[str, str]:
+    subject = render_to_string(f"email/{name}.subject.txt", context)
+    body = render_to_string(f"email/{name}.body.txt", context)
+    return " ".join(subject.split()), body
+
+
+def _to_members(
+    name: str,
+    members: Iterable[Member],
+    *,
+    scope: Iterable[object],
+    context: dict,
+    case: Case | None = None,
+    kind: str | None = None,
+    send_now: bool = True,
+) -> list[int]:
+    """Queue one email per member; returns the ids of the members it was queued for."""
+    key = ":".join([kind or name, *(str(part) for part in scope)])
+    queued = []
+    for member in members:
+        subject, body = _render(name, {**context, "member": member, "base_url": settings.BASE_URL})
+        outbox_enqueue(
+            kind=kind or name,
+            case=case,
+            member=member,
+            subject=subject,
+            body=body,
+            dedupe_key=f"{key}:{member.pk}",
+            send_now=send_now,
+        )
+        queued.append(member.pk)
+    return queued
+
+
+def _to_address(
+    name: str,
+    address: str,
+    *,
+    scope: Iterable[object],
+    context: dict,
+    case: Case | None = None,
+    send_now: bool = True,
+) -> OutboxMessage | None:
+    subject, body = _render(name, {**context, "base_url": settings.BASE_URL})
+    return outbox_enqueue(
+        kind=name,
+        case=case,
+        address=address,
+        subject=subject,
+        body=body,
+        dedupe_key=":".join([name, *(str(part) for part in scope), "to"]),
+        send_now=send_now,
+    )
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+
+def case_new(*, case: Case) -> list[int]:
+    """A new (or newly unsealed) report: every member not conflicted is asked to declare. Marked
+    urgent when someone may be in danger. Returns the ids of the members told."""
+    kind = "case_urgent" if case.urgent else "case_new"
+    return _to_members(
+        "case_new",
+        access.members_to_notify(case),
+        scope=[case.pk],
+        kind=kind,
+        case=case,
+        context={"case": case, "urgent": case.urgent, "link": url("cases:detail", reference=case.reference)},
+    )
+
+
+def reporter_confirmation(*, case: Case) -> OutboxMessage | None:
+    """ "We received your report", to the address the reporter gave (named), or only a "new
+    message" style note to an anonymous reporter's notification address."""
+    address = reporter_address(case=case)
+    if not address or not case.wants_updates:
+        return None
+    return _to_address(
+        "reporter_confirmation",
+        address,
+        scope=[case.pk],
+        case=case,
+        context={"case": case, "anonymous": case.kind != "named", "status_url": url("intake:status")},
+    )
+
+
+def reporter_confirmation_text(*, case: Case) -> str:
+    """The confirmation's body as the portal shows it."""
+    return _render(
+        "reporter_confirmation",
+        {"case": case, "anonymous": case.kind != "named", "status_url": url("intake:status")},
+    )[1]
+
+
+def reporter_wrote(*, message: Message) -> list[int]:
+    """The reporter added something (portal or email): the members taking part are told."""
+    case = message.case
+    return _to_members(
+        "reporter_wrote",
+        access.members_to_update(case),
+        scope=[message.pk],
+        case=case,
+        context={"case": case, "link": url("cases:detail", reference=case.reference)},
+    )
+
+
+def rejoin_request(*, declaration: ConflictDeclaration) -> list[int]:
+    case = declaration.case
+    return _to_members(
+        "rejoin_request",
+        access.case_participants(case),
+        scope=[declaration.pk, declaration.rejoin_requested_at.isoformat()],
+        case=case,
+        context={"case": case, "link": url("cases:detail", reference=case.reference)},
+    )
+
+
+def law_enforcement_shared(*, record: LawEnforcementRecord) -> list[int]:
+    """The community manager is told that something was given to law enforcement (a link to
+    exactly that record)."""
+    return _to_members(
+        "law_enforcement_shared",
+        access.community_managers_for(record.case),
+        scope=[record.pk],
+        case=None,
+        context={"case": record.case, "link": url("cases:shared_record", record_id=record.pk)},
+    )
+
+
+def escrow_match(*, match: EscrowMatch) -> list[int]:
+    return _to_members(
+        "escrow_match",
+        access.members_free_on_both(match.sealed_case, match.other_case),
+        scope=[match.pk],
+        context={"link": url("escrow:matches")},
+    )
+
+
+# --- messages to the reporter --------------------------------------------------------------------
+
+
+def reporter_message(*, message: Message, subject: str, send_now: bool) -> OutboxMessage | None:
+    """A message a member wrote (or the automatic delay notice), by email to a named reporter."""
+    case = message.case
+    return _to_address(
+        "reporter_message",
+        reporter_address(case=case),
+        scope=[message.pk],
+        case=case,
+        send_now=send_now,
+        context={"case": case, "subject": subject, "body": message.body},
+    )
+
+
+def reporter_ping(*, message: Message, send_now: bool) -> OutboxMessage | None:
+    """An anonymous reporter's notification address hears only that there is a new message."""
+    case = message.case
+    return _to_address(
+        "reporter_ping",
+        reporter_address(case=case),
+        scope=[message.pk],
+        case=case,
+        send_now=send_now,
+        context={"case": case, "status_url": url("intake:status")},
+    )
+
+
+# --- deadlines -------------------------------------------------------------------------------------
+
+
+def deadline_reminder(
+    *, case: Case, rule: str, rule_label: str, due_at: datetime, scope: Iterable[object]
+) -> list[int]:
+    """A case deadline passed: its owners (or participants) are reminded, at most once a period."""
+    return _to_members(
+        "deadline_reminder",
+        access.members_to_remind(case),
+        scope=scope,
+        kind=f"reminder_{rule}",
+        case=case,
+        send_now=False,
+        context={
+            "case": case,
+            "rule": rule_label,
+            "due_at": due_at,
+            "link": url("cases:detail", reference=case.reference),
+        },
+    )
+
+
+def check_in(*, member: Member, reminder: bool, scope: Iterable[object]) -> list[int]:
+    return _to_members(
+        "check_in",
+        [member],
+        scope=scope,
+        send_now=False,
+        context={"reminder": reminder, "link": url("deadlines:check_in")},
+    )
+
+
+def transparency_reminder(*, due_at: datetime, scope: Iterable[object]) -> list[int]:
+    return _to_members(
+        "transparency_reminder",
+        access.chairs(),
+        scope=scope,
+        send_now=False,
+        context={"due_at": due_at, "link": url("transparency:index")},
+    )
+
+
+# --- the committee over time -----------------------------------------------------------------------
+
+
+def removal_opened(*, removal: Removal, by: Member) -> list[int]:
+    """Every member who may vote, but the one who opened it, and never the member concerned."""
+    return _to_members(
+        "removal_opened",
+        access.removal_voters(removal).exclude(pk=by.pk),
+        scope=[removal.pk],
+        context={"link": url("removal", pk=removal.pk)},
+    )
+
+
+def offboarding_started(*, offboarding: Offboarding) -> list[int]:
+    return _to_members(
+        "offboarding_started",
+        access.chairs().exclude(pk=offboarding.member_id),
+        scope=[offboarding.pk],
+        context={
+            "leaving": offboarding.member,
+            "resigned": offboarding.reason == OffboardingReason.RESIGNATION,
+            "link": url("offboarding", pk=offboarding.pk),
+        },
+    )
+
+
+def offboarding_notice(*, offboarding: Offboarding, by: Member) -> OutboxMessage | None:
+    """The chair's notice to the departing member, to their address: the outbox withholds mail to
+    disabled accounts, and theirs is disabled before this may be sent."""
+    member = offboarding.member
+    return _to_address(
+        "offboarding_notice",
+        member.email,
+        scope=[offboarding.pk],
+        context={
+            "member": member,
+            "chair": by,
+            "removed": offboarding.reason == OffboardingReason.REMOVAL,
+        },
+    )
