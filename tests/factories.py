@@ -9,6 +9,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk import clock
+from cocdesk.cases.models import PartyRole
+from cocdesk.cases.services import Incident, PartyInput, ReportInput, conflict_declare
+from cocdesk.intake.services import report_store
 from cocdesk.members.models import Member, Role
 from cocdesk.middleware import SessionLifetimeMiddleware
 
@@ -58,8 +61,6 @@ INCIDENT_FIELDS = (
 def open_report(*, channel: str = "web", actor: object | str | None = None, **fields):
     """A report stored as intake stores it (the case opened, then matched against escrow), from flat
     keyword arguments: the incident's fields and the rest of `cases.services.ReportInput`."""
-    from cocdesk.cases.services import Incident, ReportInput
-    from cocdesk.intake.services import report_store
 
     incident = Incident(**{name: fields.pop(name) for name in INCIDENT_FIELDS if name in fields})
     report = ReportInput(channel=channel, incident=incident, **fields)
@@ -76,8 +77,6 @@ def case_factory(
     **kwargs,
 ):
     """A case as web intake makes it; `participants` are members who declared no conflict."""
-    from cocdesk.cases.models import PartyRole
-    from cocdesk.cases.services import PartyInput, conflict_declare
 
     slug = "jamie" if reported == "Jamie Doe" else reported.lower().replace(" ", ".")
     parties = [

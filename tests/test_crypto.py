@@ -1,4 +1,4 @@
-"""Encrypted fields and blind indexes (foundation issue; DESIGN D7, D12)."""
+"""Encrypted fields and blind indexes (foundation issue; D7, D12)."""
 
 import pytest
 from cryptography.fernet import Fernet

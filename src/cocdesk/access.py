@@ -1,4 +1,4 @@
-"""The single authorization policy (DESIGN D3).
+"""The single authorization policy (D3).
 
 Every view, selector, export, notification and command asks here. Deny by default: each function
 answers True only for the roles and states it names, and every case query starts from
@@ -54,7 +54,7 @@ def can_open_dashboard(user: object) -> bool:
     return _verified(user) and getattr(user, "role", None) != Role.OPERATOR
 
 
-# --- the committee over time (DESIGN D8) -----------------------------------------------------------
+# --- the committee over time (D8) -----------------------------------------------------------
 # Functions taking `user` serve requests (verified login); those taking `member` are also used by
 # the services, which run without a request.
 
@@ -91,7 +91,7 @@ def may_vote_on_removal(member: object, removal: object) -> bool:
 
 
 def may_manage_offboarding(user: object) -> bool:
-    """The roster, off-boarding checklists and notices: the chair (DESIGN D1)."""
+    """The roster, off-boarding checklists and notices: the chair (D1)."""
     return is_chair(user)
 
 
@@ -229,7 +229,7 @@ def may_export(user: object) -> bool:
     return is_committee_member(user)
 
 
-# --- deadlines (DESIGN D5) -----------------------------------------------------------------------
+# --- deadlines (D5) -----------------------------------------------------------------------
 
 
 def cases_for_deadline_rules() -> QuerySet[Case]:
@@ -315,7 +315,7 @@ def may_manage_events(user: object) -> bool:
     return is_chair(user)
 
 
-# --- transparency reports (DESIGN D6) ------------------------------------------------------------
+# --- transparency reports (D6) ------------------------------------------------------------
 
 
 def may_manage_transparency(user: object) -> bool:

@@ -1,4 +1,4 @@
-"""Encrypted backups that restore into an empty database (DESIGN D11).
+"""Encrypted backups that restore into an empty database (D11).
 
 A backup holds every row that matters (decrypted by the ORM, then the whole archive encrypted again
 with the newest field key) and every stored file (already encrypted, copied as they are). Restoring
@@ -20,7 +20,10 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from cocdesk import clock
+from cocdesk.cases.models import Attachment, Case
 from cocdesk.crypto import decrypt_bytes, encrypt_bytes
+from cocdesk.intake.models import InboundEmail
+from cocdesk.members.models import Member
 
 FORMAT = "cocdesk-backup-1"
 # Rebuilt by `migrate`, or not worth keeping: content types and permissions, sessions (nobody stays
@@ -43,9 +46,6 @@ def _models() -> list:
 
 
 def _stored_files() -> list[str]:
-    from cocdesk.cases.models import Attachment
-    from cocdesk.intake.models import InboundEmail
-
     names = list(Attachment.objects.values_list("storage_name", flat=True))
     names += [n for n in InboundEmail.objects.values_list("raw_storage_name", flat=True) if n]
     return [n for n in names if default_storage.exists(n)]
@@ -74,9 +74,6 @@ def backup_create() -> tuple[bytes, dict[str, int]]:
 
 def backup_restore(data: bytes) -> dict[str, int]:
     """Restore an archive into a database that has been migrated but holds no accounts or cases."""
-    from cocdesk.cases.models import Case
-    from cocdesk.members.models import Member
-
     if Member.objects.exists() or Case.objects.exists():
         raise RestoreRefused("The database is not empty: restore only into a freshly migrated database.")
     try:

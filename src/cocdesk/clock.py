@@ -1,4 +1,4 @@
-"""The one source of "now" (DESIGN D5, D10).
+"""The one source of "now" (D5, D10).
 
 Every rule that depends on time asks `now()`. Tests and `cocdesk tick --now` set the time with
 `frozen(...)`; nothing sleeps to make time pass.

@@ -1,4 +1,4 @@
-"""Encryption at rest and blind indexes (DESIGN D4, D7, D12).
+"""Encryption at rest and blind indexes (D4, D7, D12).
 
 Encrypted fields hold Fernet tokens (AES-128-CBC + HMAC-SHA256) under a MultiFernet built from
 COCDESK_FIELD_KEYS, newest key first: new writes use the newest key, older keys still decrypt,

@@ -1,4 +1,4 @@
-"""cocdesk settings, read from the environment (DESIGN D12).
+"""cocdesk settings, read from the environment (D12).
 
 Development needs nothing set: keys are generated into the data directory on first use.
 Production (COCDESK_ENV=production) refuses to start until every secret is given explicitly.
@@ -78,7 +78,7 @@ def env_secret(name: str, filename: str, make: callable) -> str:
 
 
 SECRET_KEY = env_secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(64))
-# Newest key first; older keys still decrypt until `cocdesk rotate-keys` has run (DESIGN D12).
+# Newest key first; older keys still decrypt until `cocdesk rotate-keys` has run (D12).
 FIELD_KEYS = env_secret("COCDESK_FIELD_KEYS", "field_keys", lambda: Fernet.generate_key().decode()).split(",")
 # Keys the audit chain (D9) and the blind indexes (D7); neither is stored in the database.
 AUDIT_KEY = env_secret("COCDESK_AUDIT_KEY", "audit_key", lambda: secrets.token_hex(32))
@@ -200,7 +200,7 @@ TEMPLATES = [
     }
 ]
 
-# Accounts (DESIGN D1): login by email, Argon2, TOTP on every committee page.
+# Accounts (D1): login by email, Argon2, TOTP on every committee page.
 AUTH_USER_MODEL = "members.Member"
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]

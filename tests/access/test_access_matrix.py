@@ -1,4 +1,4 @@
-"""The access matrix (DESIGN D3; issue 4), generated from the URL resolver.
+"""The access matrix (D3; issue 4), generated from the URL resolver.
 
 Every URL pattern that takes a case (a `reference`) or a child object of one is requested with GET
 and with POST (Django's test client does not enforce CSRF) by every role of `world.ROLES`, on a
@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from cocdesk.members.models import Offboarding, Removal
 from cocdesk.members.selectors import totp_current_code
+from cocdesk.members.services import offboarding_start, removal_open
 from tests.access.world import (
     KWARG_BUILDERS,
     ROLES,
@@ -34,7 +36,7 @@ from tests.access.world import (
     site_routes,
     snapshot,
 )
-from tests.factories import device_of
+from tests.factories import device_of, member_factory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,12 +123,12 @@ CASE_ROUTES: dict[str, Spec] = {
     "deadlines:case": Spec(GET_ONLY),
     "cases:search_start": Spec(POST_ONLY),
     "cases:search_end": Spec(POST_ONLY),
-    # Transparency report (DESIGN D6): the type and public summary of an incident, by participants.
+    # Transparency report (D6): the type and public summary of an incident, by participants.
     "transparency:case": Spec(
         POST_ONLY,
         payload=lambda w, m: {"category": "harassment", "summary": "probe: not stored", "anonymizable": "on"},
     ),
-    # Escrow: members with no conflict on either case of a match may unseal (DESIGN D7).
+    # Escrow: members with no conflict on either case of a match may unseal (D7).
     "escrow:unseal": Spec(POST_ONLY, NOT_CONFLICTED, allowed_sealed=NOT_CONFLICTED),
 }
 
@@ -141,7 +143,7 @@ OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     "transparency:publish": lambda w: {"year": 2026},
     "transparency:markdown": lambda w: {"year": 2026},
     "transparency:html": lambda w: {"year": 2026},
-    # The committee over time (DESIGN D8): about a member outside the case, so the pages hold no case.
+    # The committee over time (D8): about a member outside the case, so the pages hold no case.
     "removal": lambda w: {"pk": _removal(w).pk},
     "removal_post": lambda w: {"pk": _removal(w).pk},
     "removal_vote": lambda w: {"pk": _removal(w).pk},
@@ -152,24 +154,18 @@ OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
 
 
 def _removal(w: World):
-    from cocdesk.members.models import Removal
-    from cocdesk.members.services import removal_open
-    from tests.factories import member_factory
 
     existing = Removal.objects.filter(opened_by=w.p1).first()
     return existing or removal_open(member=member_factory(), by=w.p1, text="probe: removal discussion")
 
 
 def _offboarding(w: World):
-    from cocdesk.members.models import Offboarding
-    from cocdesk.members.services import offboarding_start
-    from tests.factories import member_factory
 
     existing = Offboarding.objects.filter(reason="resignation").first()
     return existing or offboarding_start(member=member_factory(), reason="resignation", actor="system")
 
 
-# Django's admin (technical administration, DESIGN D1): no case model is registered there, which
+# Django's admin (technical administration, D1): no case model is registered there, which
 # test_named.py checks, and test_canary.py crawls every admin page for the canary.
 TECHNICAL_NAMESPACES = ("admin",)
 

@@ -1,4 +1,4 @@
-"""The canary test (DESIGN D3, D9, D12; issue 4).
+"""The canary test (D3, D9, D12; issue 4).
 
 One rich case carries a unique canary string in every text field, attachment and discussion message.
 A conflicted member, a member who is a party to the case, the event responder who filed it, the site

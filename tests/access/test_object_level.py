@@ -1,4 +1,4 @@
-"""Object-level checks, by name (DESIGN D1, D3; issue 4). The access matrix covers every URL; these
+"""Object-level checks, by name (D1, D3; issue 4). The access matrix covers every URL; these
 tests tell the same story for the cases people worry about most."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The case list, the dashboard and the CSV export make as many queries with 200 cases as with 10
-(DESIGN D3: every list goes through the access policy, in one query, not one per case; issue 4)."""
+(D3: every list goes through the access policy, in one query, not one per case; issue 4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A small world for the access tests (DESIGN D1, D3; issue 4): one member per role and one rich case,
+"""A small world for the access tests (D1, D3; issue 4): one member per role and one rich case,
 built through the services, with a unique canary string in its text.
 
 Roles, as the access matrix names them:

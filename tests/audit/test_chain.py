@@ -1,12 +1,15 @@
-"""The audit log is hash-chained and tamper-evident (DESIGN D9)."""
+"""The audit log is hash-chained and tamper-evident (D9)."""
 
+import hashlib
 import threading
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk.audit.models import AuditEntry
 from cocdesk.audit.selectors import audit_verify
@@ -33,7 +36,6 @@ def _tamper(sql, params=()):
 
 
 def _verify_output():
-    from io import StringIO
 
     out = StringIO()
     call_command("audit", "verify", stdout=out)
@@ -79,7 +81,6 @@ def test_removing_the_newest_entries_is_noticed():
 
 
 def test_a_row_rehashed_without_the_key_does_not_verify():
-    import hashlib
 
     _entries(3)
     forged = hashlib.sha256(b"guess").hexdigest()
@@ -89,7 +90,6 @@ def test_a_row_rehashed_without_the_key_does_not_verify():
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_postgresql_refuses_update_and_delete_of_audit_rows():
-    from django.db import DatabaseError, transaction
 
     _entries(2)
     for sql in ["UPDATE audit_auditentry SET action = 'x'", "DELETE FROM audit_auditentry"]:
@@ -129,7 +129,6 @@ def test_entries_hold_no_confidential_text(alice):
 
 def test_the_admin_does_not_show_audit_entries_even_to_the_superuser():
     operator = Member.objects.create_superuser("op@example.org", "an operator passphrase")
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     TOTPDevice.objects.create(user=operator, name="t", confirmed=True)
     _entries(1)

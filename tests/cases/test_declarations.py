@@ -1,14 +1,16 @@
-"""Conflicts of interest and the case page (DESIGN D3; access issue)."""
+"""Conflicts of interest and the case page (D3; access issue)."""
 
 import contextlib
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import ConflictDeclaration
 from cocdesk.cases.services import conflict_declare
+from cocdesk.cases.views import deliberation, file, lists
 from cocdesk.errors import Refused
+from cocdesk.intake import views as intake_views
 from cocdesk.members.selectors import totp_current_code
 from tests.factories import CASE_CANARY, case_factory, device_of, member_factory, verified_client
 
@@ -146,7 +148,6 @@ def test_a_party_to_the_case_can_never_rejoin():
 
 def _marks_post_as_sensitive(view, *args) -> bool:
     """Django's decorator marks the request before the view runs; the view itself may then fail."""
-    from django.test import RequestFactory
 
     request = RequestFactory().post("/", {"x": "canary"})
     request.user = None
@@ -175,7 +176,6 @@ def _marks_post_as_sensitive(view, *args) -> bool:
     ],
 )
 def test_case_views_that_take_confidential_text_hide_it_from_error_reports(name):
-    from cocdesk.cases.views import deliberation, file, lists
 
     view = next(getattr(module, name) for module in (file, deliberation, lists) if hasattr(module, name))
     args = ("CoC-2026-0001",) if name not in ("catalog",) else ()
@@ -184,6 +184,5 @@ def test_case_views_that_take_confidential_text_hide_it_from_error_reports(name)
 
 @pytest.mark.parametrize("name", ["report_form", "status_lookup", "status_case", "intake_new"])
 def test_intake_views_hide_what_reporters_write_from_error_reports(name):
-    from cocdesk.intake import views as intake_views
 
     assert _marks_post_as_sensitive(getattr(intake_views, name))

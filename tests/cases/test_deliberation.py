@@ -1,4 +1,4 @@
-"""The case file and deliberation (DESIGN D4; case-file issue). Tests are named after the rules."""
+"""The case file and deliberation (D4; case-file issue). Tests are named after the rules."""
 
 from datetime import date
 

@@ -4,6 +4,8 @@ import pytest
 
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases import services as d
+from cocdesk.cases.exports import _cell
+from cocdesk.cases.models import ConsequenceCatalogItem
 from cocdesk.cases.services import conflict_declare
 from cocdesk.members.selectors import totp_current_code
 from tests.factories import case_factory, device_of, verified_client
@@ -48,7 +50,6 @@ def test_csv_export_needs_step_up_is_audited_and_leaves_out_conflicted_cases(ali
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas():
-    from cocdesk.cases.exports import _cell
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _cell("CoC-2026-0001") == "CoC-2026-0001"
@@ -70,3 +71,19 @@ def test_search_finds_by_reference_or_exact_name_and_never_a_hidden_case(alice):
     assert mine.reference in by_name and hidden.reference not in by_name
     assert mine.reference in client.get(f"/cases/?q={mine.reference[-4:]}").text
     assert mine.reference not in client.get("/cases/?q=Someone Else").text
+
+
+def test_a_catalog_item_that_is_not_a_number_is_a_form_error_not_a_server_error(alice):
+    before = list(ConsequenceCatalogItem.objects.values_list("pk", "label"))
+    response = verified_client(alice).post("/catalog/", {"item": "abc", "label": "Renamed", "active": "on"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.text
+    assert list(ConsequenceCatalogItem.objects.values_list("pk", "label")) == before
+
+
+def test_a_member_renames_a_catalog_item_through_the_form(alice):
+    item = ConsequenceCatalogItem.objects.first()
+    response = verified_client(alice).post("/catalog/", {"item": item.pk, "label": "A kind warning"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.label, item.active) == ("A kind warning", False)

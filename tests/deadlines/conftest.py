@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import TestCase
 
 from cocdesk import clock
+from cocdesk.deadlines import services
 from cocdesk.members.models import Role
 from tests.factories import case_factory, member_factory
 
@@ -49,7 +50,6 @@ def tick(moment) -> str:
 
 def send(case, author, kind, moment, body="Thank you.", subject="About your report"):
     """A member writes to the reporter at `moment` (email sent at once, as after a real request)."""
-    from cocdesk.deadlines import services
 
     with clock.frozen(moment), TestCase.captureOnCommitCallbacks(execute=True):
         return services.reporter_message_send(case=case, author=author, kind=kind, subject=subject, body=body)

@@ -1,4 +1,4 @@
-"""Two `cocdesk tick` processes started together send each message once (DESIGN D5, D12).
+"""Two `cocdesk tick` processes started together send each message once (D5, D12).
 
 Real processes, each with its own database connection, against the test database; mail goes to
 files so both processes' sending can be counted. Runs on SQLite and on PostgreSQL.

@@ -1,14 +1,16 @@
 """Retention: closed cases are expunged at their date, keeping only what statistics need."""
 
+from datetime import date
+
 import pytest
 from django.core.files.storage import default_storage
 from django.test import Client, TestCase
 
 from cocdesk import clock
 from cocdesk.audit.models import AuditEntry
-from cocdesk.cases.models import Case
+from cocdesk.cases.models import Case, ConsequenceCatalogItem, PartyRole
 from cocdesk.cases.selectors import case_consequences_in_force
-from cocdesk.cases.services import FileInput
+from cocdesk.cases.services import ConsequenceInput, FileInput, PartyInput, proposal_create, vote_cast
 from cocdesk.deadlines import rules
 from cocdesk.intake import ratelimit
 from tests.deadlines.conftest import DAY, HOUR, T, case_at, send, tick
@@ -104,9 +106,6 @@ def test_a_report_about_someone_else_does_not_postpone(ann):
     case = case_at(T, participants=(ann,))
     close(case, severity="minor")
     with clock.frozen(CLOSED + 30 * DAY):
-        from cocdesk.cases.models import PartyRole
-        from cocdesk.cases.services import PartyInput
-
         open_report(
             channel="web",
             description="unrelated",
@@ -134,7 +133,6 @@ def test_open_cases_are_never_expunged(ann):
 
 
 def _passed_consequence(case, member, **consequence):
-    from cocdesk.cases.services import ConsequenceInput, proposal_create, vote_cast
 
     proposal = proposal_create(
         case=case,
@@ -147,7 +145,6 @@ def _passed_consequence(case, member, **consequence):
 
 
 def test_a_case_with_a_consequence_still_in_force_is_not_expunged(ann):
-    from datetime import date
 
     case = case_at(T, participants=(ann,))
     _passed_consequence(
@@ -161,7 +158,6 @@ def test_a_case_with_a_consequence_still_in_force_is_not_expunged(ann):
 
 
 def test_a_one_off_warning_does_not_keep_a_case_forever(ann):
-    from cocdesk.cases.models import ConsequenceCatalogItem
 
     case = case_at(T, participants=(ann,))
     _passed_consequence(

@@ -1,4 +1,4 @@
-"""Each rule of DESIGN D5 as a pure function: facts in, due time out."""
+"""Each rule of D5 as a pure function: facts in, due time out."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,10 +1,10 @@
-"""`cocdesk tick` with time injected: reminders, delay notices, searches, check-ins (DESIGN D5)."""
+"""`cocdesk tick` with time injected: reminders, delay notices, searches, check-ins (D5)."""
 
 from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, TestCase
 
 from cocdesk import clock
 from cocdesk.cases.models import IncidentOwner, Message, MessageKind, OwnerRole, TimelineKind
@@ -215,7 +215,6 @@ def test_six_monthly_check_in_is_asked_once_reminded_weekly_and_answered(ann, cl
 
 
 def test_stepping_down_tells_the_chair(ann, cleo):
-    from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         services.check_in_answer(member=ann, answer="step_down")

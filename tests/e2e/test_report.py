@@ -5,12 +5,12 @@ import re
 import pytest
 
 from cocdesk.cases.models import Case, Message
+from cocdesk.intake import ratelimit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_anonymous_report_on_a_phone_then_reading_the_committees_reply(live_server, phone):
-    from cocdesk.intake import ratelimit
 
     ratelimit.reset()
     phone.goto(live_server.url + "/")

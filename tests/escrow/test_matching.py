@@ -1,4 +1,4 @@
-"""Escrowed reports stay sealed until the same person is reported again (DESIGN D7)."""
+"""Escrowed reports stay sealed until the same person is reported again (D7)."""
 
 import pytest
 from django.core import mail

@@ -24,7 +24,7 @@ def submit(base_url: str, n: int, results: list, errors: list) -> None:
             {
                 "csrfmiddlewaretoken": token,
                 "kind": "anonymous",
-                "preferred_contact": "none",
+                "preferred_contact": "email",
                 "wants_updates": "no",
                 "what_happened": f"concurrent report {n}",
             }

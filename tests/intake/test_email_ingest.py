@@ -1,4 +1,4 @@
-"""Email intake: `cocdesk ingest-email` (intake issue; DESIGN D2, D11)."""
+"""Email intake: `cocdesk ingest-email` (intake issue; D2, D11)."""
 
 import io
 import os

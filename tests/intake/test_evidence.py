@@ -10,6 +10,7 @@ from django.test import Client
 
 from cocdesk.cases.evidence import read_decrypted, strip_metadata
 from cocdesk.cases.models import Attachment
+from cocdesk.cases.services import attachment_add
 from cocdesk.intake import ratelimit
 from tests.factories import case_factory, verified_client
 from tests.intake.test_web_report import named_report
@@ -102,7 +103,6 @@ def test_a_file_over_the_size_limit_is_refused(settings):
 
 def test_attachment_download_is_audited_and_hidden_from_non_participants(alice, bob):
     case = case_factory(participants=(alice,))
-    from cocdesk.cases.services import attachment_add
 
     attachment = attachment_add(case=case, name="note.txt", data=b"canary-file", source="committee")
     url = f"/cases/{case.reference}/attachments/{attachment.pk}/"

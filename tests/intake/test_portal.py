@@ -5,6 +5,7 @@ from django.core import mail
 from django.test import Client, TestCase
 
 from cocdesk.cases.models import Message, MessageDirection
+from cocdesk.cases.services import conflict_declare
 from cocdesk.intake import ratelimit
 from tests.factories import case_factory
 
@@ -87,7 +88,6 @@ def test_leaving_the_portal_forgets_the_case_on_this_device():
 
 def test_a_message_on_a_case_nobody_has_declared_on_reaches_every_member_not_conflicted(alice, bob):
     case = case_factory(kind="anonymous")
-    from cocdesk.cases.services import conflict_declare
 
     conflict_declare(case=case, member=bob, has_conflict=True)
     mail.outbox.clear()

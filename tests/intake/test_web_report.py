@@ -1,4 +1,4 @@
-"""The public report form (intake issue; DESIGN D2)."""
+"""The public report form (intake issue; D2)."""
 
 import pytest
 from django.core import mail

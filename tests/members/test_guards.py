@@ -85,7 +85,6 @@ def test_login_page_is_public():
 
 
 def test_form_errors_and_hints_are_tied_to_their_fields_for_screen_readers():
-    from django.test import Client
 
     response = Client().post("/report/", {"kind": "named", "what_happened": ""})
     text = response.text

@@ -1,12 +1,15 @@
-"""Login with password and TOTP, lockout, sessions (DESIGN D1; foundation issue)."""
+"""Login with password and TOTP, lockout, sessions (D1; foundation issue)."""
 
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client, RequestFactory
 
 from cocdesk import clock
+from cocdesk.audit.models import AuditEntry
 from cocdesk.members import services, views
 from cocdesk.members.selectors import totp_current_code
 from tests.factories import PASSWORD, device_of, member_factory, verified_client
@@ -95,8 +98,6 @@ def test_login_form_hides_password_and_code_from_error_reports():
 
 
 def request_with_session(request):
-    from django.contrib.auth.models import AnonymousUser
-    from django.contrib.sessions.backends.db import SessionStore
 
     request.session, request.user = SessionStore(), AnonymousUser()
     return request
@@ -131,7 +132,6 @@ def test_logout_ends_the_session(alice):
 
 
 def test_login_is_audited(alice):
-    from cocdesk.audit.models import AuditEntry
 
     _login(Client(), alice)
     entry = AuditEntry.objects.filter(action="member.login").get()

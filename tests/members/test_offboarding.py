@@ -1,4 +1,4 @@
-"""Leaving the committee (DESIGN D8): resignation, removal by a vote of all members, and off-boarding
+"""Leaving the committee (D8): resignation, removal by a vote of all members, and off-boarding
 that ends every access before the notice to the member goes.
 
 Four committee members: alice and bob (members), carla (chair) and dan, who is leaving.

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 
 from cocdesk import clock
 from cocdesk.cases.services import conflict_declare
@@ -30,7 +31,6 @@ def queue(**kwargs):
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
-    from django.db import transaction
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
         outbox_enqueue(kind="test", subject="s", body="b", address="x@example.net")

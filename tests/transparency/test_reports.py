@@ -1,4 +1,4 @@
-"""The yearly transparency report (DESIGN D6): what it counts, what it describes, what it never
+"""The yearly transparency report (D6): what it counts, what it describes, what it never
 shows, and the identifier check that blocks publication."""
 
 from datetime import UTC, datetime, timedelta
@@ -6,12 +6,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import TestCase
 
 from cocdesk import clock
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case, PartyRole
 from cocdesk.cases.services import PartyInput, case_expunge, conflict_declare
+from cocdesk.deadlines import selectors as deadline_selectors
 from cocdesk.transparency import selectors, services
 from cocdesk.transparency.models import IncidentSummary, ReportStatus
 from cocdesk.transparency.render import markdown_to_html
@@ -260,7 +262,6 @@ def test_publishing_records_the_publication_and_the_yearly_reminder_stops(alice,
 
 
 def deadlines_due():
-    from cocdesk.deadlines import selectors as deadline_selectors
 
     return deadline_selectors.transparency_due_at()
 
@@ -293,7 +294,6 @@ def test_the_command_prints_markdown_and_html(alice, chair):
 
 
 def test_the_command_refuses_a_year_without_a_report(db):
-    from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="no transparency report for 2031"):
         call_command("transparency_report", year=2031, stdout=StringIO())

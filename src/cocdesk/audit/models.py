@@ -1,4 +1,4 @@
-"""The audit log (DESIGN D9): append-only, hash-chained, holding no confidential text."""
+"""The audit log (D9): append-only, hash-chained, holding no confidential text."""
 
 from django.db import models
 

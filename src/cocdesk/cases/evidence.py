@@ -1,5 +1,5 @@
 """Evidence files: checked (size, count, extension and magic bytes), stripped of image metadata,
-encrypted, and stored under a name the server chose (DESIGN D4; intake issue)."""
+encrypted, and stored under a name the server chose (D4; intake issue)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The case file (DESIGN D2, D3, D4): one Case per report, and what the committee records on it.
+"""The case file (D2, D3, D4): one Case per report, and what the committee records on it.
 
 Everything a person wrote or said is encrypted at rest (EncryptedTextField / EncryptedJSONField).
 Identifiers of parties also get blind indexes, so conflicts and repeat reports can be matched
@@ -58,7 +58,7 @@ class Resolution(models.TextChoices):
 
 
 class Category(models.TextChoices):
-    """The type of incident, for the transparency report's "totals and types" (DESIGN D6)."""
+    """The type of incident, for the transparency report's "totals and types" (D6)."""
 
     UNSET = "", _("Not categorized yet")
     HARASSMENT = "harassment", _("Harassment or unwelcome comments")
@@ -71,10 +71,12 @@ class Category(models.TextChoices):
 
 
 class ContactPreference(models.TextChoices):
+    """How a reporter who wants to hear from us would like to be reached. Whether they want to hear
+    from us at all is `Case.wants_updates`, the one "no further involvement" (D5)."""
+
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone")
     OTHER = "other", _("Another way I describe")
-    NONE = "none", _("Please do not contact me")
 
 
 class Severity(models.TextChoices):
@@ -106,9 +108,9 @@ class Case(models.Model):
     urgent = models.BooleanField(default=False)  # immediate danger was reported
     ongoing = models.BooleanField(default=False)
     law_enforcement_requested = models.BooleanField(default=False)
-    wants_updates = models.BooleanField(default=True)  # False: "no further involvement"
+    wants_updates = models.BooleanField(default=True)  # False: "no further involvement" (the one field)
     preferred_contact = models.CharField(
-        max_length=8, choices=ContactPreference.choices, default=ContactPreference.EMAIL
+        max_length=8, choices=ContactPreference.choices, blank=True, default=""
     )
     received_at = models.DateTimeField(default=clock.now, db_index=True)
     received_by = models.ForeignKey(
@@ -355,7 +357,7 @@ class IncidentOwner(models.Model):
         return f"{self.role} owner of case {self.case_id}"
 
 
-# --- deliberation (DESIGN D4) ----------------------------------------------------------------------
+# --- deliberation (D4) ----------------------------------------------------------------------
 
 
 class DiscussionPost(models.Model):

@@ -1,4 +1,4 @@
-"""Reads on cases. Every query starts from the access policy (DESIGN D3), never from Case.objects."""
+"""Reads on cases. Every query starts from the access policy (D3), never from Case.objects."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ class CheckInAnswer(models.TextChoices):
 
 
 class CheckIn(models.Model):
-    """The six-monthly question to a member (DESIGN D8): "Would you like to continue?"."""
+    """The six-monthly question to a member (D8): "Would you like to continue?"."""
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_ins")
     due_at = models.DateTimeField()  # six months after joining or after the last answer

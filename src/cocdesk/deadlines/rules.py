@@ -1,4 +1,4 @@
-"""The deadline rules of DESIGN D5, each a small pure function: facts in, a due time (or None) out.
+"""The deadline rules of D5, each a small pure function: facts in, a due time (or None) out.
 
 Nothing here reads the database or the clock; selectors gather the facts and services act on the
 answers. A rule answers None when it does not apply (the case is closed, the reporter cannot be

@@ -1,4 +1,4 @@
-"""Reads for deadlines. Case queries start from the access policy (DESIGN D3), never Case.objects."""
+"""Reads for deadlines. Case queries start from the access policy (D3), never Case.objects."""
 
 from __future__ import annotations
 
@@ -174,6 +174,10 @@ def reporter_route(*, case: Case, reporter_asked: bool = False) -> str:
     if address:
         return Route.EMAIL if case.kind == Kind.NAMED else Route.PING
     return Route.PORTAL if case.receipt_hash else Route.NONE
+
+
+def messages_to_reporter(*, case: Case) -> QuerySet[Message]:
+    return case.messages.filter(direction=MessageDirection.TO_REPORTER).select_related("author")
 
 
 def reporter_has_written(*, case: Case) -> bool:

@@ -4,6 +4,8 @@ otherwise); rules and writes are in services."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -16,12 +18,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
-from cocdesk.cases.models import Case, MessageDirection
 from cocdesk.deadlines import ical, rules, selectors, services
 from cocdesk.deadlines.forms import CheckInForm, ComposeForm, TemplateChoiceForm, TemplateForm
 from cocdesk.deadlines.models import CheckInAnswer, Rule, TemplateKind
 from cocdesk.errors import Refused
 from cocdesk.web import refusal_to_form, require, with_case
+
+if TYPE_CHECKING:
+    from cocdesk.cases.models import Case
 
 # --- writing to the reporter -----------------------------------------------------------------
 
@@ -88,7 +92,7 @@ def case_deadlines(request: HttpRequest, case: Case) -> HttpResponse:
         "now": clock.now(),
         "deadlines": selectors.case_deadlines(case=case, facts=facts),
         "searching": rules.searching(facts=facts),
-        "sent": case.messages.filter(direction=MessageDirection.TO_REPORTER).select_related("author"),
+        "sent": selectors.messages_to_reporter(case=case),
         "route": selectors.reporter_route(case=case),
         "expunge_at": case.expunge_at,
     }
@@ -139,7 +143,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.check_in_answer(member=request.user, answer=form.cleaned_data["answer"])
         if form.cleaned_data["answer"] == CheckInAnswer.STEP_DOWN:
-            logout(request)  # off-boarding has ended their access (DESIGN D8)
+            logout(request)  # off-boarding has ended their access (D8)
             return render(request, "members/resigned.html")
         messages.success(request, _("Thank you for answering."))
         return redirect("dashboard")

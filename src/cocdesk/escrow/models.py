@@ -1,4 +1,4 @@
-"""Escrowed reports and the matches that may unseal them (DESIGN D7)."""
+"""Escrowed reports and the matches that may unseal them (D7)."""
 
 from django.conf import settings
 from django.db import models

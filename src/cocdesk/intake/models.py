@@ -1,4 +1,4 @@
-"""Intake-owned tables: events and their responders, and every email received (DESIGN D2)."""
+"""Intake-owned tables: events and their responders, and every email received (D2)."""
 
 from __future__ import annotations
 

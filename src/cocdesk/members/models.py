@@ -1,4 +1,4 @@
-"""Accounts and roles (DESIGN D1)."""
+"""Accounts and roles (D1)."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ class EnrolmentToken(models.Model):
         return f"enrolment link for member {self.member_id}"
 
 
-# --- the committee over time (DESIGN D8) ----------------------------------------------------------
+# --- the committee over time (D8) ----------------------------------------------------------
 
 
 class RemovalStatus(models.TextChoices):
@@ -104,7 +104,7 @@ class RemovalStatus(models.TextChoices):
 
 
 class Removal(models.Model):
-    """A private discussion, and a vote, about removing a committee member (DESIGN D8).
+    """A private discussion, and a vote, about removing a committee member (D8).
 
     The member concerned never sees it: `access.removals_visible_to` leaves it out for them.
     """

@@ -75,7 +75,7 @@ def lockout_username(request: object, credentials: dict | None) -> str:
     return str(raw).strip().lower()
 
 
-# --- the committee over time (DESIGN D8): every read goes through access.py ------------------------
+# --- the committee over time (D8): every read goes through access.py ------------------------
 
 
 def removals_open_for(*, user: object) -> QuerySet[Removal]:

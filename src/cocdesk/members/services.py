@@ -1,5 +1,5 @@
 """Writes for accounts: adding members, enrolment, login bookkeeping, disabling, removal votes and
-off-boarding (DESIGN D1, D8)."""
+off-boarding (D1, D8)."""
 
 from __future__ import annotations
 
@@ -152,7 +152,7 @@ def member_login_failed(*, member: Member | None) -> None:
     )
 
 
-# --- the committee over time: removal and off-boarding (DESIGN D8) ---------------------------------
+# --- the committee over time: removal and off-boarding (D8) ---------------------------------
 
 
 @transaction.atomic

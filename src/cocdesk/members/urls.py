@@ -6,7 +6,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("enrol/<str:token>/", views.enrol_view, name="enrol"),
-    # The committee over time (DESIGN D8).
+    # The committee over time (D8).
     path("resign/", views.resign, name="resign"),
     path("removals/", views.removals, name="removals"),
     path("removals/new/", views.removal_new, name="removal_new"),

@@ -116,7 +116,7 @@ def _qr_svg(data: str) -> str:
     return buffer.getvalue().decode()
 
 
-# --- the committee over time (DESIGN D8) -----------------------------------------------------------
+# --- the committee over time (D8) -----------------------------------------------------------
 # Every page asks access.py; anyone it does not name gets "not found", the member concerned included.
 
 

@@ -1,4 +1,4 @@
-"""Outgoing mail (DESIGN D2, D5, D12): written in the same transaction as what caused it, sent
+"""Outgoing mail (D2, D5, D12): written in the same transaction as what caused it, sent
 after commit by a sender with retries and backoff, and never silently dropped."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Yearly transparency reports (DESIGN D6) and the public summary of each incident.
+"""Yearly transparency reports (D6) and the public summary of each incident.
 
 A report is drafted by the chair for a period, generated from the cases received in it, checked for
 every identifier of every party, and only then published. The summaries are written by the members

@@ -1,4 +1,4 @@
-"""Reads for transparency reports (DESIGN D6): which reports a user may see, what the cases of a
+"""Reads for transparency reports (D6): which reports a user may see, what the cases of a
 period add up to, the generated text, and the identifier check that guards publication.
 
 The report generator is a system reader: it counts every case of the period (sealed and expunged

@@ -1,4 +1,4 @@
-"""Writes for transparency reports (DESIGN D6): the type and public summary of an incident, and the
+"""Writes for transparency reports (D6): the type and public summary of an incident, and the
 chair's report from draft to publication. Callers check permissions through `access` first.
 
 No identifier or summary text ever goes into the audit log: entries name the report or the case.

@@ -1,8 +1,10 @@
-"""Transparency report pages (DESIGN D6). Thin views: the chair drafts, edits, checks and publishes;
+"""Transparency report pages (D6). Thin views: the chair drafts, edits, checks and publishes;
 committee members read published reports; the type and public summary of an incident are set on
 the case page by the members taking part. Anything a user may not see or do answers 404."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -14,13 +16,15 @@ from django.views.decorators.http import require_POST
 
 from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
-from cocdesk.cases.models import Case
 from cocdesk.errors import Refused
 from cocdesk.transparency import selectors, services
 from cocdesk.transparency.forms import CaseSummaryForm, DraftForm, PromotionForm, PublishedElsewhereForm
 from cocdesk.transparency.models import TransparencyReport
 from cocdesk.transparency.render import markdown_to_html
 from cocdesk.web import found_or_404, refusal_to_form, refusal_to_messages, require, with_case
+
+if TYPE_CHECKING:
+    from cocdesk.cases.models import Case
 
 
 def _readable_or_404(request: HttpRequest, year: int) -> TransparencyReport:

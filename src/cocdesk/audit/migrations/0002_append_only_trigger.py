@@ -1,4 +1,4 @@
-"""On PostgreSQL the database itself refuses UPDATE and DELETE on the audit log (DESIGN D9).
+"""On PostgreSQL the database itself refuses UPDATE and DELETE on the audit log (D9).
 
 SQLite has no equivalent that survives a determined writer; there the HMAC chain is the defence.
 """

@@ -39,7 +39,7 @@ def check_in_answer(*, member: Member, answer: str) -> CheckIn:
     check_in.save(update_fields=["answer", "answered_at"])
     audit_record(actor=member, action=f"member.check_in.{answer}", target=check_in)
     if answer == CheckInAnswer.STEP_DOWN:
-        # Off-boarding (DESIGN D8) ends their access now and tells the chair(s).
+        # Off-boarding (D8) ends their access now and tells the chair(s).
         offboarding_start(member=member, reason=OffboardingReason.RESIGNATION, actor=member)
     return check_in
 

@@ -1,4 +1,4 @@
-"""`cocdesk transparency-report --year YYYY [--format md|html]` (DESIGN D11): print the report of a
+"""`cocdesk transparency-report --year YYYY [--format md|html]` (D11): print the report of a
 year, published or draft, as Markdown (the default) or as a standalone HTML page."""
 
 from django.core.management.base import BaseCommand, CommandError
