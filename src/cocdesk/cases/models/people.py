@@ -1,0 +1,100 @@
+"""Who is involved (D3): parties with blind indexes, conflict declarations, owners, hand-offs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cocdesk import clock
+from cocdesk.crypto import EncryptedTextField
+
+
+class PartyRole(models.TextChoices):
+    REPORTER = "reporter", _("Reporter")
+    REPORTED = "reported", _("Reported person")
+    WITNESS = "witness", _("Witness")
+
+
+class Party(models.Model):
+    """A person involved in a case. Identifiers are encrypted; their blind indexes allow matching."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(max_length=10, choices=PartyRole.choices)
+    name = EncryptedTextField(blank=True, default="")
+    email = EncryptedTextField(blank=True, default="")
+    handle = EncryptedTextField(blank=True, default="")
+    phone = EncryptedTextField(blank=True, default="")
+    notes = EncryptedTextField(blank=True, default="")
+    name_index = models.CharField(max_length=64, blank=True, db_index=True)
+    email_index = models.CharField(max_length=64, blank=True, db_index=True)
+    handle_index = models.CharField(max_length=64, blank=True, db_index=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["role", "pk"]
+        verbose_name_plural = "parties"
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} on case {self.case_id}"
+
+
+class ConflictSource(models.TextChoices):
+    DECLARED = "declared", _("Declared by the member")
+    PARTY = "party", _("The member is a party to the case")
+    EXCLUDED = "excluded", _("The reporter asked that this member not see the report")
+
+
+class ConflictDeclaration(models.Model):
+    """A member's answer to "Do you have a conflict?" for one case. No reason is ever recorded."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="declarations")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declarations"
+    )
+    has_conflict = models.BooleanField()
+    source = models.CharField(max_length=10, choices=ConflictSource.choices, default=ConflictSource.DECLARED)
+    declared_at = models.DateTimeField(default=clock.now)
+    # A member who declared a conflict may ask to take part after all; another participant must agree.
+    rejoin_requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "member"], name="one_declaration_per_member")]
+
+    def __str__(self) -> str:
+        return f"declaration of member {self.member_id} on case {self.case_id}"
+
+
+class Handoff(models.Model):
+    """A responder who suspected a conflict handed the report to another member."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="handoffs")
+    from_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"hand-off on case {self.case_id}"
+
+
+class OwnerRole(models.TextChoices):
+    PRIMARY = "primary", _("Primary incident owner")
+    SECONDARY = "secondary", _("Secondary incident owner")
+
+
+class IncidentOwner(models.Model):
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="owners")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ownerships")
+    role = models.CharField(max_length=10, choices=OwnerRole.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "role"], name="one_owner_per_role")]
+
+    def __str__(self) -> str:
+        return f"{self.role} owner of case {self.case_id}"
