@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -64,7 +65,7 @@ class PartyInput:
 @dataclass
 class FileInput:
     name: str
-    data: bytes
+    data: bytes | File  # an uploaded file is read only after its size was checked
     keep_metadata: bool = False
 
 
@@ -159,10 +160,10 @@ def case_open(
 
     Side effects: the Case and its parties; automatic conflicts for members who are parties or whom
     the reporter excluded; a "no conflict" declaration for the member who took the report; evidence
-    files (encrypted); an intake timeline entry; audit `case.created`; queued mail: the reporter's
-    confirmation (if they gave an address and want updates) and a notice (reference only) to every
-    member not conflicted, marked urgent when there is immediate danger. Escrowed reports are sealed
-    and notify no member.
+    files (cleaned, encrypted); an intake timeline entry; audit `case.created`; queued mail: the
+    reporter's confirmation (if they gave an address and want updates) and a notice (reference
+    only) to every member not conflicted, marked urgent when there is immediate danger. Escrowed
+    reports are sealed and notify no member.
     """
     anonymous = kind in (Kind.ANONYMOUS, Kind.ESCROWED)
     parties = [p for p in parties if not p.is_empty()]
@@ -291,26 +292,32 @@ def attachment_add(
     *,
     case: Case,
     name: str,
-    data: bytes,
+    data: bytes | File,
     source: str,
     uploaded_by: Member | None = None,
     keep_metadata: bool = False,
     actor: object | str | None = None,
     max_bytes: int = evidence.MAX_FILE_BYTES,
 ) -> Attachment:
-    """Check, strip (unless a named reporter asked to keep metadata), encrypt and store one file."""
-    checked = evidence.check_upload(name, data, max_bytes=max_bytes)
-    content = checked.data if keep_metadata else evidence.strip_metadata(checked.content_type, checked.data)
-    storage_name, digest = evidence.store_encrypted(content)
+    """Check, clean, encrypt and store one file (cocdesk.cases.evidence says how).
+
+    `keep_metadata`: a named reporter asked to keep their photos' metadata (PDFs are cleaned all
+    the same). Raises Refused with a kind message for a file we cannot take. Side effects: the
+    encrypted file, the Attachment row (`cleaned` says whether metadata was removed), audit
+    `attachment.added`.
+    """
+    prepared = evidence.upload_prepare(name, data, keep_photo_metadata=keep_metadata, max_bytes=max_bytes)
+    storage_name, digest = evidence.store_encrypted(prepared.data)
     attachment = Attachment.objects.create(
         case=case,
         source=source,
         uploaded_by=uploaded_by,
-        original_name=checked.name,
-        content_type=checked.content_type,
-        size=len(content),
+        original_name=prepared.name,
+        content_type=prepared.content_type,
+        size=len(prepared.data),
         sha256=digest,
         storage_name=storage_name,
+        cleaned=prepared.cleaned,
     )
     audit_record(
         actor=actor if actor is not None else uploaded_by, action="attachment.added", target=attachment

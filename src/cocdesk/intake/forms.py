@@ -153,7 +153,10 @@ class PublicReportForm(IncidentFields):
     evidence = MultipleFileField(
         label=_("Screenshots or other files (optional)"),
         required=False,
-        help_text=_("Up to 5 files, 10 MB each: photos, PDF or text. Location data is removed from photos."),
+        help_text=_(
+            "Up to 5 files, 10 MB each: photos, PDF or text. Hidden details (such as where a photo "
+            "was taken, or who wrote a PDF) are removed."
+        ),
     )
     keep_metadata = forms.BooleanField(
         label=_("Keep the photos' metadata (time and place they were taken)"),

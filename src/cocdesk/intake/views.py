@@ -40,9 +40,9 @@ NOT_SAVED = _(
 
 
 def _files(form, *, keep_metadata: bool) -> list[FileInput]:
+    """The uploaded files as they are (temporary files on disk): read only after the size check."""
     return [
-        FileInput(name=f.name, data=f.read(), keep_metadata=keep_metadata)
-        for f in form.cleaned_data["evidence"]
+        FileInput(name=f.name, data=f, keep_metadata=keep_metadata) for f in form.cleaned_data["evidence"]
     ]
 
 
