@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -164,12 +166,19 @@ class PublicReportForm(IncidentFields):
         help_text=_("Only if you want it to be part of the evidence. Not available for anonymous reports."),
     )
 
-    def __init__(self, *args, events=None, **kwargs) -> None:
+    def __init__(self, *args, events=None, upload_problems: Iterable[str] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         from cocdesk.intake.models import Event
 
         self.fields["event"].queryset = events if events is not None else Event.objects.all()
         self.fields["exclude_members"].queryset = committee_members()
+        # Files the upload handler did not read (too large, too many): cocdesk.cases.uploads.
+        self.upload_problems = list(upload_problems)
+
+    def clean_evidence(self) -> list:
+        if self.upload_problems:
+            raise forms.ValidationError(self.upload_problems)
+        return self.cleaned_data["evidence"]
 
     def clean(self) -> dict:
         data = super().clean()

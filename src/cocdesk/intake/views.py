@@ -17,6 +17,7 @@ from cocdesk import access
 from cocdesk.audit.services import audit_record
 from cocdesk.cases.models import Kind, PartyRole
 from cocdesk.cases.services import FileInput, PartyInput
+from cocdesk.cases.uploads import upload_problems
 from cocdesk.intake import ratelimit, selectors, services
 from cocdesk.intake.forms import (
     CommitteeIntakeForm,
@@ -63,7 +64,9 @@ def _incident(form) -> services.Incident:
 @sensitive_post_parameters()
 def report_form(request: HttpRequest) -> HttpResponse:
     """The public report form. Stores the report before saying thank you."""
-    form = PublicReportForm(request.POST or None, request.FILES or None)
+    form = PublicReportForm(
+        request.POST or None, request.FILES or None, upload_problems=upload_problems(request)
+    )
     status = 200
     if request.method == "POST":
         if not ratelimit.hit(request, "report", *settings.REPORT_RATE_LIMIT):
@@ -107,7 +110,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
                     "kind": opened.case.kind,
                 }
                 return redirect("intake:thanks")
-        elif request.FILES:
+        elif request.FILES or form.upload_problems:
             form.add_error(
                 "evidence", _("Please choose your files again: browsers forget them when a form comes back.")
             )
