@@ -257,6 +257,14 @@ def test_a_decompression_bomb_is_refused_kindly_not_a_server_error(side):
     assert not Attachment.objects.exists()
 
 
+def test_an_animation_with_too_many_frames_is_refused_kindly():
+    frames = [Image.new("L", (2, 2), n % 2 * 255) for n in range(1_001)]  # tiny, but every frame is kept
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
+    response = upload([SimpleUploadedFile("flicker.gif", out.getvalue())])
+    assert response.status_code == 200 and "flicker.gif is too large a picture" in response.text
+
+
 def test_text_files_are_stored_as_they_are_and_labelled_not_cleaned(alice):
     case = case_factory(participants=(alice,))
     note = attachment_add(case=case, name="chat.txt", data=b"canary-chat-log\n", source="committee")

@@ -9,6 +9,11 @@ Cleaning works by construction, not by hunting for known metadata blocks:
 - PDFs are rewritten by qpdf (pikepdf) without the document information dictionary, XMP metadata
   streams, application data (/PieceInfo) and old revisions, or refused if qpdf cannot do that;
 - anything else we take (plain text, emails) is stored as it is and labelled "not cleaned".
+
+Files follow the transaction that records them: they are written under a pending name and moved
+into place on commit, a block that rolls back deletes what it stored (`atomic_with_files`), and
+`stored_files_sweep` (run by `cocdesk tick`) finishes interrupted moves and deletes files no row
+refers to. Only Django's storage API is used, so S3-compatible storage works as well as a folder.
 """
 
 from __future__ import annotations
@@ -16,15 +21,24 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 
 import pikepdf
+from django.apps import apps
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageSequence, JpegImagePlugin
 
+from cocdesk import clock
 from cocdesk.crypto import decrypt_bytes, encrypt_bytes
 from cocdesk.errors import Refused
 
@@ -35,6 +49,10 @@ MAX_FILES = 5
 # Pixels decoded for one photo (all frames of an animation together). 40 million is a 7,300 x 5,500
 # photo: about 120 MB of memory while it is re-encoded. Larger ones are refused with a kind message.
 MAX_PIXELS = 40_000_000
+MAX_FRAMES = 1_000  # an animation's frames are all held while it is encoded again
+STORED_FOLDERS = ("evidence", "mail")
+PENDING_SUFFIX = ".pending"
+ORPHAN_AGE = timedelta(hours=6)  # an unreferenced file younger than this may belong to a running request
 
 
 def _is_text(data: bytes) -> bool:
@@ -174,32 +192,33 @@ def _pixels_only(frame: Image.Image, turn: Image.Transpose | None) -> Image.Imag
 def _clean_image(name: str, content_type: str, data: bytes) -> bytes:
     out_format, readable_as = _IMAGES[content_type]
     try:
-        with Image.open(io.BytesIO(data), formats=readable_as) as image:
-            # JPEG: the first picture only (an MPO's others are previews or depth maps).
-            frames = 1 if out_format == "JPEG" else getattr(image, "n_frames", 1)
-            if image.width * image.height * frames > MAX_PIXELS:
-                raise _too_many_pixels(name)
-            turn = _ORIENTATION.get(image.getexif().get(ExifTags.Base.Orientation))
-            options = _save_options(image, out_format, data)
-            pixels, durations = [], []
-            for frame in ImageSequence.Iterator(image):
-                durations.append(frame.info.get("duration", 0))
-                pixels.append(_pixels_only(frame, turn))
-                if len(pixels) == frames:
-                    break
+        return _pixels_encoded_again(name, data, out_format, readable_as)
     except Refused:
         raise
     except Image.DecompressionBombError as exc:
         raise _too_many_pixels(name) from exc
-    except Exception as exc:  # an untrusted file: any decoder error means "cannot open it"
-        log.info("an uploaded picture could not be decoded (%s)", type(exc).__name__)
+    except Exception as exc:  # an untrusted file: any decoder or encoder error means "cannot clean it"
+        log.info("an uploaded picture could not be re-encoded (%s)", type(exc).__name__)
         raise _cannot_open(name) from exc
-    first = pixels[0]
-    if out_format in ("JPEG", "WEBP") and first.mode not in ("L", "RGB", "RGBA"):
+
+
+def _pixels_encoded_again(name: str, data: bytes, out_format: str, readable_as: tuple[str, ...]) -> bytes:
+    with Image.open(io.BytesIO(data), formats=readable_as) as image:
+        # JPEG: the first picture only (an MPO's others are previews or depth maps).
+        frames = 1 if out_format == "JPEG" else getattr(image, "n_frames", 1)
+        if frames > MAX_FRAMES or image.width * image.height * frames > MAX_PIXELS:
+            raise _too_many_pixels(name)
+        turn = _ORIENTATION.get(image.getexif().get(ExifTags.Base.Orientation))
+        options = _save_options(image, out_format, data)
+        pixels, durations = [], []
+        for frame in ImageSequence.Iterator(image):
+            durations.append(frame.info.get("duration", 0))
+            pixels.append(_pixels_only(frame, turn))
+            if len(pixels) == frames:
+                break
+    if out_format in ("JPEG", "WEBP") and pixels[0].mode not in ("L", "RGB", "RGBA"):
         pixels = [p.convert("RGBA" if "A" in p.mode or "transparency" in p.info else "RGB") for p in pixels]
-        first = pixels[0]
-    if out_format == "JPEG" and first.mode == "RGBA":
-        first = first.convert("RGB")
+    first = pixels[0].convert("RGB") if out_format == "JPEG" and pixels[0].mode == "RGBA" else pixels[0]
     if len(pixels) > 1:
         options.update(save_all=True, append_images=pixels[1:], duration=durations)
         if out_format == "GIF":
@@ -211,19 +230,19 @@ def _clean_image(name: str, content_type: str, data: bytes) -> bytes:
 
 def _save_options(image: Image.Image, out_format: str, data: bytes) -> dict:
     """How to encode again with as little loss as possible. Never carries metadata across."""
+    options: dict = {}
     if out_format == "JPEG":
+        options["quality"] = 95
         sampling = JpegImagePlugin.get_sampling(image) if image.mode != "CMYK" else -1
-        options: dict = {"quality": 95}
         if getattr(image, "quantization", None) and sampling != -1:
             # The original's own quantization tables: the same quality and about the same size.
             options = {"qtables": image.quantization, "subsampling": sampling}
-        return options
-    if out_format == "WEBP":
+    elif out_format == "WEBP":
         # A lossless original (VP8L, often a screenshot) stays lossless; a photo is encoded at 90.
-        return {"lossless": True} if b"VP8L" in data[12:4096] else {"quality": 90}
-    if out_format in ("GIF", "PNG") and "loop" in image.info:
-        return {"loop": image.info["loop"]}
-    return {}
+        options = {"lossless": True} if b"VP8L" in data[12:4096] else {"quality": 90}
+    if out_format != "JPEG" and "loop" in image.info:  # how often an animation plays
+        options["loop"] = image.info["loop"]
+    return options
 
 
 # --- PDFs ---------------------------------------------------------------------------------------
@@ -275,20 +294,179 @@ def _clean_pdf(name: str, data: bytes) -> bytes:
     return out.getvalue()
 
 
-# --- storage ------------------------------------------------------------------------------------
+# --- storage: encrypted, and following the transaction ------------------------------------------
+
+# The pending files stored inside each `atomic_with_files` block that is open in this context.
+_open_blocks: ContextVar[tuple[list[str], ...]] = ContextVar("cocdesk_evidence_blocks", default=())
+
+
+def pending_name(storage_name: str) -> str:
+    return storage_name + PENDING_SUFFIX
 
 
 def store_encrypted(data: bytes, *, folder: str = "evidence") -> tuple[str, str]:
-    """Encrypt and store bytes; return (storage name, sha256 of the plaintext)."""
-    name = default_storage.save(f"{folder}/{uuid.uuid4().hex}.bin", ContentFile(encrypt_bytes(data)))
-    return name, hashlib.sha256(data).hexdigest()
+    """Encrypt and store bytes; return (storage name, sha256 of the plaintext).
+
+    The file is written under a pending name and moved to the returned name when the current
+    transaction commits (at once outside a transaction). If it rolls back, the enclosing
+    `atomic_with_files` block deletes the pending file; `stored_files_sweep` catches the rest.
+    """
+    final = f"{folder}/{uuid.uuid4().hex}.bin"
+    pending = default_storage.save(pending_name(final), ContentFile(encrypt_bytes(data)))
+    if pending != pending_name(final):  # the storage renamed it: a clash that cannot happen with uuid4
+        default_storage.delete(pending)
+        raise OSError(f"storage refused the name {pending_name(final)}")
+    for stored in _open_blocks.get():
+        stored.append(pending)
+    transaction.on_commit(partial(_move_into_place, final), robust=True)
+    return final, hashlib.sha256(data).hexdigest()
+
+
+def _move_into_place(storage_name: str) -> bool:
+    """Move a pending file to its name. Idempotent: a file already in place is left as it is."""
+    pending = pending_name(storage_name)
+    if default_storage.exists(storage_name):
+        if default_storage.exists(pending):
+            default_storage.delete(pending)
+        return False
+    try:
+        source, target = default_storage.path(pending), default_storage.path(storage_name)
+    except NotImplementedError:  # not a local folder (S3 and the like): copy, then delete
+        with default_storage.open(pending, "rb") as handle:
+            saved = default_storage.save(storage_name, File(handle))
+        if saved != storage_name:  # created meanwhile by a concurrent move
+            default_storage.delete(saved)
+        default_storage.delete(pending)
+        return True
+    try:
+        os.replace(source, target)  # atomic within one file system
+    except FileNotFoundError:  # a concurrent move (the sweep, or the request itself) did it
+        return False
+    return True
+
+
+@contextmanager
+def atomic_with_files(using: str | None = None) -> Iterator[None]:
+    """`transaction.atomic()` that also deletes the files stored inside it if it rolls back.
+
+    Usable as a decorator. A file stored inside a block that ends normally but whose enclosing
+    transaction rolls back later stays under its pending name until `stored_files_sweep`.
+    """
+    stored: list[str] = []
+    committed: list[bool] = []
+    token = _open_blocks.set((*_open_blocks.get(), stored))
+    try:
+        with transaction.atomic(using=using):
+            # Runs first of this block's commit hooks; if a later hook fails, the files are kept.
+            transaction.on_commit(partial(committed.append, True), using=using)
+            yield
+    except BaseException:
+        if not committed:
+            _delete_quietly(stored)
+        raise
+    finally:
+        _open_blocks.reset(token)
+
+
+def _delete_quietly(names: list[str]) -> None:
+    for name in names:
+        try:
+            if default_storage.exists(name):
+                default_storage.delete(name)
+        except OSError:
+            log.warning("could not remove a file stored by a transaction that rolled back")
+
+
+def _readable_name(storage_name: str) -> str:
+    """The name to read: the file's own, or its pending name between a commit and the move."""
+    if not default_storage.exists(storage_name) and default_storage.exists(pending_name(storage_name)):
+        return pending_name(storage_name)
+    return storage_name
+
+
+def stored_exists(storage_name: str) -> bool:
+    return bool(storage_name) and (
+        default_storage.exists(storage_name) or default_storage.exists(pending_name(storage_name))
+    )
+
+
+def open_stored(storage_name: str):
+    """The encrypted file, opened for reading (binary)."""
+    return default_storage.open(_readable_name(storage_name), "rb")
 
 
 def read_decrypted(storage_name: str) -> bytes:
-    with default_storage.open(storage_name, "rb") as handle:
+    with open_stored(storage_name) as handle:
         return decrypt_bytes(handle.read())
 
 
 def delete_stored(storage_name: str) -> None:
-    if storage_name and default_storage.exists(storage_name):
-        default_storage.delete(storage_name)
+    """Delete a stored file, wherever it is (moved into place or still pending)."""
+    if not storage_name:
+        return
+    for name in (storage_name, pending_name(storage_name)):
+        if default_storage.exists(name):
+            default_storage.delete(name)
+
+
+# --- the sweep ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    moved: list[str]  # committed files whose move into place had not happened (a crash, an outage)
+    deleted: list[str]  # files no row refers to, older than the grace period
+
+
+def _referenced(names: list[str]) -> set[str]:
+    """Which of these storage names a row refers to (every `*storage_name` field of every model)."""
+    found: set[str] = set()
+    for model in apps.get_models():
+        for model_field in model._meta.concrete_fields:
+            if model_field.name.endswith("storage_name"):
+                for start in range(0, len(names), 500):
+                    batch = names[start : start + 500]
+                    lookup = {f"{model_field.name}__in": batch}
+                    found.update(
+                        model._base_manager.filter(**lookup).values_list(model_field.name, flat=True)
+                    )
+    return found
+
+
+def _older_than(name: str, cutoff: datetime) -> bool:
+    try:
+        return default_storage.get_modified_time(name) < cutoff
+    except (OSError, NotImplementedError):
+        return False
+
+
+def stored_files_sweep(*, older_than: timedelta = ORPHAN_AGE) -> SweepResult:
+    """Finish moves that a crash interrupted, and delete files that no row refers to.
+
+    Side effects: pending files of committed rows are moved into place at once; pending and
+    stored files that no row refers to are deleted once older than `older_than` (younger ones may
+    belong to a transaction still running). Safe to run concurrently and repeatedly.
+    """
+    cutoff = clock.now() - older_than
+    result = SweepResult(moved=[], deleted=[])
+    for folder in STORED_FOLDERS:
+        if not default_storage.exists(folder):
+            continue
+        names = [f"{folder}/{n}" for n in default_storage.listdir(folder)[1]]
+        finals = [n.removesuffix(PENDING_SUFFIX) for n in names]
+        referenced = _referenced(sorted(set(finals)))
+        for name, final in zip(names, finals, strict=True):
+            if final in referenced:
+                if name != final and _move_into_place(final):
+                    result.moved.append(final)
+                continue
+            if _older_than(name, cutoff):
+                try:
+                    default_storage.delete(name)
+                except OSError:
+                    log.warning("could not delete an unreferenced stored file")
+                    continue
+                result.deleted.append(name)
+    if result.moved or result.deleted:
+        log.info("file sweep: %s moved into place, %s deleted", len(result.moved), len(result.deleted))
+    return result

@@ -133,7 +133,7 @@ def _auto_conflict(case: Case, member: Member, source: str) -> None:
     )
 
 
-@transaction.atomic
+@evidence.atomic_with_files()
 def case_open(
     *,
     channel: str,
@@ -160,10 +160,11 @@ def case_open(
 
     Side effects: the Case and its parties; automatic conflicts for members who are parties or whom
     the reporter excluded; a "no conflict" declaration for the member who took the report; evidence
-    files (cleaned, encrypted); an intake timeline entry; audit `case.created`; queued mail: the
-    reporter's confirmation (if they gave an address and want updates) and a notice (reference
-    only) to every member not conflicted, marked urgent when there is immediate danger. Escrowed
-    reports are sealed and notify no member.
+    files (cleaned, encrypted; in place when the transaction commits, deleted if it rolls back); an
+    intake timeline entry; audit `case.created`; queued mail: the reporter's confirmation (if they
+    gave an address and want updates) and a notice (reference only) to every member not
+    conflicted, marked urgent when there is immediate danger. Escrowed reports are sealed and
+    notify no member.
     """
     anonymous = kind in (Kind.ANONYMOUS, Kind.ESCROWED)
     parties = [p for p in parties if not p.is_empty()]
@@ -287,7 +288,7 @@ def members_notify_new_case(case: Case) -> list[int]:
     return notified
 
 
-@transaction.atomic
+@evidence.atomic_with_files()
 def attachment_add(
     *,
     case: Case,
@@ -303,8 +304,8 @@ def attachment_add(
 
     `keep_metadata`: a named reporter asked to keep their photos' metadata (PDFs are cleaned all
     the same). Raises Refused with a kind message for a file we cannot take. Side effects: the
-    encrypted file, the Attachment row (`cleaned` says whether metadata was removed), audit
-    `attachment.added`.
+    encrypted file (moved into place when the transaction commits, deleted if it rolls back), the
+    Attachment row (`cleaned` says whether metadata was removed), audit `attachment.added`.
     """
     prepared = evidence.upload_prepare(name, data, keep_photo_metadata=keep_metadata, max_bytes=max_bytes)
     storage_name, digest = evidence.store_encrypted(prepared.data)

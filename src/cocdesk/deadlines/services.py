@@ -9,6 +9,7 @@ guard) and sent afterwards by the outbox, which claims each message atomically.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ from cocdesk.deadlines.models import (
 from cocdesk.members.models import Member, OffboardingReason
 from cocdesk.members.services import offboarding_start
 from cocdesk.outbox.services import outbox_enqueue
+
+log = logging.getLogger("cocdesk.deadlines")
 
 
 class DeadlineRefused(ValidationError):
@@ -91,7 +94,9 @@ def tick_run() -> TickReport:
       more than 7 days late;
     - six-monthly check-in requests (CheckIn + outbox) and weekly reminders to members who have not
       answered; weekly reminders to the chair when the transparency report is due;
-    - expunge dates set or postponed on closed cases, and content deleted on the date (audit).
+    - expunge dates set or postponed on closed cases, and content deleted on the date (audit);
+    - stored files swept (`evidence.stored_files_sweep`): interrupted moves finished, files that no
+      row refers to deleted after a grace period.
     Mail is queued with send_now=False: the caller drains the outbox afterwards.
     """
     report = TickReport(now=clock.now())
@@ -102,7 +107,20 @@ def tick_run() -> TickReport:
     _check_ins(report=report)
     _transparency(report=report)
     _retention(report=report)
+    _stored_files(report=report)
     return report
+
+
+def _stored_files(*, report: TickReport) -> None:
+    try:
+        swept = evidence.stored_files_sweep()
+    except Exception:  # a storage outage must not keep the rest of tick (and the mail) from running
+        log.exception("the stored-file sweep failed; the next tick tries again")
+        return
+    for name in swept.moved:
+        report.add("file moved into place", f"file moved into place  {name}  (after an interrupted move)")
+    for name in swept.deleted:
+        report.add("file removed", f"file removed  {name}  (no record refers to it)")
 
 
 def _case_rules(*, case: Case, facts: rules.CaseFacts, report: TickReport) -> None:
