@@ -138,12 +138,15 @@ def test_tick_sweeps_the_files_and_says_so():
     assert stored_files() == []
 
 
-def test_a_backup_taken_between_a_commit_and_the_move_still_holds_the_file():
+@pytest.mark.django_db(transaction=True)  # a backup takes its own snapshot transaction
+def test_a_backup_taken_between_a_commit_and_the_move_still_holds_the_file(monkeypatch):
     case = case_factory()
-    with TestCase.captureOnCommitCallbacks(execute=False):  # committed, not moved yet
+    with monkeypatch.context() as crash:
+        crash.setattr(evidence, "_move_into_place", lambda name: False)  # committed, not moved
         attachment = cases.attachment_add(
             case=case, name="n.txt", data=b"canary-in-backup", source="committee"
         )
+    assert stored_files() == [evidence.pending_name(attachment.storage_name)]
     archive, _counts = backup.backup_create()
     files = json.loads(gzip.decompress(decrypt_bytes(archive)))["files"]
     assert decrypt_bytes(base64.b64decode(files[attachment.storage_name])) == b"canary-in-backup"
