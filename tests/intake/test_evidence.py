@@ -218,6 +218,7 @@ def test_a_pdf_that_cannot_be_cleaned_is_refused_kindly_and_the_report_text_kept
     response = upload([SimpleUploadedFile("statement.pdf", b"%PDF-1.4\nthis is not really a pdf")])
     assert response.status_code == 200
     assert "statement.pdf could not be opened" in response.text
+    assert "Please choose your files again" in response.text
     assert "Robin Reporter" in response.text
     assert not Case.objects.exists()
 

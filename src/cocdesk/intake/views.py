@@ -38,6 +38,7 @@ NOT_SAVED = _(
     "We could not save your report just now. Nothing you wrote is lost: it is all still below. "
     "Please try again in a minute."
 )
+CHOOSE_FILES_AGAIN = _("Please choose your files again: browsers forget them when a form comes back.")
 
 
 def _files(form, *, keep_metadata: bool) -> list[FileInput]:
@@ -97,8 +98,9 @@ def report_form(request: HttpRequest) -> HttpResponse:
                     event=data["event"],
                     files=_files(form, keep_metadata=named and data["keep_metadata"]),
                 )
-            except ValidationError as exc:
+            except ValidationError as exc:  # a file we cannot take (cocdesk.cases.evidence says why)
                 form.add_error("evidence", exc)
+                form.add_error("evidence", CHOOSE_FILES_AGAIN)
             except DatabaseError:
                 log.exception("a web report could not be stored")
                 form.add_error(None, NOT_SAVED)
@@ -111,9 +113,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
                 }
                 return redirect("intake:thanks")
         elif request.FILES or form.upload_problems:
-            form.add_error(
-                "evidence", _("Please choose your files again: browsers forget them when a form comes back.")
-            )
+            form.add_error("evidence", CHOOSE_FILES_AGAIN)
     return render(request, "intake/report_form.html", {"form": form}, status=status)
 
 
