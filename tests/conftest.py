@@ -19,6 +19,19 @@ def _unfreeze_clock():
     clock.set_now(None)
 
 
+@pytest.fixture(autouse=True)
+def _own_file_storage(settings, tmp_path):
+    """Each test stores files in a folder of its own, so what one test leaves (a rolled-back
+    test transaction never moves its files into place) is never another test's orphan."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "files"},
+        },
+    }
+
+
 @pytest.fixture
 def alice(db):
     """A committee member."""

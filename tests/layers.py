@@ -26,7 +26,12 @@ FLOOR = {
     "cocdesk.receipts",
 }
 PURE = {"cocdesk.deadlines.rules"}  # rule modules: facts in, answers out; only the floor
-EDGE = {"cocdesk.web", "cocdesk.stepup", "cocdesk.middleware"}  # what views may use besides their app
+EDGE = {
+    "cocdesk.web",
+    "cocdesk.stepup",
+    "cocdesk.middleware",
+    "cocdesk.uploads",
+}  # what views may use besides their app
 
 
 @dataclass(frozen=True)

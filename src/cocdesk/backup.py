@@ -20,6 +20,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from cocdesk import clock
+from cocdesk.cases import evidence
 from cocdesk.cases.models import Attachment, Case
 from cocdesk.crypto import decrypt_bytes, encrypt_bytes
 from cocdesk.intake.models import InboundEmail
@@ -48,7 +49,7 @@ def _models() -> list:
 def _stored_files() -> list[str]:
     names = list(Attachment.objects.values_list("storage_name", flat=True))
     names += [n for n in InboundEmail.objects.values_list("raw_storage_name", flat=True) if n]
-    return [n for n in names if default_storage.exists(n)]
+    return [n for n in names if evidence.stored_exists(n)]  # in place, or committed and not moved yet
 
 
 def backup_create() -> tuple[bytes, dict[str, int]]:
@@ -65,7 +66,7 @@ def backup_create() -> tuple[bytes, dict[str, int]]:
             )
         files = {}
         for name in _stored_files():
-            with default_storage.open(name, "rb") as handle:
+            with evidence.open_stored(name) as handle:
                 files[name] = base64.b64encode(handle.read()).decode()
     archive = {"format": FORMAT, "created_at": clock.now().isoformat(), "rows": rows, "files": files}
     payload = gzip.compress(json.dumps(archive, default=str).encode())

@@ -307,6 +307,15 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION  # `make run` serves static files without collectstatic
 
+# Uploads (evidence) stream to temporary files (mode 0600, removed when the request ends), never
+# into memory, and the per-file size and file count limits hold while the request is read
+# (cocdesk.uploads). No in-memory upload handler is installed; 0 keeps it so if one is added.
+FILE_UPLOAD_HANDLERS = [
+    "cocdesk.uploads.EvidenceLimitUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+
 # Logs carry no request bodies and no client addresses (D14): Django's request logger is quietened
 # and the server's access log is off in `make run` and docs/operating.md.
 LOGGING = {

@@ -7,6 +7,7 @@ import sys
 from email.message import EmailMessage
 from pathlib import Path
 
+import pikepdf
 import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
@@ -15,6 +16,7 @@ from django.db import DatabaseError
 from django.test import TestCase
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases import evidence
@@ -84,6 +86,12 @@ def ingest(tmp_path, *messages: bytes) -> tuple[int, list[str], str]:
 def stored_raw(case: Case) -> bytes:
     inbound = InboundEmail.objects.get(case=case)
     return evidence.read_decrypted(inbound.raw_storage_name)
+
+
+def tiny_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "green").save(out, "PNG")
+    return out.getvalue()
 
 
 def mail_files() -> set[str]:
@@ -214,7 +222,7 @@ def test_a_reply_to_our_confirmation_is_threaded_by_the_reference_in_its_subject
         subject="Re: " + confirmation.subject,
         message_id="<reply.4@mail.example.net>",
         headers={"In-Reply-To": "<never-stored@cocdesk>"},
-        attachments=[("photo.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)],
+        attachments=[("photo.png", "image/png", tiny_png())],
     )
     assert ingest(tmp_path, reply)[1] == [reference]
     case = Case.objects.get()
@@ -351,14 +359,20 @@ def test_a_bad_charset_subject_and_name_are_still_readable(tmp_path):
 
 
 def test_a_20_mb_attachment_is_stored(tmp_path):
-    report = b"%PDF-1.4\n" + os.urandom(20 * 1024 * 1024)
-    raw = make_email(attachments=[("recording-transcript.pdf", "application/pdf", report)])
+    content = os.urandom(20 * 1024 * 1024)
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].obj["/Canary"] = pdf.make_stream(content)
+    report = io.BytesIO()
+    pdf.save(report)
+    raw = make_email(attachments=[("recording-transcript.pdf", "application/pdf", report.getvalue())])
     code, out, _ = ingest(tmp_path, raw)
     case = Case.objects.get()
     assert code == 0 and out == [case.reference]
     attachment = Attachment.objects.get(case=case)
-    assert attachment.size == len(report) and attachment.source == "email"
-    assert evidence.read_decrypted(attachment.storage_name) == report
+    assert attachment.size > len(content) and attachment.source == "email" and attachment.cleaned
+    with pikepdf.open(io.BytesIO(evidence.read_decrypted(attachment.storage_name))) as stored:
+        assert stored.pages[0].obj["/Canary"].read_bytes() == content
 
 
 def test_an_attachment_we_do_not_take_is_noted_and_kept_in_the_original(tmp_path):

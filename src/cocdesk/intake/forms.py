@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -100,8 +102,9 @@ class IncidentFields(forms.Form):
         return people + [PartyInput(role=PartyRole.WITNESS, name=w.strip()) for w in witnesses if w.strip()]
 
     def uploads(self, *, keep_metadata: bool) -> list[FileInput]:
+        """The uploaded files as they are (temporary files on disk): read only after the size check."""
         return [
-            FileInput(name=f.name, data=f.read(), keep_metadata=keep_metadata)
+            FileInput(name=f.name, data=f, keep_metadata=keep_metadata)
             for f in self.cleaned_data.get("evidence") or []
         ]
 
@@ -171,7 +174,10 @@ class PublicReportForm(IncidentFields):
     evidence = MultipleFileField(
         label=_("Screenshots or other files (optional)"),
         required=False,
-        help_text=_("Up to 5 files, 10 MB each: photos, PDF or text. Location data is removed from photos."),
+        help_text=_(
+            "Up to 5 files, 10 MB each: photos, PDF or text. Hidden details (such as where a photo "
+            "was taken, or who wrote a PDF) are removed."
+        ),
     )
     keep_metadata = forms.BooleanField(
         label=_("Keep the photos' metadata (time and place they were taken)"),
@@ -179,10 +185,17 @@ class PublicReportForm(IncidentFields):
         help_text=_("Only if you want it to be part of the evidence. Not available for anonymous reports."),
     )
 
-    def __init__(self, *args, events=None, **kwargs) -> None:
+    def __init__(self, *args, events=None, upload_problems: Iterable[str] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["event"].queryset = events if events is not None else Event.objects.all()
         self.fields["exclude_members"].queryset = committee_members()
+        # Files the upload handler did not read (too large, too many): cocdesk.uploads.
+        self.upload_problems = list(upload_problems)
+
+    def clean_evidence(self) -> list:
+        if self.upload_problems:
+            raise forms.ValidationError(self.upload_problems)
+        return self.cleaned_data["evidence"]
 
     def report(self) -> ReportInput:
         """The report as `intake.services.web_report_submit` takes it."""

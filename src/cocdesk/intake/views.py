@@ -26,6 +26,7 @@ from cocdesk.intake.forms import (
 )
 from cocdesk.intake.models import Event
 from cocdesk.members.selectors import committee_members
+from cocdesk.uploads import upload_problems
 
 log = logging.getLogger("cocdesk.intake")
 
@@ -35,12 +36,15 @@ NOT_SAVED = _(
     "We could not save your report just now. Nothing you wrote is lost: it is all still below. "
     "Please try again in a minute."
 )
+CHOOSE_FILES_AGAIN = _("Please choose your files again: browsers forget them when a form comes back.")
 
 
 @sensitive_post_parameters()
 def report_form(request: HttpRequest) -> HttpResponse:
     """The public report form. Stores the report before saying thank you."""
-    form = PublicReportForm(request.POST or None, request.FILES or None)
+    form = PublicReportForm(
+        request.POST or None, request.FILES or None, upload_problems=upload_problems(request)
+    )
     status = 200
     if request.method == "POST":
         if not ratelimit.hit(request, "report", *settings.REPORT_RATE_LIMIT):
@@ -52,8 +56,9 @@ def report_form(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 opened = services.web_report_submit(report=form.report())
-            except ValidationError as exc:
+            except ValidationError as exc:  # a file we cannot take (cocdesk.cases.evidence says why)
                 form.add_error("evidence", exc)
+                form.add_error("evidence", CHOOSE_FILES_AGAIN)
             except DatabaseError:
                 log.exception("a web report could not be stored")
                 form.add_error(None, NOT_SAVED)
@@ -65,10 +70,8 @@ def report_form(request: HttpRequest) -> HttpResponse:
                     "kind": opened.case.kind,
                 }
                 return redirect("intake:thanks")
-        elif request.FILES:
-            form.add_error(
-                "evidence", _("Please choose your files again: browsers forget them when a form comes back.")
-            )
+        elif request.FILES or form.upload_problems:
+            form.add_error("evidence", CHOOSE_FILES_AGAIN)
     return render(request, "intake/report_form.html", {"form": form}, status=status)
 
 

@@ -66,6 +66,8 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     storage_name = models.CharField(max_length=200, unique=True)
+    # Metadata removed (photos re-encoded, PDFs rewritten). False: stored exactly as received.
+    cleaned = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:

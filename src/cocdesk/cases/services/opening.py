@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from cocdesk import clock, notices
 from cocdesk.audit.services import audit_record
+from cocdesk.cases import evidence
 from cocdesk.cases.models import (
     AttachmentSource,
     Case,
@@ -71,7 +73,7 @@ class PartyInput:
 @dataclass
 class FileInput:
     name: str
-    data: bytes
+    data: bytes | File  # an uploaded file is read only after its size was checked
     keep_metadata: bool = False
 
 
@@ -138,13 +140,14 @@ def _party_create(case: Case, spec: PartyInput, accounts: dict[str, Member]) -> 
     )
 
 
-@transaction.atomic
+@evidence.atomic_with_files()
 def case_open(*, report: ReportInput, actor: object | str | None = None) -> OpenedCase:
     """Store a report as a new case, before anything acknowledges it.
 
     Side effects: the Case and its parties; automatic conflicts for members who are parties or whom
     the reporter excluded; a "no conflict" declaration for the member who took the report; evidence
-    files (encrypted); an intake timeline entry and the discussion's opening line; audit
+    files (cleaned, encrypted; in place when the transaction commits, deleted if it rolls back); an
+    intake timeline entry and the discussion's opening line; audit
     `case.created`; queued mail: the reporter's confirmation (if they gave an address and want
     updates) and a notice (reference only) to every member not conflicted, marked urgent when there
     is immediate danger. Escrowed reports are sealed and notify no member.

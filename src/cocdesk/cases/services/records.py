@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.files.base import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -45,31 +46,37 @@ def timeline_add(*, case: Case, author: Member | None, kind: str, text: str) -> 
     return entry
 
 
-@transaction.atomic
+@evidence.atomic_with_files()
 def attachment_add(
     *,
     case: Case,
     name: str,
-    data: bytes,
+    data: bytes | File,
     source: str,
     uploaded_by: Member | None = None,
     keep_metadata: bool = False,
     actor: object | str | None = None,
     max_bytes: int = evidence.MAX_FILE_BYTES,
 ) -> Attachment:
-    """Check, strip (unless a named reporter asked to keep metadata), encrypt and store one file."""
-    checked = evidence.check_upload(name, data, max_bytes=max_bytes)
-    content = checked.data if keep_metadata else evidence.strip_metadata(checked.content_type, checked.data)
-    storage_name, digest = evidence.store_encrypted(content)
+    """Check, clean, encrypt and store one file (cocdesk.cases.evidence says how).
+
+    `keep_metadata`: a named reporter asked to keep their photos' metadata (PDFs are cleaned all
+    the same). Raises Refused with a kind message for a file we cannot take. Side effects: the
+    encrypted file (moved into place when the transaction commits, deleted if it rolls back), the
+    Attachment row (`cleaned` says whether metadata was removed), audit `attachment.added`.
+    """
+    prepared = evidence.upload_prepare(name, data, keep_photo_metadata=keep_metadata, max_bytes=max_bytes)
+    storage_name, digest = evidence.store_encrypted(prepared.data)
     attachment = Attachment.objects.create(
         case=case,
         source=source,
         uploaded_by=uploaded_by,
-        original_name=checked.name,
-        content_type=checked.content_type,
-        size=len(content),
+        original_name=prepared.name,
+        content_type=prepared.content_type,
+        size=len(prepared.data),
         sha256=digest,
         storage_name=storage_name,
+        cleaned=prepared.cleaned,
     )
     audit_record(
         actor=actor if actor is not None else uploaded_by, action="attachment.added", target=attachment

@@ -8,6 +8,7 @@ key taken and does nothing. Mail is queued in that transaction and delivered by 
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from cocdesk import access, clock, notices
+from cocdesk.cases import evidence
 from cocdesk.cases.selectors import case_consequences_in_force, case_latest_related_report_at
 from cocdesk.cases.services import case_expunge, expunge_date_set
 from cocdesk.deadlines import rules, selectors
@@ -25,6 +27,8 @@ from cocdesk.deadlines.services.reporter import delay_notice_send
 
 if TYPE_CHECKING:
     from cocdesk.cases.models import Case
+
+log = logging.getLogger("cocdesk.deadlines")
 
 
 @dataclass
@@ -50,7 +54,9 @@ def tick_run() -> TickReport:
       more than 7 days late;
     - six-monthly check-in requests (CheckIn + outbox) and weekly reminders to members who have not
       answered; weekly reminders to the chair when the transparency report is due;
-    - expunge dates set or postponed on closed cases, and content deleted on the date (audit).
+    - expunge dates set or postponed on closed cases, and content deleted on the date (audit);
+    - stored files swept (`evidence.stored_files_sweep`): interrupted moves finished, files that no
+      row refers to deleted after a grace period.
     Mail is queued with send_now=False: the caller drains the outbox afterwards.
     """
     report = TickReport(now=clock.now())
@@ -61,7 +67,20 @@ def tick_run() -> TickReport:
     _check_ins(report=report)
     _transparency(report=report)
     _retention(report=report)
+    _stored_files(report=report)
     return report
+
+
+def _stored_files(*, report: TickReport) -> None:
+    try:
+        swept = evidence.stored_files_sweep()
+    except Exception:  # a storage outage must not keep the rest of tick (and the mail) from running
+        log.exception("the stored-file sweep failed; the next tick tries again")
+        return
+    for name in swept.moved:
+        report.add("file moved into place", f"file moved into place  {name}  (after an interrupted move)")
+    for name in swept.deleted:
+        report.add("file removed", f"file removed  {name}  (no record refers to it)")
 
 
 def _case_rules(*, case: Case, facts: rules.CaseFacts, report: TickReport) -> None:

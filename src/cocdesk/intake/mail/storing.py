@@ -117,9 +117,7 @@ def _from_case_reporter(case: Case, address: str) -> bool:
     )
 
 
-def _add_attachments(
-    case: Case, parsed: ParsedEmail, stored: list[str]
-) -> tuple[list[str], list[dict[str, object]]]:
+def _add_attachments(case: Case, parsed: ParsedEmail) -> tuple[list[str], list[dict[str, object]]]:
     """Extract what the evidence rules accept; note the rest (it stays in the kept original)."""
     added: list[str] = []
     not_extracted: list[dict[str, object]] = []
@@ -129,7 +127,7 @@ def _add_attachments(
             not_extracted.append({"name": item.name, "size": len(item.data), "reason": reason})
             continue
         try:
-            attachment = attachment_add(
+            attachment_add(
                 case=case,
                 name=item.name,
                 data=item.data,
@@ -141,7 +139,6 @@ def _add_attachments(
             reason = " ".join(exc.messages)
             not_extracted.append({"name": item.name, "size": len(item.data), "reason": reason})
             continue
-        stored.append(attachment.storage_name)
         added.append(item.name)
     return added, not_extracted
 
@@ -186,18 +183,18 @@ def email_ingest(*, raw: bytes) -> IngestResult:
     # A reply to an anonymous or escrowed case keeps no trace of who sent it (D2).
     anonymous_target = target is not None and target.kind != Kind.NAMED
     stored_raw = without_identity(raw) if anonymous_target else raw
-    raw_name, digest = evidence.store_encrypted(stored_raw, folder="mail")
-    stored = [raw_name]
     committed: list[bool] = []
     try:
-        with transaction.atomic():
+        # Every file stored inside (the raw email, attachments) is deleted if this rolls back.
+        with evidence.atomic_with_files():
             # Registered first, so it runs before the outbox sends anything after the commit.
             transaction.on_commit(lambda: committed.append(True))
+            raw_name, digest = evidence.store_encrypted(stored_raw, folder="mail")
             # First, so a concurrent copy of the same message waits here and then finds this one.
             inbound = InboundEmail.objects.create(
                 message_key=key, raw_storage_name=raw_name, size=len(stored_raw), details={}
             )
-            result = _store(parsed, inbound, target, threaded_by, stored)
+            result = _store(parsed, inbound, target, threaded_by)
             inbound.details.update(sha256=digest, identity_removed=anonymous_target)
             inbound.save(update_fields=["case", "details"])
             audit_record(actor="system", action="email.received", target=inbound)
@@ -207,7 +204,6 @@ def email_ingest(*, raw: bytes) -> IngestResult:
                 "email stored on case %s; sending mail failed (%s)", result.reference, type(exc).__name__
             )
             return result
-        _delete(stored)
         if isinstance(exc, IntegrityError):  # the same message, stored meanwhile by another process
             seen = _existing(key)
             if seen is not None:
@@ -217,9 +213,7 @@ def email_ingest(*, raw: bytes) -> IngestResult:
     return result
 
 
-def _store(
-    parsed: ParsedEmail, inbound: InboundEmail, target: Case | None, threaded_by: str, stored: list[str]
-) -> IngestResult:
+def _store(parsed: ParsedEmail, inbound: InboundEmail, target: Case | None, threaded_by: str) -> IngestResult:
     details: dict[str, object] = {
         "refs": list(dict.fromkeys(message_key_for_id(i) for i in parsed.in_reply_to + parsed.references)),
         "parser": parsed.parser,
@@ -265,7 +259,7 @@ def _store(
             action="case.reporter_email",
         )
         notices.reporter_wrote(message=message)
-    added, not_extracted = _add_attachments(case, parsed, stored)
+    added, not_extracted = _add_attachments(case, parsed)
     details["attachments"] = added
     details["not_extracted"] = not_extracted
     note = _notes(parsed, not_extracted)
@@ -274,11 +268,3 @@ def _store(
     inbound.case = case
     inbound.details = details
     return IngestResult(reference=case.reference, created=target is None, threaded=target is not None)
-
-
-def _delete(storage_names: list[str]) -> None:
-    for name in storage_names:
-        try:
-            evidence.delete_stored(name)
-        except OSError:
-            log.warning("could not remove an unreferenced encrypted file after a failed store")
