@@ -2,13 +2,13 @@ import os
 import uuid
 
 import pytest
-import redis
 from django.core.cache import caches
 from hypothesis import settings as hypothesis_settings
 
 from cocdesk import clock
 from cocdesk.members.models import Role
 from tests.factories import member_factory
+from tests.shared_state import REDIS_TEST_URL, redis_or_skip
 
 # CI replays the same examples every run (a red build must be reproducible); local runs explore.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -40,20 +40,6 @@ def chair(db):
 
 
 # --- shared state: the cache that holds rate limits, lockouts and sessions ------------------------
-
-REDIS_TEST_URL = os.environ.get("COCDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
-
-
-def redis_or_skip(url: str = REDIS_TEST_URL):
-    """A client for the test Redis; skipped on a developer machine without one, failed under CI."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is not reachable at {url} under CI; .ci/run starts it.")
-        pytest.skip(f"Redis is not reachable at {url}")
-    return client
 
 
 @pytest.fixture

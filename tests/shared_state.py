@@ -1,13 +1,31 @@
-"""What an attacker with a copy of the database or of Redis would see of the shared cache."""
+"""The shared cache in tests: the test Redis, and what an attacker with a copy of the database or of
+Redis would see."""
 
 from __future__ import annotations
 
 import base64
+import os
 import pickle
 
+import pytest
+import redis
 from django.core.cache import caches
 from django.core.cache.backends.db import BaseDatabaseCache
 from django.db import connection
+
+REDIS_TEST_URL = os.environ.get("COCDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+
+def redis_or_skip(url: str = REDIS_TEST_URL):
+    """A client for the test Redis; skipped on a developer machine without one, failed under CI."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {url} under CI; .ci/run starts it.")
+        pytest.skip(f"Redis is not reachable at {url}")
+    return client
 
 
 def _readable(raw: bytes) -> str:
