@@ -4,8 +4,12 @@ and no live entry (a lockout, a rate limit, a session) is ever dropped to make r
 import threading
 
 import pytest
+from axes.models import AccessAttempt
+from django.contrib.sessions.models import Session
 from django.core.cache import cache, caches
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from cocdesk.cache import cache_expired_clear
 
@@ -63,3 +67,20 @@ def test_a_full_cache_drops_expired_entries_never_live_ones(settings):
 @pytest.mark.django_db
 def test_expired_entries_are_cleared_and_redis_needs_no_clearing(redis_cache):
     assert cache_expired_clear() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_makes_the_cache_table_and_forgets_what_earlier_versions_kept_in_the_database():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("cocdesk", None)])
+    try:
+        assert "cocdesk_cache" not in connection.introspection.table_names()
+        Session.objects.create(session_key="plain-text-key", session_data="{}", expire_date=timezone.now())
+        AccessAttempt.objects.bulk_create(  # as django-axes' database handler kept them (no signals)
+            [AccessAttempt(ip_address="203.0.113.9", user_agent="CanaryAgent", failures_since_start=3)]
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes("cocdesk"))
+    assert "cocdesk_cache" in connection.introspection.table_names()
+    assert Session.objects.count() == AccessAttempt.objects.count() == 0
