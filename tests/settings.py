@@ -5,6 +5,10 @@ import tempfile
 
 os.environ["COCDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="cocdesk-test-")
 os.environ.pop("COCDESK_ENV", None)
+# The database cache unless a test asks for Redis (the `redis_cache` fixture); no proxy unless asked.
+os.environ.pop("REDIS_URL", None)
+os.environ.pop("COCDESK_REQUIRE_REDIS", None)
+os.environ.pop("COCDESK_PROXY_COUNT", None)
 
 from cocdesk.settings import *  # noqa: F403
 from cocdesk.settings import INSTALLED_APPS

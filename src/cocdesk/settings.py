@@ -87,7 +87,9 @@ INDEX_KEY = env_secret("COCDESK_INDEX_KEY", "index_key", lambda: secrets.token_h
 DEBUG = env_bool("COCDESK_DEBUG", False) and not PRODUCTION
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 BASE_URL = os.environ.get("COCDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Public pages: (attempts, seconds) per client; counted in memory, never stored (intake/ratelimit.py).
+# Public pages: (attempts, seconds) per client, in the shared cache under a keyed hash of the
+# client's address, never the address (intake/ratelimit.py). Reports: successful ones per client.
+# Receipt codes: wrong ones per client and per code.
 REPORT_RATE_LIMIT = (10, 3600)
 RECEIPT_CODE_RATE_LIMIT = (10, 600)
 QUICK_EXIT_URL = os.environ.get("COCDESK_QUICK_EXIT_URL", "https://www.wikipedia.org/")
@@ -137,6 +139,45 @@ DATABASES = {
     else _sqlite(DATA_DIR / "cocdesk.sqlite3")
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def _proxy_count() -> int:
+    raw = os.environ.get("COCDESK_PROXY_COUNT", "").strip() or "0"
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"COCDESK_PROXY_COUNT must be a whole number (0 or more), not {raw!r}.")
+    return int(raw)
+
+
+# Shared state (D12): rate limits, login lockouts and sessions (with the step-up window in them) live
+# in one cache that every web process and host shares: Redis when REDIS_URL is set, otherwise a table
+# in the database (created by `migrate`). Never a process's own memory.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if env_bool("COCDESK_REQUIRE_REDIS") and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "COCDESK_REQUIRE_REDIS is set but REDIS_URL is not: cocdesk will not start without its Redis. "
+        "See docs/operating.md, 'Several processes and hosts'."
+    )
+CACHE_TABLE = "cocdesk_cache"  # created by the migration cocdesk/migrations/0001_cache_table.py
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cocdesk",
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "cocdesk.cache.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 100_000},  # past it, expired entries go; live ones never do
+        }
+    }
+# The number of reverse proxies in front of cocdesk that append to X-Forwarded-For (nginx: 1). Rate
+# limits and the login lockout read the client's address through django-ipware with it (clients.py).
+COCDESK_PROXY_COUNT = _proxy_count()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -214,7 +255,10 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 OTP_TOTP_ISSUER = os.environ.get("COCDESK_TOTP_ISSUER", "cocdesk")
 
-# Sessions: an inactivity timeout (the cookie age, renewed on every request) and an absolute lifetime.
+# Sessions: in the shared cache under a keyed hash of the session key, contents encrypted with a key
+# only the cookie gives (cocdesk/sessions.py). An inactivity timeout (the cookie age, renewed on every
+# request) and an absolute lifetime.
+SESSION_ENGINE = "cocdesk.sessions"
 SESSION_COOKIE_AGE = int(os.environ.get("COCDESK_IDLE_MINUTES", "30")) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -225,18 +269,22 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 
 # Lockout (django-axes): keyed on account AND client, so a stranger guessing a member's email
-# cannot lock the member out from their own device.
+# cannot lock the member out from their own device. Counted in the shared cache (nothing in the
+# database); the client is the keyed hash of its address from clients.py (the address as django-ipware
+# reads it behind COCDESK_PROXY_COUNT proxies), so neither the cache nor a log line holds an address,
+# a user agent or anything typed into the form.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful logins go to our own audit log (D9)
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "members/locked_out.html"
 AXES_USERNAME_CALLABLE = "cocdesk.members.selectors.lockout_username"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("COCDESK_PROXY_COUNT", "0")) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+AXES_CLIENT_IP_CALLABLE = "cocdesk.clients.client_token"
+AXES_CLIENT_STR_CALLABLE = "cocdesk.clients.client_description"
 
 # Headers. Nothing is loaded from another site (D14).
 CONTENT_SECURITY_POLICY = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -47,19 +49,21 @@ def report_form(request: HttpRequest) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        if not ratelimit.hit(request, "report", *settings.REPORT_RATE_LIMIT):
-            form.is_valid()
-            form.add_error(
-                None, _("Several reports were just sent from here. Please wait a few minutes and try again.")
-            )
-            return render(request, "intake/report_form.html", {"form": form}, status=429)
         if form.is_valid():
+            wait = ratelimit.report_slot_take(request)
+            if wait:
+                form.add_error(None, _report_wait_message(wait))
+                if request.FILES:
+                    form.add_error("evidence", CHOOSE_FILES_AGAIN)
+                return _too_many(render(request, "intake/report_form.html", {"form": form}, status=429), wait)
             try:
                 opened = services.web_report_submit(report=form.report())
             except ValidationError as exc:  # a file we cannot take (cocdesk.cases.evidence says why)
+                ratelimit.report_slot_give_back(request)
                 form.add_error("evidence", exc)
                 form.add_error("evidence", CHOOSE_FILES_AGAIN)
             except DatabaseError:
+                ratelimit.report_slot_give_back(request)
                 log.exception("a web report could not be stored")
                 form.add_error(None, NOT_SAVED)
                 status = 503
@@ -83,24 +87,57 @@ def report_thanks(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters()
 def status_lookup(request: HttpRequest) -> HttpResponse:
-    """Receipt-code entry. A wrong code never tells whether a case exists, and is rate-limited."""
+    """Receipt-code entry. A wrong code never tells whether a case exists; wrong codes are rate-limited
+    per client and per code, and a valid code always opens its case (intake/ratelimit.py)."""
     form = ReceiptCodeForm(request.POST or None)
-    if request.method == "POST":
-        if not ratelimit.hit(request, "status", *settings.RECEIPT_CODE_RATE_LIMIT):
-            form.is_valid()
-            form.add_error(None, _("Too many tries. Please wait ten minutes and try again."))
-            return render(request, "intake/status_lookup.html", {"form": form}, status=429)
-        if form.is_valid():
-            case = selectors.case_by_receipt_code(code=form.cleaned_data["code"])
-            if case is not None:
-                request.session.cycle_key()
-                request.session[PORTAL_SESSION_KEY] = case.pk
-                audit_record(actor="public", action="case.portal_opened", target=case)
-                return redirect("intake:status_case")
-            form.add_error(
-                "code", _("We could not find a report with that code. Please check it and try again.")
-            )
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        case = selectors.case_by_receipt_code(code=code)
+        if case is not None:
+            request.session.cycle_key()
+            request.session[PORTAL_SESSION_KEY] = case.pk
+            audit_record(actor="public", action="case.portal_opened", target=case)
+            return redirect("intake:status_case")
+        wait = ratelimit.code_wait(request, code=code)
+        if wait:
+            form.add_error(None, _code_wait_message(wait))
+            return _too_many(render(request, "intake/status_lookup.html", {"form": form}, status=429), wait)
+        ratelimit.code_failed(request, code=code)
+        form.add_error("code", _("We could not find a report with that code. Please check it and try again."))
     return render(request, "intake/status_lookup.html", {"form": form})
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+def _report_wait_message(seconds: int) -> str:
+    minutes = _minutes(seconds)
+    return ngettext(
+        "Several reports were just sent from here. Please try again in about %(minutes)d minute. "
+        "Nothing you wrote is lost: it is all still below.",
+        "Several reports were just sent from here. Please try again in about %(minutes)d minutes. "
+        "Nothing you wrote is lost: it is all still below.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _code_wait_message(seconds: int) -> str:
+    minutes = _minutes(seconds)
+    return ngettext(
+        "We could not find a report with that code, and there have been many tries from here. "
+        "Please check your code and try again in about %(minutes)d minute. "
+        "A correct code always opens your report.",
+        "We could not find a report with that code, and there have been many tries from here. "
+        "Please check your code and try again in about %(minutes)d minutes. "
+        "A correct code always opens your report.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _too_many(response: HttpResponse, wait: int) -> HttpResponse:
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _portal_case(request: HttpRequest):

@@ -8,14 +8,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cocdesk import access, clock, notices
+from cocdesk import access, clock, notices, sessions
 from cocdesk.audit.services import audit_record
 from cocdesk.cases.services import conflict_set
 from cocdesk.crypto import secret_hash
@@ -108,24 +107,15 @@ def member_disable(*, member: Member, actor: object | str | None) -> None:
     """Disable an account and end every one of its sessions at once.
 
     Side effects: is_active off; session_epoch bumped (every session's auth hash stops matching);
-    the member's stored sessions deleted; TOTP devices removed; audit entry `member.disabled`.
+    the member's stored sessions deleted from the shared cache; TOTP devices removed; audit entry
+    `member.disabled`.
     """
     member.is_active = False
     member.session_epoch += 1
     member.save(update_fields=["is_active", "session_epoch"])
-    _end_sessions(member)
+    sessions.member_sessions_end(member_id=member.pk)
     TOTPDevice.objects.filter(user=member).delete()
     audit_record(actor=actor, action="member.disabled", target=member)
-
-
-def _end_sessions(member: Member) -> None:
-    # Sessions are few (a committee); decoding each keeps the session store Django's own.
-    doomed = [
-        s.session_key
-        for s in Session.objects.filter(expire_date__gt=clock.now()).iterator()
-        if str(s.get_decoded().get("_auth_user_id")) == str(member.pk)
-    ]
-    Session.objects.filter(session_key__in=doomed).delete()
 
 
 def totp_verify(*, member: Member, code: str) -> TOTPDevice | None:

@@ -1,13 +1,15 @@
 from django.core.management.base import BaseCommand
 
 from cocdesk import clock
+from cocdesk.cache import cache_expired_clear
 from cocdesk.deadlines.services import tick_run
 from cocdesk.outbox.services import outbox_send
 
 
 class Command(BaseCommand):
     help = (
-        "Evaluate every deadline rule once, take what action is due and send the mail that is due. "
+        "Evaluate every deadline rule once, take what action is due, send the mail that is due and "
+        "clear expired entries from the database cache. "
         "Idempotent and safe to run concurrently; run it from cron every few minutes."
     )
 
@@ -25,6 +27,9 @@ class Command(BaseCommand):
             done = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "nothing due"
             self.stdout.write(f"tick {report.now.isoformat(timespec='seconds')}: {done}")
             self.stdout.write("outbox: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+            cleared = cache_expired_clear()
+            if cleared is not None:  # the database cache: sessions, rate limits and lockouts that ended
+                self.stdout.write(f"cache: {cleared} expired entries removed")
         finally:
             if now:
                 clock.set_now(None)
