@@ -6,10 +6,9 @@ import itertools
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk import clock
-from cocdesk.members.models import Member, Role
+from cocdesk.members.models import Member, Role, TOTPDevice
 from cocdesk.middleware import SessionLifetimeMiddleware
 
 PASSWORD = "a long test passphrase"

@@ -11,7 +11,7 @@ from django.test import Client
 from cocdesk.audit.models import AuditEntry
 from cocdesk.audit.selectors import audit_verify
 from cocdesk.audit.services import audit_record
-from cocdesk.members.models import Member
+from cocdesk.members.models import Member, TOTPDevice
 from tests.factories import verified_client
 
 pytestmark = pytest.mark.django_db
@@ -129,8 +129,6 @@ def test_entries_hold_no_confidential_text(alice):
 
 def test_the_admin_does_not_show_audit_entries_even_to_the_superuser():
     operator = Member.objects.create_superuser("op@example.org", "an operator passphrase")
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     TOTPDevice.objects.create(user=operator, name="t", confirmed=True)
     _entries(1)
     client = verified_client(operator)

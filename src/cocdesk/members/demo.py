@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk.audit.services import audit_record
-from cocdesk.members.models import Member, Role
+from cocdesk.members.models import Member, Role, TOTPDevice
 from cocdesk.members.selectors import totp_secret_base32
 
 DEMO_PASSWORD = "demo-committee-2026"  # noqa: S105 - printed by `make run`; development mode only
