@@ -50,3 +50,46 @@ def test_development_generates_its_keys_into_the_data_dir(tmp_path):
     assert result.returncode == 0, result.stderr
     for name in ("secret_key", "field_keys", "audit_key", "index_key"):
         assert (tmp_path / name).stat().st_mode & 0o077 == 0  # readable by the owner only
+
+
+def test_every_secret_may_be_given_as_a_file(tmp_path):
+    """docs/operating.md: each NAME may instead be NAME_FILE (systemd credentials, Docker secrets)."""
+    secrets_dir = tmp_path / "secrets"
+    secrets_dir.mkdir()
+    env = dict(PRODUCTION_ENV)
+    for name in ("SECRET_KEY", "COCDESK_FIELD_KEYS", "COCDESK_AUDIT_KEY", "COCDESK_INDEX_KEY"):
+        (secrets_dir / name).write_text(env.pop(name) + "\n")
+        env[f"{name}_FILE"] = str(secrets_dir / name)
+    data = tmp_path / "data"
+    result = _cocdesk(["check", "--deploy", "--fail-level", "WARNING"], env, data)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout
+
+
+def test_a_secret_file_that_cannot_be_read_is_named(tmp_path):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "COCDESK_AUDIT_KEY"}
+    env["COCDESK_AUDIT_KEY_FILE"] = str(tmp_path / "missing")
+    result = _cocdesk(["check"], env, tmp_path / "data")
+    assert result.returncode != 0
+    assert "COCDESK_AUDIT_KEY_FILE" in result.stderr
+
+
+def test_an_existing_data_directory_is_made_private(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    result = _cocdesk(["check"], {}, data)
+    assert result.returncode == 0, result.stderr
+    assert data.stat().st_mode & 0o777 == 0o700
+
+
+def _python(args, env, data_dir):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("COCDESK_", "DJANGO_"))}
+    base.pop("SECRET_KEY", None)
+    full_env = {
+        **base,
+        "COCDESK_DATA_DIR": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": "cocdesk.settings",
+        **env,
+    }
+    return subprocess.run([sys.executable, *args], env=full_env, capture_output=True, text=True, timeout=120)

@@ -24,6 +24,15 @@ PRODUCTION = COCDESK_ENV == "production"
 
 DATA_DIR = Path(os.environ.get("COCDESK_DATA_DIR", "./var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+# mkdir's mode applies only to a directory it creates: one that already existed keeps its mode.
+if DATA_DIR.stat().st_mode & 0o077:
+    try:
+        DATA_DIR.chmod(0o700)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"The data directory {DATA_DIR} can be read by others, and cocdesk cannot change that "
+            f"({exc.strerror}). Make it private to the user cocdesk runs as: chmod 700 {DATA_DIR}"
+        ) from exc
 
 _REQUIRED_IN_PRODUCTION = (
     "SECRET_KEY",
@@ -33,8 +42,18 @@ _REQUIRED_IN_PRODUCTION = (
     "ALLOWED_HOSTS",
     "COCDESK_BASE_URL",
 )
+# Secrets may come from a file instead (NAME_FILE=/path: systemd credentials, Docker secrets).
+_MAY_BE_A_FILE = {"SECRET_KEY", "COCDESK_FIELD_KEYS", "COCDESK_AUDIT_KEY", "COCDESK_INDEX_KEY"}
+
+
+def _given(name: str) -> bool:
+    if os.environ.get(name, "").strip():
+        return True
+    return name in _MAY_BE_A_FILE and bool(os.environ.get(f"{name}_FILE", "").strip())
+
+
 if PRODUCTION:
-    _missing = [name for name in _REQUIRED_IN_PRODUCTION if not os.environ.get(name, "").strip()]
+    _missing = [name for name in _REQUIRED_IN_PRODUCTION if not _given(name)]
     if _missing:
         raise ImproperlyConfigured(
             "cocdesk will not start in production without these settings: "
@@ -70,8 +89,17 @@ def env_secret(name: str, filename: str, make: callable) -> str:
     """A secret from NAME, from the file named by NAME_FILE, or (development only) generated."""
     if os.environ.get(name, "").strip():
         return os.environ[name].strip()
-    if os.environ.get(f"{name}_FILE"):
-        return Path(os.environ[f"{name}_FILE"]).read_text().strip()
+    if os.environ.get(f"{name}_FILE", "").strip():
+        path = Path(os.environ[f"{name}_FILE"].strip())
+        try:
+            value = path.read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"{name}_FILE names {path}, which cannot be read ({exc.strerror})."
+            ) from exc
+        if not value:
+            raise ImproperlyConfigured(f"{name}_FILE names {path}, which is empty.")
+        return value
     if PRODUCTION:  # pragma: no cover - guarded above
         raise ImproperlyConfigured(f"{name} is required in production.")
     return _dev_secret(filename, make)
@@ -79,7 +107,8 @@ def env_secret(name: str, filename: str, make: callable) -> str:
 
 SECRET_KEY = env_secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(64))
 # Newest key first; older keys still decrypt until `cocdesk rotate-keys` has run (DESIGN D12).
-FIELD_KEYS = env_secret("COCDESK_FIELD_KEYS", "field_keys", lambda: Fernet.generate_key().decode()).split(",")
+_FIELD_KEYS = env_secret("COCDESK_FIELD_KEYS", "field_keys", lambda: Fernet.generate_key().decode())
+FIELD_KEYS = [key.strip() for key in _FIELD_KEYS.split(",") if key.strip()]
 # Keys the audit chain (D9) and the blind indexes (D7); neither is stored in the database.
 AUDIT_KEY = env_secret("COCDESK_AUDIT_KEY", "audit_key", lambda: secrets.token_hex(32))
 INDEX_KEY = env_secret("COCDESK_INDEX_KEY", "index_key", lambda: secrets.token_hex(32))
