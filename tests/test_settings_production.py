@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from cryptography.fernet import Fernet
 
 PRODUCTION_ENV = {
@@ -20,6 +21,7 @@ PRODUCTION_ENV = {
 def _cocdesk(args, env, tmp_path):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("COCDESK_", "DJANGO_"))}
     base.pop("SECRET_KEY", None)
+    base.pop("DATABASE_URL", None)  # a database of the test's own: SQLite in its data dir
     full_env = {**base, "COCDESK_DATA_DIR": str(tmp_path), **env}
     return subprocess.run(
         [sys.executable, "-m", "cocdesk.cli", *args],
@@ -83,9 +85,32 @@ def test_an_existing_data_directory_is_made_private(tmp_path):
     assert data.stat().st_mode & 0o777 == 0o700
 
 
+def test_production_refuses_to_print_or_file_its_mail(tmp_path):
+    """Issue 16: the console backend printed whole emails, reporter addresses included, from cron."""
+    for backend in ("console", "filebased"):
+        env = {**PRODUCTION_ENV, "EMAIL_BACKEND": f"django.core.mail.backends.{backend}.EmailBackend"}
+        result = _cocdesk(["check", "--deploy"], env, tmp_path / backend)
+        assert result.returncode != 0, backend
+        assert "EMAIL_BACKEND" in result.stderr
+        started = _python(["-c", "import cocdesk.wsgi"], env, tmp_path / backend)
+        assert started.returncode != 0, backend
+        assert "EMAIL_BACKEND" in started.stderr
+
+
+def test_development_keeps_printing_mail_to_the_console(tmp_path):
+    result = _python(
+        ["-c", "from django.conf import settings; import cocdesk.wsgi; print(settings.EMAIL_BACKEND)"],
+        {"DJANGO_SETTINGS_MODULE": "cocdesk.settings"},
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+
+
 def _python(args, env, data_dir):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("COCDESK_", "DJANGO_"))}
     base.pop("SECRET_KEY", None)
+    base.pop("DATABASE_URL", None)  # a database of the test's own: SQLite in its data dir
     full_env = {
         **base,
         "COCDESK_DATA_DIR": str(data_dir),
@@ -93,3 +118,20 @@ def _python(args, env, data_dir):
         **env,
     }
     return subprocess.run([sys.executable, *args], env=full_env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+def test_a_production_start_with_a_key_this_database_was_not_written_with_is_refused(tmp_path):
+    """Issue 11: `check --deploy` passed with a wrong audit, index or field key."""
+    migrated = _cocdesk(["migrate", "-v", "0"], PRODUCTION_ENV, tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    started = _python(["-c", "import cocdesk.wsgi"], PRODUCTION_ENV, tmp_path)
+    assert started.returncode == 0, started.stderr
+
+    wrong = {**PRODUCTION_ENV, "COCDESK_INDEX_KEY": "c" * 64}
+    result = _cocdesk(["check", "--deploy"], wrong, tmp_path)
+    assert result.returncode != 0
+    assert "COCDESK_INDEX_KEY does not match the key this database was written with" in result.stderr
+    started = _python(["-c", "import cocdesk.wsgi"], wrong, tmp_path)
+    assert started.returncode != 0
+    assert "COCDESK_INDEX_KEY does not match the key this database was written with" in started.stderr

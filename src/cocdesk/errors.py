@@ -12,4 +12,3 @@ from django.core.exceptions import ValidationError
 
 class Refused(ValidationError):
     """The rules refuse this request; `messages` say why, in words for the person who asked."""
-

@@ -187,6 +187,7 @@ INSTALLED_APPS = [
     "cocdesk.escrow",
     "cocdesk.deadlines",
     "cocdesk.transparency",
+    "cocdesk.ops",
 ]
 
 MIDDLEWARE = [
@@ -298,7 +299,13 @@ if PRODUCTION:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Email (D12): Django's own variable names.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Development prints mail to the console; production sends it (and refuses to print or file it:
+# cocdesk.ops.checks).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"
+)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

@@ -28,7 +28,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from cocdesk.intake import email_intake
-from cocdesk.intake.management.commands.ingest_email import EX_TEMPFAIL, storage_failure_text
+from cocdesk.intake.management.commands.ingest_email import (
+    EX_TEMPFAIL,
+    checks_or_tempfail,
+    storage_failure_text,
+)
 
 log = logging.getLogger("cocdesk.intake")
 
@@ -133,6 +137,9 @@ class Command(BaseCommand):
         "Store the unseen messages of the IMAP mailbox in IMAP_URL as cases (or replies on their "
         "cases), marking each seen only after it is stored; print one case reference per message."
     )
+
+    def check(self, *args, **kwargs):
+        checks_or_tempfail(self, super().check, *args, **kwargs)  # a wrong key: messages stay unseen
 
     def handle(self, *args, **options):
         if not settings.IMAP_URL:
