@@ -58,14 +58,17 @@ def test_every_secret_may_be_given_as_a_file(tmp_path):
     """docs/operating.md: each NAME may instead be NAME_FILE (systemd credentials, Docker secrets)."""
     secrets_dir = tmp_path / "secrets"
     secrets_dir.mkdir()
-    env = dict(PRODUCTION_ENV)
-    for name in ("SECRET_KEY", "COCDESK_FIELD_KEYS", "COCDESK_AUDIT_KEY", "COCDESK_INDEX_KEY"):
-        (secrets_dir / name).write_text(env.pop(name) + "\n")
-        env[f"{name}_FILE"] = str(secrets_dir / name)
+    database = tmp_path / "from-a-file.sqlite3"
+    env = {**PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{database}"}
+    for name in list(env):
+        if name != "COCDESK_ENV":
+            (secrets_dir / name).write_text(env.pop(name) + "\n")
+            env[f"{name}_FILE"] = str(secrets_dir / name)
     data = tmp_path / "data"
     result = _cocdesk(["check", "--deploy", "--fail-level", "WARNING"], env, data)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
+    assert database.exists()  # DATABASE_URL_FILE was read too
 
 
 def test_a_secret_file_that_cannot_be_read_is_named(tmp_path):

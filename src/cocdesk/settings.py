@@ -42,18 +42,30 @@ _REQUIRED_IN_PRODUCTION = (
     "ALLOWED_HOSTS",
     "COCDESK_BASE_URL",
 )
-# Secrets may come from a file instead (NAME_FILE=/path: systemd credentials, Docker secrets).
-_MAY_BE_A_FILE = {"SECRET_KEY", "COCDESK_FIELD_KEYS", "COCDESK_AUDIT_KEY", "COCDESK_INDEX_KEY"}
 
 
-def _given(name: str) -> bool:
-    if os.environ.get(name, "").strip():
-        return True
-    return name in _MAY_BE_A_FILE and bool(os.environ.get(f"{name}_FILE", "").strip())
+def env(name: str, default: str = "") -> str:
+    """NAME from the environment, or the content of the file NAME_FILE names (for systemd
+    credentials and Docker secrets): accepted for every setting, secrets or not."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    file_name = os.environ.get(f"{name}_FILE", "").strip()
+    if not file_name:
+        return default
+    try:
+        value = Path(file_name).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"{name}_FILE names {file_name}, which cannot be read ({exc.strerror})."
+        ) from exc
+    if not value:
+        raise ImproperlyConfigured(f"{name}_FILE names {file_name}, which is empty.")
+    return value
 
 
 if PRODUCTION:
-    _missing = [name for name in _REQUIRED_IN_PRODUCTION if not _given(name)]
+    _missing = [name for name in _REQUIRED_IN_PRODUCTION if not env(name)]
     if _missing:
         raise ImproperlyConfigured(
             "cocdesk will not start in production without these settings: "
@@ -70,7 +82,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name, "")
+    value = env(name)
     items = [item.strip() for item in value.split(",") if item.strip()]
     return items or default
 
@@ -87,18 +99,8 @@ def _dev_secret(filename: str, make: callable) -> str:
 
 def env_secret(name: str, filename: str, make: callable) -> str:
     """A secret from NAME, from the file named by NAME_FILE, or (development only) generated."""
-    if os.environ.get(name, "").strip():
-        return os.environ[name].strip()
-    if os.environ.get(f"{name}_FILE", "").strip():
-        path = Path(os.environ[f"{name}_FILE"].strip())
-        try:
-            value = path.read_text().strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(
-                f"{name}_FILE names {path}, which cannot be read ({exc.strerror})."
-            ) from exc
-        if not value:
-            raise ImproperlyConfigured(f"{name}_FILE names {path}, which is empty.")
+    value = env(name)
+    if value:
         return value
     if PRODUCTION:  # pragma: no cover - guarded above
         raise ImproperlyConfigured(f"{name} is required in production.")
@@ -115,7 +117,7 @@ INDEX_KEY = env_secret("COCDESK_INDEX_KEY", "index_key", lambda: secrets.token_h
 
 DEBUG = env_bool("COCDESK_DEBUG", False) and not PRODUCTION
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
-BASE_URL = os.environ.get("COCDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+BASE_URL = env("COCDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Public pages: (attempts, seconds) per client; counted in memory, never stored (intake/ratelimit.py).
 REPORT_RATE_LIMIT = (10, 3600)
 RECEIPT_CODE_RATE_LIMIT = (10, 600)
@@ -161,8 +163,8 @@ def _sqlite(path: Path) -> dict:
 
 
 DATABASES = {
-    "default": database_from_url(os.environ["DATABASE_URL"])
-    if os.environ.get("DATABASE_URL")
+    "default": database_from_url(env("DATABASE_URL"))
+    if env("DATABASE_URL")
     else _sqlite(DATA_DIR / "cocdesk.sqlite3")
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -309,14 +311,14 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "conduct@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-IMAP_URL = os.environ.get("IMAP_URL", "")
+IMAP_URL = env("IMAP_URL")
 
 # Internationalisation: every user-facing string is marked for translation.
 LANGUAGE_CODE = "en"
