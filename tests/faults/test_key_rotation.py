@@ -17,7 +17,7 @@ from cocdesk.intake import email_intake
 from cocdesk.intake.models import InboundEmail
 from cocdesk.management.commands.rotate_keys import ProgressBar
 from cocdesk.ops import services as ops_services
-from cocdesk.ops.selectors import rotation_check
+from cocdesk.ops.selectors import key_problems, rotation_check
 from tests.factories import CASE_CANARY, case_factory, member_factory
 from tests.intake.test_email_ingest import make_email
 
@@ -89,6 +89,9 @@ def test_a_rerun_after_a_crash_continues_and_skips_what_is_done(settings, monkey
     monkeypatch.setattr(ops_services, "rotated_token", real)
     before = rotation_check()
     assert before.rows_old_key  # half done
+    settings.FIELD_KEYS = [new]  # removing the old key now would lose data: refused
+    assert "`cocdesk rotate-keys` has not finished" in key_problems()[0].message
+    settings.FIELD_KEYS = [new, old]
 
     report = ops_services.keys_rotate(batch=2)
     assert 0 < sum(report.rows.values()) < sum(before.rows_old_key.values()) + 40

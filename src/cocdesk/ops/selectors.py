@@ -11,7 +11,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, connection, models
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models.functions import Cast
 
 from cocdesk.audit.models import AuditEntry
@@ -61,20 +61,21 @@ def key_problems() -> list[KeyProblem]:
 
     Compared with the recorded fingerprints; a key not recorded yet (a database from before
     fingerprints) is compared with the data itself: the newest audit entry's HMAC, a party's blind
-    index, encrypted values. Field keys: at least one configured key must be a recorded, unretired
-    one (the newest may be new: rotation). Empty when the database cannot be reached or is not
-    migrated yet: commands then fail on the database itself.
+    index, encrypted values. Field keys: every recorded key that is not retired must be configured
+    (data may still be encrypted with it); the newest may be new (rotation). Empty when the
+    database cannot be reached or is not migrated yet: commands then fail on the database itself.
     """
     try:
-        if not fingerprints_table_ready():
-            return []
-        recorded = list(KeyFingerprint.objects.all())
-        problems = []
-        for name, keys in configured_keys().items():
-            problem = _key_problem(name, keys, [r for r in recorded if r.name == name])
-            if problem:
-                problems.append(problem)
-        return problems
+        with transaction.atomic():  # a savepoint: a failed query leaves the caller's transaction usable
+            if not fingerprints_table_ready():
+                return []
+            recorded = list(KeyFingerprint.objects.all())
+            problems = []
+            for name, keys in configured_keys().items():
+                problem = _key_problem(name, keys, [r for r in recorded if r.name == name])
+                if problem:
+                    problems.append(problem)
+            return problems
     except DatabaseError:
         return []
 
@@ -83,16 +84,21 @@ def _key_problem(name: str, keys: list[str], recorded: list[KeyFingerprint]) -> 
     configured = {key_fingerprint(k) for k in keys}
     current = {r.fingerprint for r in recorded if r.retired_at is None}
     retired = {r.fingerprint for r in recorded if r.retired_at is not None}
-    if configured & current:
+    if current and current <= configured:
         return None
     if current or retired:
-        if name == KeyName.FIELD and configured & retired:
+        if name != KeyName.FIELD or not configured & (current | retired):
+            return KeyProblem(name, _written_with(name), HINTS[name])
+        if not configured & current:
             message = (
                 "COCDESK_FIELD_KEYS holds only keys that `cocdesk rotate-keys` has already replaced: "
                 "this database's data is encrypted with a newer key."
             )
-            return KeyProblem(name, message, HINTS[name])
-        message = WRITTEN_WITH % name if name != KeyName.FIELD else _none_of_the_field_keys()
+        else:
+            message = (
+                "COCDESK_FIELD_KEYS lacks a key that some of this database's data is still encrypted "
+                "with: `cocdesk rotate-keys` has not finished moving everything to the newest key."
+            )
         return KeyProblem(name, message, HINTS[name])
     if data_contradicts(name):
         message = (
@@ -104,10 +110,10 @@ def _key_problem(name: str, keys: list[str], recorded: list[KeyFingerprint]) -> 
     return None
 
 
-def _none_of_the_field_keys() -> str:
-    if len(settings.FIELD_KEYS) == 1:
-        return WRITTEN_WITH % KeyName.FIELD
-    return "None of the keys in COCDESK_FIELD_KEYS is a key this database was written with."
+def _written_with(name: str) -> str:
+    if name == KeyName.FIELD and len(settings.FIELD_KEYS) > 1:
+        return "None of the keys in COCDESK_FIELD_KEYS is a key this database was written with."
+    return WRITTEN_WITH % name
 
 
 def data_contradicts(name: str) -> bool:

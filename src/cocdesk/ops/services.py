@@ -93,9 +93,11 @@ def keys_rotate(*, batch: int = 200, progress: Progress | None = None) -> Rotati
     is skipped, so a rerun after a crash continues where it stopped. `progress(what, done, total)`
     is called after each batch.
 
-    Side effects: ciphertexts in rows and files; the newest key's fingerprint recorded; when nothing
-    needed an unreadable value, the older field keys' fingerprints retired; audit `keys.rotated`.
-    Raises Refused when no configured field key is one this database was written with.
+    Side effects: ciphertexts in rows and files; the newest key's fingerprint recorded first; at the
+    end the older field keys' fingerprints retired (nothing needs them: what none of the keys
+    opens is reported, it does not need the old key either); audit `keys.rotated`, or
+    `keys.rotated_partly` when something could not be opened.
+    Raises Refused when the configured field keys do not match this database.
     """
     _field_keys_refused()
     _newest_key_record()
@@ -104,8 +106,7 @@ def keys_rotate(*, batch: int = 200, progress: Progress | None = None) -> Rotati
         report.rows[model._meta.label] = _rotate_rows(model, batch=batch, report=report, progress=progress)
     report.files = _rotate_files(batch=batch, report=report, progress=progress)
     with transaction.atomic():
-        if report.complete:
-            _older_keys_retire()
+        _older_keys_retire()
         audit_record(actor="system", action="keys.rotated" if report.complete else "keys.rotated_partly")
     return report
 
