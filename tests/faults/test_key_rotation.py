@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
 from django.db import connection
@@ -132,20 +133,19 @@ def _wait_until_blocked(thread: threading.Thread) -> None:
             thread.join(0.01)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_expunge_during_a_rotation_batch_is_not_overwritten(settings, monkeypatch):
-    case = case_factory()
-    old, new = settings.FIELD_KEYS[0], Fernet.generate_key().decode()
-    settings.FIELD_KEYS = [new, old]
+def _race_with_rotation(monkeypatch, *, pause_in: str, when, racer) -> None:
+    """Rotate in one thread, pausing in `ops.services.<pause_in>` (which runs while the rotation
+    holds its lock) at the first call `when(*args)` accepts; then run `racer` in a second thread
+    (its own database connection) until it finished or waits for the lock; then let both finish."""
     locked, go = threading.Event(), threading.Event()
-    real = ops_services.rotated_token
+    real = getattr(ops_services, pause_in)
     errors = []
 
-    def pausing(token):
-        if Fernet(old.encode()).decrypt(token.encode()) == CASE_CANARY.encode():
-            locked.set()  # the case's batch is read; its ciphertext is about to be written back
+    def pausing(*args, **kwargs):
+        if not locked.is_set() and when(*args):
+            locked.set()
             go.wait(30)
-        return real(token)
+        return real(*args, **kwargs)
 
     def run(target, **kwargs):
         try:
@@ -155,17 +155,31 @@ def test_an_expunge_during_a_rotation_batch_is_not_overwritten(settings, monkeyp
         finally:
             connection.close()
 
-    monkeypatch.setattr(ops_services, "rotated_token", pausing)
+    monkeypatch.setattr(ops_services, pause_in, pausing)
     rotation = threading.Thread(target=run, args=(ops_services.keys_rotate,), kwargs={"batch": 50})
     rotation.start()
     assert locked.wait(30)
-    expunge = threading.Thread(target=run, args=(case_expunge,), kwargs={"case": case})
-    expunge.start()
-    _wait_until_blocked(expunge)
+    other = threading.Thread(target=run, args=(racer,))
+    other.start()
+    _wait_until_blocked(other)
     go.set()
     rotation.join(60)
-    expunge.join(60)
+    other.join(60)
     assert errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_expunge_during_a_rotation_batch_is_not_overwritten(settings, monkeypatch):
+    case = case_factory()
+    old, new = settings.FIELD_KEYS[0], Fernet.generate_key().decode()
+    settings.FIELD_KEYS = [new, old]
+
+    def is_the_description(token):  # the case's batch is read; its ciphertext is about to be written
+        return Fernet(old.encode()).decrypt(token.encode()) == CASE_CANARY.encode()
+
+    _race_with_rotation(
+        monkeypatch, pause_in="rotated_token", when=is_the_description, racer=lambda: case_expunge(case=case)
+    )
 
     settings.FIELD_KEYS = [new]
     after = Case.objects.get(pk=case.pk)
@@ -177,3 +191,20 @@ def test_an_expunge_during_a_rotation_batch_is_not_overwritten(settings, monkeyp
         raw = cursor.fetchone()[0]
     with pytest.raises(InvalidToken):  # and it is not hiding under the old key either
         Fernet(old.encode()).decrypt(raw.encode())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_expunged_case_file_is_not_written_back_by_a_rotation(settings, monkeypatch):
+    case = case_factory()
+    name = attachment_add(case=case, name="photo.txt", data=FILE_CANARY, source="committee").storage_name
+    old, new = settings.FIELD_KEYS[0], Fernet.generate_key().decode()
+    settings.FIELD_KEYS = [new, old]
+
+    _race_with_rotation(
+        monkeypatch,
+        pause_in="_put_in_place",  # read, re-encrypted, about to be renamed over the old file
+        when=lambda temporary, path: path == default_storage.path(name),
+        racer=lambda: case_expunge(case=case),
+    )
+    assert Case.objects.get(pk=case.pk).expunged_at is not None
+    assert not default_storage.exists(name)  # deleted after the expunge, never re-created

@@ -211,21 +211,27 @@ def _rotate_file(name: str, report: RotationReport, *, stray: bool = False) -> i
         else:
             report.unreadable.append(f"file {name}")
         return 0
-    storage_replace(name, rotate_token(data))
-    return 1
+    return 1 if storage_replace(name, rotate_token(data)) else 0
 
 
-def storage_replace(name: str, data: bytes) -> None:
-    """Replace a stored file's content. On a local file system the new content is written beside it
-    and renamed over it, so a crash leaves the old or the new file, never half of one."""
+def storage_replace(name: str, data: bytes) -> bool:
+    """Replace a stored file's content; False if it is gone (a deleted file is never re-created).
+    On a local file system the new content is written beside it and renamed over it, so a crash
+    leaves the old or the new file, never half of one."""
     try:
         path = default_storage.path(name)
     except NotImplementedError:  # a storage without local paths: delete, then save the same name
+        if not default_storage.exists(name):
+            return False
         default_storage.delete(name)
         saved = default_storage.save(name, ContentFile(data))
         if saved != name:
             raise OSError(f"storage saved {name} as {saved}") from None
-        return
+        return True
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        return False
     folder = os.path.dirname(path)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=ROTATING_PREFIX)
     try:
@@ -233,9 +239,16 @@ def storage_replace(name: str, data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temporary, os.stat(path).st_mode & 0o777)
-        os.replace(temporary, path)
+        os.chmod(temporary, mode)
+        _put_in_place(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+    return True
+
+
+def _put_in_place(temporary: str, path: str) -> None:
+    # Atomic on POSIX. Referenced files are replaced under their row's lock, so an expunge cannot
+    # delete the file between the check above and this rename (and see it re-created).
+    os.replace(temporary, path)
