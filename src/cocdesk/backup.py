@@ -38,7 +38,7 @@ from cocdesk.errors import Refused
 from cocdesk.intake.models import InboundEmail
 from cocdesk.members.models import Member
 from cocdesk.ops.models import KeyFingerprint, KeyName, RestoreInProgress
-from cocdesk.ops.selectors import key_problems
+from cocdesk.ops.selectors import key_problems, restore_in_progress
 from cocdesk.ops.services import key_fingerprints_record
 
 FORMAT = "cocdesk-backup-1"
@@ -106,7 +106,7 @@ def backup_restore(data: bytes, *, accept_broken_audit_log: bool = False) -> Res
     files = {name: base64.b64decode(content) for name, content in archive["files"].items()}
     _files_refused_unless_readable(files)
     digest = hashlib.sha256(data).hexdigest()
-    pending = RestoreInProgress.objects.filter(archive_sha256=digest).first()
+    pending = restore_in_progress(archive_sha256=digest)
     if pending is not None:  # the rows are in already: a previous run crashed while moving files
         _files_into_place(pending, files)
         return Restored({}, len(pending.files), finished_earlier_run=True)

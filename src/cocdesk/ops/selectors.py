@@ -135,7 +135,7 @@ def data_contradicts(name: str) -> bool:
 def _sample_tokens(per_model: int = 1) -> Iterator[str]:
     for model in encrypted_models():
         for name in encrypted_fields(model):
-            raw = _raw(model._base_manager.exclude(**{f"{name}__isnull": True}), name)
+            raw = ciphertexts(model._base_manager.exclude(**{f"{name}__isnull": True}), name)
             yield from raw.values_list(f"cipher_{name}", flat=True)[:per_model]
             break
 
@@ -147,7 +147,7 @@ def encrypted_models() -> list[type[models.Model]]:
     return [m for m in apps.get_models() if encrypted_fields(m) and not m._meta.proxy]
 
 
-def _raw(queryset: models.QuerySet, *names: str) -> models.QuerySet:
+def ciphertexts(queryset: models.QuerySet, *names: str) -> models.QuerySet:
     """The stored ciphertext of encrypted columns as `cipher_<name>`, not decrypted."""
     return queryset.annotate(**{f"cipher_{n}": Cast(n, models.TextField()) for n in names})
 
@@ -211,7 +211,7 @@ def rotation_check() -> RotationCheck:
         names = encrypted_fields(model)
         label = model._meta.label
         for row in (
-            _raw(model._base_manager.order_by("pk"), *names)
+            ciphertexts(model._base_manager.order_by("pk"), *names)
             .values_list("pk", *(f"cipher_{n}" for n in names))
             .iterator(chunk_size=2000)
         ):

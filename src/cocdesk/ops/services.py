@@ -21,7 +21,7 @@ from cocdesk.errors import Refused
 from cocdesk.ops.models import KeyFingerprint, KeyName
 from cocdesk.ops.selectors import (
     ROTATING_PREFIX,
-    _raw,
+    ciphertexts,
     configured_keys,
     encrypted_models,
     fingerprints_table_ready,
@@ -145,7 +145,9 @@ def _rotate_rows(model: type[models.Model], *, batch: int, report: RotationRepor
             rows = model._base_manager.select_for_update().order_by("pk")
             if last_pk is not None:
                 rows = rows.filter(pk__gt=last_pk)
-            locked = list(_raw(rows, *names).values_list("pk", *(f"cipher_{n}" for n in names))[:batch])
+            locked = list(
+                ciphertexts(rows, *names).values_list("pk", *(f"cipher_{n}" for n in names))[:batch]
+            )
             for pk, *tokens in locked:
                 updates = {}
                 for name, token in zip(names, tokens, strict=True):
