@@ -35,8 +35,11 @@ class ProgressBar:
 
 
 def _listed(names: list[str]) -> list[str]:
-    more = len(names) - SHOWN
-    return names[:SHOWN] + ([f"… and {more} more"] if more > 0 else [])
+    return names[:SHOWN]
+
+
+def _more(names: list[str]) -> str:
+    return f"  … and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
 
 
 class Command(BaseCommand):
@@ -68,6 +71,8 @@ class Command(BaseCommand):
         if not report.complete:
             for name in _listed(report.unreadable):
                 self.stdout.write(f"  no configured key opens: {name}")
+            if _more(report.unreadable):
+                self.stdout.write(_more(report.unreadable))
             raise CommandError(
                 f"{len(report.unreadable)} encrypted values or files could not be opened with any key in "
                 "COCDESK_FIELD_KEYS and were left as they are (listed above). Keep the old keys until "
@@ -83,15 +88,18 @@ class Command(BaseCommand):
         for label, count in result.rows_old_key.items():
             self.stdout.write(f"{label}: {count} rows still need an older key")
         for label, pks in result.rows_unreadable.items():
-            self.stdout.write(f"{label}: no configured key opens rows {', '.join(_listed(pks))}")
-        for name in _listed(result.files_old_key):
-            self.stdout.write(f"stored file {name} still needs an older key")
-        for name in _listed(result.files_unreadable):
-            self.stdout.write(f"stored file {name}: no configured key opens it")
-        for name in _listed(result.files_missing):
-            self.stdout.write(f"note: stored file {name} is referred to but missing")
-        for name in _listed(result.stray_unreadable):
-            self.stdout.write(f"note: stored file {name} (referred to by no record) opens with no key")
+            shown = ", ".join(_listed(pks)) + (f" and {len(pks) - SHOWN} more" if len(pks) > SHOWN else "")
+            self.stdout.write(f"{label}: no configured key opens rows {shown}")
+        for names, line in (
+            (result.files_old_key, "stored file {} still needs an older key"),
+            (result.files_unreadable, "stored file {}: no configured key opens it"),
+            (result.files_missing, "note: stored file {} is referred to but missing"),
+            (result.stray_unreadable, "note: stored file {} (referred to by no record) opens with no key"),
+        ):
+            for name in _listed(names):
+                self.stdout.write(line.format(name))
+            if _more(names):
+                self.stdout.write(_more(names))
         checked = f"{result.rows_checked} rows and {result.files_checked} stored files checked"
         if not result.clean:
             raise CommandError(
