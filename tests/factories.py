@@ -6,13 +6,12 @@ import itertools
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk import clock
 from cocdesk.cases.models import PartyRole
 from cocdesk.cases.services import Incident, PartyInput, ReportInput, conflict_declare
 from cocdesk.intake.services import report_store
-from cocdesk.members.models import Member, Role
+from cocdesk.members.models import Member, Role, TOTPDevice
 from cocdesk.middleware import SessionLifetimeMiddleware
 
 PASSWORD = "a long test passphrase"

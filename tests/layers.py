@@ -16,7 +16,7 @@ from pathlib import Path
 from django.db import models
 
 SRC = Path(__file__).resolve().parent.parent / "src"
-APPS = ("audit", "members", "cases", "intake", "outbox", "escrow", "deadlines", "transparency")
+APPS = ("audit", "members", "cases", "intake", "outbox", "escrow", "deadlines", "transparency", "ops")
 FLOOR = {
     "cocdesk.clock",
     "cocdesk.crypto",

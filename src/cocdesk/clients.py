@@ -1,5 +1,5 @@
 """Who a request comes from, as far as rate limits and the login lockout need to know, without
-ever keeping an address (DESIGN D14; issue 16).
+ever keeping an address (D14; issue 16).
 
 The address: django-ipware reads it with one setting, COCDESK_PROXY_COUNT, the number of reverse
 proxies in front of cocdesk that each append the address they saw to X-Forwarded-For. With N

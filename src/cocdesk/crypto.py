@@ -38,6 +38,46 @@ def fernet() -> MultiFernet:
     return _fernet(tuple(settings.FIELD_KEYS))
 
 
+@lru_cache(maxsize=4)
+def _single_fernets(keys: tuple[str, ...]) -> tuple[Fernet, ...]:
+    _fernet(keys)  # the same clear error for a malformed key
+    return tuple(Fernet(key.strip().encode()) for key in keys if key.strip())
+
+
+def token_key_position(token: bytes | str) -> int | None:
+    """Which key in COCDESK_FIELD_KEYS wrote `token`: 0 for the newest, None if none of them did.
+
+    Only the token's HMAC is checked (nothing is decrypted), so this is cheap enough to ask of every
+    row and file during key rotation.
+    """
+    data = token.encode("ascii") if isinstance(token, str) else token
+    for position, key in enumerate(_single_fernets(tuple(settings.FIELD_KEYS))):
+        try:
+            key.extract_timestamp(data)
+        except InvalidToken:
+            continue
+        return position
+    return None
+
+
+def rotate_token(token: bytes) -> bytes:
+    """The same plaintext (and timestamp) encrypted with the newest key. Raises InvalidToken when
+    no configured key opens it."""
+    return fernet().rotate(token)
+
+
+FINGERPRINT_MESSAGE = b"cocdesk-fingerprint"
+
+
+def key_fingerprint(key: str) -> str:
+    """A keyed hash of a key, stored in the database to recognise the key at the next start.
+
+    HMAC(key, "cocdesk-fingerprint"): only someone who holds the key can compute it, so a copy of
+    the database learns nothing about the key from it.
+    """
+    return hmac.new(key.strip().encode(), FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()
+
+
 def encrypt(plaintext: str) -> str:
     return fernet().encrypt(plaintext.encode("utf-8")).decode("ascii")
 

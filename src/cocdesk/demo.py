@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk import clock
 from cocdesk.audit.services import audit_record
@@ -22,7 +21,7 @@ from cocdesk.cases.services import (
     proposal_create,
 )
 from cocdesk.intake.services import committee_report_take, web_report_submit
-from cocdesk.members.models import Member, Role
+from cocdesk.members.models import Member, Role, TOTPDevice
 from cocdesk.members.selectors import totp_secret_base32
 
 DEMO_PASSWORD = "demo-committee-2026"  # noqa: S105 - printed by `make run`; development mode only

@@ -24,6 +24,15 @@ PRODUCTION = COCDESK_ENV == "production"
 
 DATA_DIR = Path(os.environ.get("COCDESK_DATA_DIR", "./var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+# mkdir's mode applies only to a directory it creates: one that already existed keeps its mode.
+if DATA_DIR.stat().st_mode & 0o077:
+    try:
+        DATA_DIR.chmod(0o700)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"The data directory {DATA_DIR} can be read by others, and cocdesk cannot change that "
+            f"({exc.strerror}). Make it private to the user cocdesk runs as: chmod 700 {DATA_DIR}"
+        ) from exc
 
 _REQUIRED_IN_PRODUCTION = (
     "SECRET_KEY",
@@ -33,8 +42,30 @@ _REQUIRED_IN_PRODUCTION = (
     "ALLOWED_HOSTS",
     "COCDESK_BASE_URL",
 )
+
+
+def env(name: str, default: str = "") -> str:
+    """NAME from the environment, or the content of the file NAME_FILE names (for systemd
+    credentials and Docker secrets): accepted for every setting, secrets or not."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    file_name = os.environ.get(f"{name}_FILE", "").strip()
+    if not file_name:
+        return default
+    try:
+        value = Path(file_name).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"{name}_FILE names {file_name}, which cannot be read ({exc.strerror})."
+        ) from exc
+    if not value:
+        raise ImproperlyConfigured(f"{name}_FILE names {file_name}, which is empty.")
+    return value
+
+
 if PRODUCTION:
-    _missing = [name for name in _REQUIRED_IN_PRODUCTION if not os.environ.get(name, "").strip()]
+    _missing = [name for name in _REQUIRED_IN_PRODUCTION if not env(name)]
     if _missing:
         raise ImproperlyConfigured(
             "cocdesk will not start in production without these settings: "
@@ -51,7 +82,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name, "")
+    value = env(name)
     items = [item.strip() for item in value.split(",") if item.strip()]
     return items or default
 
@@ -68,10 +99,9 @@ def _dev_secret(filename: str, make: callable) -> str:
 
 def env_secret(name: str, filename: str, make: callable) -> str:
     """A secret from NAME, from the file named by NAME_FILE, or (development only) generated."""
-    if os.environ.get(name, "").strip():
-        return os.environ[name].strip()
-    if os.environ.get(f"{name}_FILE"):
-        return Path(os.environ[f"{name}_FILE"]).read_text().strip()
+    value = env(name)
+    if value:
+        return value
     if PRODUCTION:  # pragma: no cover - guarded above
         raise ImproperlyConfigured(f"{name} is required in production.")
     return _dev_secret(filename, make)
@@ -79,14 +109,15 @@ def env_secret(name: str, filename: str, make: callable) -> str:
 
 SECRET_KEY = env_secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(64))
 # Newest key first; older keys still decrypt until `cocdesk rotate-keys` has run (D12).
-FIELD_KEYS = env_secret("COCDESK_FIELD_KEYS", "field_keys", lambda: Fernet.generate_key().decode()).split(",")
+_FIELD_KEYS = env_secret("COCDESK_FIELD_KEYS", "field_keys", lambda: Fernet.generate_key().decode())
+FIELD_KEYS = [key.strip() for key in _FIELD_KEYS.split(",") if key.strip()]
 # Keys the audit chain (D9) and the blind indexes (D7); neither is stored in the database.
 AUDIT_KEY = env_secret("COCDESK_AUDIT_KEY", "audit_key", lambda: secrets.token_hex(32))
 INDEX_KEY = env_secret("COCDESK_INDEX_KEY", "index_key", lambda: secrets.token_hex(32))
 
 DEBUG = env_bool("COCDESK_DEBUG", False) and not PRODUCTION
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
-BASE_URL = os.environ.get("COCDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+BASE_URL = env("COCDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Public pages: (attempts, seconds) per client, in the shared cache under a keyed hash of the
 # client's address, never the address (intake/ratelimit.py). Reports: successful ones per client.
 # Receipt codes: wrong ones per client and per code.
@@ -134,8 +165,8 @@ def _sqlite(path: Path) -> dict:
 
 
 DATABASES = {
-    "default": database_from_url(os.environ["DATABASE_URL"])
-    if os.environ.get("DATABASE_URL")
+    "default": database_from_url(env("DATABASE_URL"))
+    if env("DATABASE_URL")
     else _sqlite(DATA_DIR / "cocdesk.sqlite3")
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -188,7 +219,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "axes",
     "csp",
     "cocdesk",
@@ -200,6 +230,7 @@ INSTALLED_APPS = [
     "cocdesk.escrow",
     "cocdesk.deadlines",
     "cocdesk.transparency",
+    "cocdesk.ops",
 ]
 
 MIDDLEWARE = [
@@ -318,18 +349,24 @@ if PRODUCTION:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Email (D12): Django's own variable names.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Development prints mail to the console; production sends it (and refuses to print or file it:
+# cocdesk.ops.checks).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"
+)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "conduct@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-IMAP_URL = os.environ.get("IMAP_URL", "")
+IMAP_URL = env("IMAP_URL")
 
 # Internationalisation: every user-facing string is marked for translation.
 LANGUAGE_CODE = "en"

@@ -33,7 +33,6 @@ from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk import clock
 from cocdesk.cases import services as deliberation
@@ -68,7 +67,7 @@ from cocdesk.cases.services import (
 from cocdesk.escrow.models import EscrowMatch
 from cocdesk.intake.models import Event
 from cocdesk.intake.services import immediate_response_record, portal_reply
-from cocdesk.members.models import Member, Role
+from cocdesk.members.models import Member, Role, TOTPDevice
 from cocdesk.middleware import is_public_path
 from cocdesk.outbox.models import OutboxMessage
 from cocdesk.transparency.models import IncidentSummary

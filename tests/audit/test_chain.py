@@ -9,12 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk.audit.models import AuditEntry
 from cocdesk.audit.selectors import audit_verify
 from cocdesk.audit.services import audit_record
-from cocdesk.members.models import Member
+from cocdesk.members.models import Member, TOTPDevice
 from tests.factories import verified_client
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +128,6 @@ def test_entries_hold_no_confidential_text(alice):
 
 def test_the_admin_does_not_show_audit_entries_even_to_the_superuser():
     operator = Member.objects.create_superuser("op@example.org", "an operator passphrase")
-
     TOTPDevice.objects.create(user=operator, name="t", confirmed=True)
     _entries(1)
     client = verified_client(operator)

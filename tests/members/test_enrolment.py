@@ -3,9 +3,8 @@
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cocdesk.members.models import Member, Role
+from cocdesk.members.models import Member, Role, TOTPDevice
 from cocdesk.members.selectors import totp_current_code
 from cocdesk.members.services import enrolment_link_issue, member_add
 

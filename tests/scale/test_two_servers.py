@@ -1,4 +1,4 @@
-"""Scale-out, proven (issue 16; DESIGN D12): two cocdesk web servers (gunicorn, as `make run` starts
+"""Scale-out, proven (issue 16; D12): two cocdesk web servers (gunicorn, as `make run` starts
 it) on two ports, one PostgreSQL database and one Redis, and two `cocdesk tick` runners.
 
 Each server has a data directory of its own, as on two hosts; they share only the database, Redis

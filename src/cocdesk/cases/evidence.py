@@ -377,7 +377,7 @@ def _delete_quietly(names: list[str]) -> None:
             log.warning("could not remove a file stored by a transaction that rolled back")
 
 
-def _readable_name(storage_name: str) -> str:
+def readable_name(storage_name: str) -> str:
     """The name to read: the file's own, or its pending name between a commit and the move."""
     if not default_storage.exists(storage_name) and default_storage.exists(pending_name(storage_name)):
         return pending_name(storage_name)
@@ -392,7 +392,7 @@ def stored_exists(storage_name: str) -> bool:
 
 def open_stored(storage_name: str):
     """The encrypted file, opened for reading (binary)."""
-    return default_storage.open(_readable_name(storage_name), "rb")
+    return default_storage.open(readable_name(storage_name), "rb")
 
 
 def read_decrypted(storage_name: str) -> bytes:

@@ -105,15 +105,13 @@ def case_consequences_in_force(*, case: Case, today: date) -> bool:
     its content (no expunge date). A consequence applies until its end date; one with a duration
     but no date ("indefinitely", "for a certain time") applies until someone records an end date;
     one with neither (a warning) is over once given."""
-    return (
-        ProposalConsequence.objects.filter(
-            proposal__case=case,
-            proposal__kind=ProposalKind.CONSEQUENCES,
-            proposal__status=ProposalStatus.PASSED,
-        )
-        .filter(Q(until__gt=today) | (Q(until__isnull=True) & ~Q(duration="")))
-        .exists()
-    )
+    decided = ProposalConsequence.objects.filter(
+        proposal__case=case,
+        proposal__kind=ProposalKind.CONSEQUENCES,
+        proposal__status=ProposalStatus.PASSED,
+    ).filter(Q(until__gt=today) | Q(until__isnull=True))
+    # The duration is encrypted, so whether one was given is read here, not asked of the database.
+    return any(c.until is not None or c.duration.strip() for c in decided.only("until", "duration"))
 
 
 def proposal_tally(*, proposal: Proposal) -> dict[str, int]:

@@ -1,14 +1,12 @@
 """The site operator's admin: technical account administration only, never case content (D1)."""
 
 from django.contrib import admin, messages
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk.members import services
 from cocdesk.members.models import Member
 
-# TOTP secrets are not for display, even to the operator; a lost phone gets a new enrolment link.
-if admin.site.is_registered(TOTPDevice):
-    admin.site.unregister(TOTPDevice)
+# TOTP devices are not registered: secrets are not for display, even to the operator; a lost phone
+# gets a new enrolment link.
 
 
 @admin.register(Member)

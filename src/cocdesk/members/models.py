@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from base64 import b32encode
+from binascii import unhexlify
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+from django_otp.util import random_hex
 
 from cocdesk import clock
 from cocdesk.crypto import EncryptedTextField
@@ -91,6 +100,89 @@ class EnrolmentToken(models.Model):
 
     def __str__(self) -> str:
         return f"enrolment link for member {self.member_id}"
+
+
+def totp_key_default() -> str:
+    """A new TOTP secret: 20 random bytes, hex-encoded (as django-otp makes them)."""
+    return random_hex(20)
+
+
+class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A member's authenticator app: a django-otp device whose secret is encrypted at rest.
+
+    django-otp's own TOTPDevice keeps the secret as plain hex, so a copy of the database could make
+    login codes (issue 16). This one keeps it in an EncryptedTextField (the field keys; re-encrypted
+    by `rotate-keys`) and otherwise behaves the same: django-otp's throttling (ThrottlingMixin)
+    and its replay protection (a code's time step must be later than `last_t`).
+    """
+
+    key = EncryptedTextField(default=totp_key_default)  # hex, as django-otp's TOTPDevice.key
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = "TOTP device"
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.key.encode())
+
+    def totp(self) -> TOTP:
+        """django-otp's TOTP for this device at the current wall-clock time (codes are real time)."""
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()
+        return totp
+
+    def verify_token(self, token: object) -> bool:
+        """As django-otp's TOTPDevice.verify_token: a code is accepted once, within `tolerance`
+        steps, and failures back off exponentially. Saves only the counters, never the secret."""
+        if not self.verify_is_allowed()[0]:
+            return False
+        try:
+            code = int(str(token))
+        except ValueError:
+            verified = False
+        else:
+            totp = self.totp()
+            verified = totp.verify(code, self.tolerance, self.last_t + 1)
+            if verified:
+                self.last_t = totp.t()
+                if getattr(settings, "OTP_TOTP_SYNC", True):
+                    self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+        if not verified:
+            self.throttle_increment(commit=False)
+        self.save(update_fields=self.COUNTERS)
+        return verified
+
+    COUNTERS = ("last_t", "drift", "throttling_failure_timestamp", "throttling_failure_count", "last_used_at")
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// URL an authenticator app scans (as django-otp's TOTPDevice.config_url)."""
+        label = str(self.user.get_username())
+        params = urlencode(
+            {
+                "secret": b32encode(self.bin_key),
+                "algorithm": "SHA1",
+                "digits": self.digits,
+                "period": self.step,
+            }
+        )
+        issuer = getattr(settings, "OTP_TOTP_ISSUER", "")
+        if issuer:
+            issuer = issuer.replace(":", "")
+            label = f"{issuer}:{label}"
+            params += f"&issuer={quote(issuer)}"
+        return f"otpauth://totp/{quote(label)}?{params}"
 
 
 # --- the committee over time (D8) ----------------------------------------------------------

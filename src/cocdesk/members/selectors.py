@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk import access, clock
 from cocdesk.crypto import blind_index, secret_hash
@@ -21,6 +19,7 @@ from cocdesk.members.models import (
     RemovalPost,
     RemovalStatus,
     RemovalVote,
+    TOTPDevice,
 )
 
 
@@ -65,8 +64,7 @@ def totp_current_code(device: TOTPDevice) -> str:
 
     Wall-clock time, not `clock.now()`: django-otp checks codes against the real time.
     """
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():0{device.digits}d}"
+    return f"{device.totp().token():0{device.digits}d}"
 
 
 def lockout_username(request: object, credentials: dict | None) -> str:

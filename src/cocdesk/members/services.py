@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cocdesk import access, clock, notices, sessions
 from cocdesk.audit.services import audit_record
@@ -31,6 +30,7 @@ from cocdesk.members.models import (
     RemovalStatus,
     RemovalVote,
     Role,
+    TOTPDevice,
 )
 from cocdesk.votes import majority_outcome
 
@@ -118,11 +118,16 @@ def member_disable(*, member: Member, actor: object | str | None) -> None:
     audit_record(actor=actor, action="member.disabled", target=member)
 
 
+@transaction.atomic
 def totp_verify(*, member: Member, code: str) -> TOTPDevice | None:
-    """The member's confirmed device that accepts `code` now, or None. A code works once (django-otp
-    remembers the last one used) and failures are throttled per device."""
+    """The member's confirmed device that accepts `code` now, or None. A code works once (the
+    device remembers the last time step used) and failures are throttled per device.
+
+    The devices are locked while they are checked, so the same code sent twice at once is still
+    accepted only once. Side effects: the device's counters (last step, failures).
+    """
     code = code.replace(" ", "").strip()
-    for device in TOTPDevice.objects.filter(user=member, confirmed=True):
+    for device in TOTPDevice.objects.select_for_update().filter(user=member, confirmed=True).order_by("pk"):
         if device.verify_is_allowed()[0] and device.verify_token(code):
             return device
     return None

@@ -78,7 +78,8 @@ class ProposalConsequence(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="consequences")
     catalog_item = models.ForeignKey(ConsequenceCatalogItem, null=True, blank=True, on_delete=models.PROTECT)
     custom = EncryptedTextField(blank=True, default="")
-    duration = models.CharField(max_length=200, blank=True)  # "for the rest of the event", "until 2027-06-01"
+    # "for the rest of the event", "until 2027-06-01": case content, so encrypted (the form keeps it short)
+    duration = EncryptedTextField(blank=True, default="")
     until = models.DateField(null=True, blank=True)  # when it ends, if a date was given (retention)
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from cocdesk.intake.mail.imap import StoreFailed, imap_target, mailbox_drain
 from cocdesk.intake.mail.storing import EX_TEMPFAIL, IngestResult, storage_failure_text
+from cocdesk.intake.management.commands.ingest_email import checks_or_tempfail
 
 log = logging.getLogger("cocdesk.intake")
 
@@ -34,6 +35,9 @@ class Command(BaseCommand):
         "Store the unseen messages of the IMAP mailbox in IMAP_URL as cases (or replies on their "
         "cases), marking each seen only after it is stored; print one case reference per message."
     )
+
+    def check(self, *args, **kwargs):
+        checks_or_tempfail(self, super().check, *args, **kwargs)  # a wrong key: messages stay unseen
 
     def handle(self, *args, **options):
         if not settings.IMAP_URL:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, SystemCheckError
 from django.utils.translation import gettext as _
 
 from cocdesk.intake.mail.storing import EX_NOINPUT, EX_TEMPFAIL, email_ingest, storage_failure_text
@@ -22,6 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="*", metavar="FILE", help="RFC 5322 message files")
+
+    def check(self, *args, **kwargs):
+        checks_or_tempfail(self, super().check, *args, **kwargs)
 
     def handle(self, *args, files: list[str], **options):
         failed = unreadable = False
@@ -57,3 +60,22 @@ class Command(BaseCommand):
 def _read(path: str) -> bytes:
     with open(path, "rb") as handle:
         return handle.read()
+
+
+def checks_or_tempfail(command: BaseCommand, check, *args, **kwargs) -> None:
+    """Run the system checks; when one fails (a key that does not match this database), exit 75 so
+    the mail server keeps the message. Storing it anyway could do harm: under a wrong
+    COCDESK_INDEX_KEY a redelivered message is not recognised and opens a second case."""
+    try:
+        check(*args, **kwargs)
+    except SystemCheckError as exc:
+        command.stderr.write(str(exc))
+        name = command.__module__.rsplit(".", 1)[-1].replace("_", "-")
+        command.stderr.write(
+            _(
+                "cocdesk %(command)s: nothing was stored because of the problem above. Exit 75: "
+                "the messages wait (at the mail server, or unseen in the mailbox) until it is fixed."
+            )
+            % {"command": name}
+        )
+        sys.exit(EX_TEMPFAIL)
