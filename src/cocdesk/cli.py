@@ -2,6 +2,10 @@
 
 Command names may be written with hyphens (`cocdesk add-member`); they map onto the management
 commands of the same name with underscores.
+
+When the database cannot be reached (connection refused, server shutting down, connection lost),
+every command stops with one line and exit code 75 (EX_TEMPFAIL: "try again later") instead of a
+traceback, so cron, systemd and mail servers retry it.
 """
 
 from __future__ import annotations
@@ -10,6 +14,21 @@ import os
 import sys
 
 from django.core.management import execute_from_command_line
+from django.db import InterfaceError, OperationalError
+
+EX_TEMPFAIL = 75
+UNAVAILABLE = "cocdesk: database unavailable, try again (exit 75)."
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc` (or what caused it) says the database cannot be reached."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,7 +36,13 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
     if len(args) > 1 and not args[1].startswith("-"):
         args[1] = args[1].replace("-", "_")
-    execute_from_command_line(args)
+    try:
+        execute_from_command_line(args)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        sys.stderr.write(UNAVAILABLE + "\n")
+        sys.exit(EX_TEMPFAIL)
 
 
 if __name__ == "__main__":
