@@ -14,21 +14,10 @@ import os
 import sys
 
 from django.core.management import execute_from_command_line
-from django.db import InterfaceError, OperationalError
+
+from cocdesk.errors import DATABASE_UNAVAILABLE, database_unavailable
 
 EX_TEMPFAIL = 75
-UNAVAILABLE = "cocdesk: database unavailable, try again (exit 75)."
-
-
-def database_unavailable(exc: BaseException | None) -> bool:
-    """Whether `exc` (or what caused it) says the database cannot be reached."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, OperationalError | InterfaceError):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if not database_unavailable(exc):
             raise
-        sys.stderr.write(UNAVAILABLE + "\n")
+        sys.stderr.write(DATABASE_UNAVAILABLE + "\n")
         sys.exit(EX_TEMPFAIL)
 
 

@@ -51,7 +51,7 @@ def tick_run() -> TickReport:
     - six-monthly check-in requests (CheckIn + outbox) and weekly reminders to members who have not
       answered; weekly reminders to the chair when the transparency report is due;
     - expunge dates set or postponed on closed cases, and content deleted on the date (audit).
-    Mail is queued with send_now=False: the caller drains the outbox afterwards.
+    Mail is only queued: the caller (`cocdesk tick`) drains the outbox afterwards.
     """
     report = TickReport(now=clock.now())
     cases = list(selectors.open_cases_for_rules())

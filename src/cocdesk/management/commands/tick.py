@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from cocdesk import clock
 from cocdesk.deadlines.services import tick_run
-from cocdesk.outbox.services import outbox_send
+from cocdesk.outbox.services import outbox_send, outbox_summary
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             counts = outbox_send()
             done = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "nothing due"
             self.stdout.write(f"tick {report.now.isoformat(timespec='seconds')}: {done}")
-            self.stdout.write("outbox: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+            self.stdout.write(outbox_summary(counts))
         finally:
             if now:
                 clock.set_now(None)
