@@ -88,7 +88,10 @@ DEBUG = env_bool("COCDESK_DEBUG", False) and not PRODUCTION
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 BASE_URL = os.environ.get("COCDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Public pages: (attempts, seconds) per client; counted in memory, never stored (intake/ratelimit.py).
-REPORT_RATE_LIMIT = (10, 3600)
+# COCDESK_REPORT_RATE_LIMIT="ATTEMPTS/SECONDS" changes the report form's.
+REPORT_RATE_LIMIT = tuple(int(n) for n in os.environ.get("COCDESK_REPORT_RATE_LIMIT", "10/3600").split("/"))
+# Reports that arrive while the database is down wait here, encrypted (intake/spool.py).
+SPOOL_DIR = DATA_DIR / "spool"
 RECEIPT_CODE_RATE_LIMIT = (10, 600)
 QUICK_EXIT_URL = os.environ.get("COCDESK_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [BASE_URL])
@@ -177,6 +180,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "cocdesk.intake.middleware.SpoolImportMiddleware",
 ]
 
 ROOT_URLCONF = "cocdesk.urls"
@@ -215,6 +219,7 @@ LOGIN_REDIRECT_URL = "/dashboard/"
 OTP_TOTP_ISSUER = os.environ.get("COCDESK_TOTP_ISSUER", "cocdesk")
 
 # Sessions: an inactivity timeout (the cookie age, renewed on every request) and an absolute lifetime.
+SESSION_ENGINE = "cocdesk.sessions"  # database sessions that survive an outage (D2)
 SESSION_COOKIE_AGE = int(os.environ.get("COCDESK_IDLE_MINUTES", "30")) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

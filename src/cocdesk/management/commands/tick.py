@@ -2,12 +2,14 @@ from django.core.management.base import BaseCommand
 
 from cocdesk import clock
 from cocdesk.deadlines.services import tick_run
+from cocdesk.intake.recovery import spool_import
 from cocdesk.outbox.services import outbox_send, outbox_summary
 
 
 class Command(BaseCommand):
     help = (
-        "Evaluate every deadline rule once, take what action is due and send the mail that is due. "
+        "Import reports kept in the spool during a database outage, evaluate every deadline rule once, "
+        "take what action is due and send the mail that is due. "
         "Idempotent and safe to run concurrently; run it from cron every few minutes."
     )
 
@@ -18,6 +20,9 @@ class Command(BaseCommand):
         if now:
             clock.set_now(clock.parse(now))
         try:
+            spooled = spool_import()  # reports received during a database outage, first
+            for line in spooled.lines:
+                self.stdout.write(line)
             report = tick_run()
             for line in report.lines:
                 self.stdout.write(line)
