@@ -22,9 +22,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/cocdesk migrate --noinput -v 0
 	$(BIN)/cocdesk demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops). Deadlines are checked every 5 minutes."
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops). Deadlines are checked every 5 minutes; mail goes to var/mail.log."
 	@( while true; do $(BIN)/cocdesk tick >> "$${COCDESK_DATA_DIR:-var}/tick.log" 2>&1; sleep 300; done ) & \
-	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	tick=$$!; $(BIN)/cocdesk send-mail --loop >> "$${COCDESK_DATA_DIR:-var}/mail.log" 2>&1 & \
+	mailer=$$!; trap 'kill $$tick $$mailer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn cocdesk.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --graceful-timeout 5
 
 test: $(VENV)/.installed-dev

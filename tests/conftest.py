@@ -35,6 +35,12 @@ def _own_file_storage(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _own_spool(settings, tmp_path):
+    """Each test has its own intake spool (reports kept during a database outage)."""
+    settings.SPOOL_DIR = tmp_path / "spool"
+
+
 @pytest.fixture
 def alice(db):
     """A committee member."""

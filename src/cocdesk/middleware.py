@@ -13,7 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 
 from cocdesk import clock
@@ -72,6 +72,9 @@ class RequireTwoFactorMiddleware:
         if is_public_path(request.path):
             return self.get_response(request)
         user = request.user
+        if not user.is_authenticated and getattr(request.session, "unavailable", False):
+            # The session could not be read (database outage): say so, do not ask to log in again.
+            return render(request, "unavailable.html", status=503)
         if not (user.is_authenticated and user.is_active and user.is_verified()):
             return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -47,7 +47,6 @@ def _to_members(
     context: dict,
     case: Case | None = None,
     kind: str | None = None,
-    send_now: bool = True,
 ) -> list[int]:
     """Queue one email per member; returns the ids of the members it was queued for."""
     key = ":".join([kind or name, *(str(part) for part in scope)])
@@ -61,7 +60,6 @@ def _to_members(
             subject=subject,
             body=body,
             dedupe_key=f"{key}:{member.pk}",
-            send_now=send_now,
         )
         queued.append(member.pk)
     return queued
@@ -74,7 +72,6 @@ def _to_address(
     scope: Iterable[object],
     context: dict,
     case: Case | None = None,
-    send_now: bool = True,
 ) -> OutboxMessage | None:
     subject, body = _render(name, {**context, "base_url": settings.BASE_URL})
     return outbox_enqueue(
@@ -84,7 +81,6 @@ def _to_address(
         subject=subject,
         body=body,
         dedupe_key=":".join([name, *(str(part) for part in scope), "to"]),
-        send_now=send_now,
     )
 
 
@@ -175,7 +171,7 @@ def escrow_match(*, match: EscrowMatch) -> list[int]:
 # --- messages to the reporter --------------------------------------------------------------------
 
 
-def reporter_message(*, message: Message, subject: str, send_now: bool) -> OutboxMessage | None:
+def reporter_message(*, message: Message, subject: str) -> OutboxMessage | None:
     """A message a member wrote (or the automatic delay notice), by email to a named reporter."""
     case = message.case
     return _to_address(
@@ -183,12 +179,11 @@ def reporter_message(*, message: Message, subject: str, send_now: bool) -> Outbo
         reporter_address(case=case),
         scope=[message.pk],
         case=case,
-        send_now=send_now,
         context={"case": case, "subject": subject, "body": message.body},
     )
 
 
-def reporter_ping(*, message: Message, send_now: bool) -> OutboxMessage | None:
+def reporter_ping(*, message: Message) -> OutboxMessage | None:
     """An anonymous reporter's notification address hears only that there is a new message."""
     case = message.case
     return _to_address(
@@ -196,7 +191,6 @@ def reporter_ping(*, message: Message, send_now: bool) -> OutboxMessage | None:
         reporter_address(case=case),
         scope=[message.pk],
         case=case,
-        send_now=send_now,
         context={"case": case, "status_url": url("intake:status")},
     )
 
@@ -214,7 +208,6 @@ def deadline_reminder(
         scope=scope,
         kind=f"reminder_{rule}",
         case=case,
-        send_now=False,
         context={
             "case": case,
             "rule": rule_label,
@@ -229,7 +222,6 @@ def check_in(*, member: Member, reminder: bool, scope: Iterable[object]) -> list
         "check_in",
         [member],
         scope=scope,
-        send_now=False,
         context={"reminder": reminder, "link": url("deadlines:check_in")},
     )
 
@@ -239,7 +231,6 @@ def transparency_reminder(*, due_at: datetime, scope: Iterable[object]) -> list[
         "transparency_reminder",
         access.chairs(),
         scope=scope,
-        send_now=False,
         context={"due_at": due_at, "link": url("transparency:index")},
     )
 

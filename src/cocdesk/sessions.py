@@ -12,6 +12,11 @@ Django's cache session store, with three changes:
 
 As with Django's engines, nothing is stored until a session holds something: an anonymous visitor
 leaves no entry. Entries expire with the cache (Redis itself; the database cache in `cocdesk tick`).
+
+When the cache cannot be read (the database cache during a database outage, Redis unreachable) the
+session is empty for that request (nobody is logged in: the safe way to fail) and nothing is written
+back, so the stored session is untouched. The public report form still answers: its submission goes
+to the spool (intake/spool.py), and committee pages say to try again in a minute (D2).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 
 from asgiref.sync import sync_to_async
 from cryptography.fernet import Fernet, InvalidToken
@@ -26,7 +32,12 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.cache import SessionStore as CacheSessionStore
 from django.core.cache import caches
+from django.db import DatabaseError
 from django.utils.crypto import salted_hmac
+
+from cocdesk.errors import database_unavailable
+
+log = logging.getLogger("cocdesk")
 
 KEY_PREFIX = "cocdesk.session:"
 INDEX_PREFIX = "cocdesk.member-sessions:"
@@ -62,6 +73,7 @@ def member_sessions_end(*, member_id: int) -> int:
 
 class SessionStore(CacheSessionStore):
     cache_key_prefix = KEY_PREFIX
+    unavailable = False  # the cache could not be read: this request's session is not written back
 
     @property
     def cache_key(self) -> str:
@@ -70,8 +82,9 @@ class SessionStore(CacheSessionStore):
     def load(self) -> dict:
         try:
             sealed = self._cache.get(self.cache_key)
-        except Exception:  # as Django's cache store: an unreachable or odd cache gives a new session
-            sealed = None
+        except Exception:  # an unreachable cache (or database cache in an outage): empty, not stored
+            self.unavailable = True
+            return {}
         data = self._unseal(sealed) if isinstance(sealed, str) else None
         if data is not None:
             return data
@@ -79,6 +92,17 @@ class SessionStore(CacheSessionStore):
         return {}
 
     def save(self, must_create: bool = False) -> None:
+        if self.unavailable:
+            return None
+        try:
+            return self._save(must_create)
+        except DatabaseError as exc:  # the database cache during an outage: the session waits
+            if not database_unavailable(exc):
+                raise
+            log.warning("a session could not be saved: the database is unavailable")
+            return None
+
+    def _save(self, must_create: bool) -> None:
         if self.session_key is None:
             return self.create()
         key = self.cache_key
@@ -94,7 +118,13 @@ class SessionStore(CacheSessionStore):
             raise CreateError
 
     def exists(self, session_key: str | None) -> bool:
-        return bool(session_key) and self._cache.has_key(storage_key(session_key))
+        try:
+            return bool(session_key) and self._cache.has_key(storage_key(session_key))
+        except DatabaseError as exc:
+            if not database_unavailable(exc):
+                raise
+            self.unavailable = True
+            return False
 
     def delete(self, session_key: str | None = None) -> None:
         session_key = session_key or self.session_key

@@ -121,7 +121,10 @@ BASE_URL = env("COCDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Public pages: (attempts, seconds) per client, in the shared cache under a keyed hash of the
 # client's address, never the address (intake/ratelimit.py). Reports: successful ones per client.
 # Receipt codes: wrong ones per client and per code.
-REPORT_RATE_LIMIT = (10, 3600)
+# COCDESK_REPORT_RATE_LIMIT="ATTEMPTS/SECONDS" changes the report form's.
+REPORT_RATE_LIMIT = tuple(int(n) for n in os.environ.get("COCDESK_REPORT_RATE_LIMIT", "10/3600").split("/"))
+# Reports that arrive while the database is down wait here, encrypted (intake/spool.py).
+SPOOL_DIR = DATA_DIR / "spool"
 RECEIPT_CODE_RATE_LIMIT = (10, 600)
 QUICK_EXIT_URL = os.environ.get("COCDESK_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [BASE_URL])
@@ -249,6 +252,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "cocdesk.intake.middleware.SpoolImportMiddleware",
 ]
 
 ROOT_URLCONF = "cocdesk.urls"
@@ -363,7 +367,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
-EMAIL_TIMEOUT = 30
+# Every SMTP wait (connect, each reply) is bounded; the outbox lease is ten of these (outbox/services.py).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "conduct@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 IMAP_URL = env("IMAP_URL")

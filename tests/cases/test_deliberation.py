@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from django.core import mail
 from django.test import TestCase
 
 from cocdesk.cases import selectors as case_selectors
@@ -13,6 +12,7 @@ from cocdesk.cases.services import ConsequenceInput, ConversationInput, conflict
 from cocdesk.errors import Refused
 from cocdesk.members.models import Role
 from tests.factories import case_factory, member_factory, verified_client
+from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +204,7 @@ def test_community_manager_is_told_and_sees_exactly_the_shared_record(case, alic
         record = d.law_enforcement_record(
             case=case, by=alice, shared="The timeline, canary-shared", shared_on=date(2026, 11, 21)
         )
-    notice = next(m for m in mail.outbox if m.to == [dana.email])
+    notice = next(m for m in delivered() if m.to == [dana.email])
     assert f"/shared/{record.pk}/" in notice.body and "canary" not in notice.body
     client = verified_client(dana)
     page = client.get(f"/shared/{record.pk}/")

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 from django.test import TestCase
 
@@ -13,6 +12,7 @@ from cocdesk import clock
 from cocdesk.deadlines import services
 from cocdesk.members.models import Role
 from tests.factories import case_factory, member_factory
+from tests.mailbox import delivered, forget_delivered
 
 T = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -38,7 +38,7 @@ def case_at(moment=T, **kwargs):
     """A web report received at `moment`, its confirmation and notices sent, then mail cleared."""
     with clock.frozen(moment), TestCase.captureOnCommitCallbacks(execute=True):
         case = case_factory(**kwargs)
-    mail.outbox.clear()
+        forget_delivered()
     return case
 
 
@@ -49,7 +49,10 @@ def tick(moment) -> str:
 
 
 def send(case, author, kind, moment, body="Thank you.", subject="About your report"):
-    """A member writes to the reporter at `moment` (email sent at once, as after a real request)."""
-
+    """A member writes to the reporter at `moment`; the outbox worker sends the email right after."""
     with clock.frozen(moment), TestCase.captureOnCommitCallbacks(execute=True):
-        return services.reporter_message_send(case=case, author=author, kind=kind, subject=subject, body=body)
+        delivery = services.reporter_message_send(
+            case=case, author=author, kind=kind, subject=subject, body=body
+        )
+        delivered()
+    return delivery

@@ -6,7 +6,6 @@ alice takes part in the case, bob declared a conflict, carol has not declared ye
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.test import Client, TestCase
 
 from cocdesk import clock
@@ -20,6 +19,7 @@ from cocdesk.intake import ratelimit
 from cocdesk.members.models import Role
 from cocdesk.transparency.models import TransparencyReport
 from tests.factories import CASE_CANARY, case_factory, member_factory, verified_client
+from tests.mailbox import delivered, forget_delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def case(alice, bob, carol):
     with clock.frozen(clock.now() - timedelta(hours=25)), TestCase.captureOnCommitCallbacks(execute=True):
         case = case_factory(participants=(alice,))
     conflict_declare(case=case, member=bob, has_conflict=True)
-    mail.outbox.clear()
+    forget_delivered()
     return case
 
 
@@ -68,14 +68,14 @@ def test_members_who_may_not_see_the_case_get_404_and_send_nothing(case, who, re
     for suffix in ("deadlines/", "search/start/"):
         assert client.post(f"/cases/{case.reference}/{suffix}").status_code in (404, 405)
     assert not Message.objects.filter(case=case, kind=MessageKind.DECISION).exists()
-    assert mail.outbox == []
+    assert delivered() == []
 
 
 def test_a_message_to_a_named_reporter_is_emailed_kept_and_on_the_timeline(case, alice):
     data = {"kind": "acknowledgement", "subject": "We have your report", "body": "Thank you, from Alice."}
     response = post(verified_client(alice), compose_url(case), data)
     assert response.status_code == 302
-    [sent] = mail.outbox
+    [sent] = delivered()
     assert sent.to == ["robin@example.net"]
     assert sent.subject == f"[{case.reference}] We have your report"
     assert sent.body == "Thank you, from Alice."
@@ -90,20 +90,20 @@ def test_a_message_to_a_named_reporter_is_emailed_kept_and_on_the_timeline(case,
 
 def test_a_reporter_who_asked_for_no_further_involvement_is_written_to_only_when_they_asked(alice):
     case = case_factory(participants=(alice,), wants_updates=False)
-    mail.outbox.clear()
+    forget_delivered()
     client = verified_client(alice)
     assert "asked for no further involvement" in client.get(compose_url(case)).text
     data = {"kind": "update", "subject": "An update", "body": "An update you did not ask for."}
     refused = post(client, compose_url(case), data)
     assert refused.status_code == 200 and "tick the box" in refused.text
     assert not Message.objects.filter(case=case, kind=MessageKind.UPDATE).exists()
-    assert mail.outbox == []
+    assert delivered() == []
 
     answered = post(
         client, compose_url(case), {**data, "body": "The answer you asked for.", "reporter_asked": "on"}
     )
     assert answered.status_code == 302
-    assert [m.to for m in mail.outbox] == [["robin@example.net"]]
+    assert [m.to for m in delivered()] == [["robin@example.net"]]
 
 
 def test_an_anonymous_reporter_reads_the_message_in_the_portal_and_the_email_says_only_that_there_is_one(
@@ -111,10 +111,10 @@ def test_an_anonymous_reporter_reads_the_message_in_the_portal_and_the_email_say
 ):
     with TestCase.captureOnCommitCallbacks(execute=True):
         case = case_factory(participants=(alice,), kind="anonymous", notify_email="ping@example.net")
-    mail.outbox.clear()
+    forget_delivered()
     data = {"kind": "update", "subject": "An update", "body": "canary-portal-3e1 we spoke to them"}
     assert post(verified_client(alice), compose_url(case), data).status_code == 302
-    [ping] = mail.outbox
+    [ping] = delivered()
     assert ping.to == ["ping@example.net"] and "canary-portal-3e1" not in ping.subject + ping.body
     ratelimit.reset()
     portal = Client().post("/report/status/", {"code": case.receipt_code}, follow=True)

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.core import mail
 from django.test import Client, TestCase
 
 from cocdesk import clock
@@ -16,6 +15,7 @@ from cocdesk.outbox.models import OutboxMessage
 from cocdesk.transparency.services import report_published_elsewhere_record
 from tests.deadlines.conftest import DAY, HOUR, T, case_at, send, tick
 from tests.factories import CASE_CANARY, member_factory
+from tests.mailbox import delivered, forget_delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -23,32 +23,32 @@ REPORTER = "robin@example.net"
 
 
 def to(address):
-    return [m for m in mail.outbox if m.to == [address]]
+    return [m for m in delivered() if m.to == [address]]
 
 
 def test_acknowledgement_reminder_at_25_hours_not_at_23_and_not_again_at_26(ann, ben):
     case = case_at(T, participants=(ann,))
 
     out = tick(T + 23 * HOUR)
-    assert mail.outbox == []
+    assert delivered() == []
     assert "nothing due" in out
 
     out = tick(T + 25 * HOUR)
-    assert [m.to for m in mail.outbox] == [
+    assert [m.to for m in delivered()] == [
         [ann.email]
     ]  # ben has not declared: ann takes part, ben is not asked
-    reminder = mail.outbox[0]
+    reminder = delivered()[0]
     assert reminder.subject == f"[{case.reference}] Reminder: Acknowledge the report within 24 hours"
     assert f"/cases/{case.reference}/" in reminder.body
     assert f"reminder  {case.reference}  acknowledge  to 1 member(s), round 1" in out
     assert "1 reminder" in out and "1 sent" in out
 
     out = tick(T + 26 * HOUR)
-    assert len(mail.outbox) == 1
+    assert len(delivered()) == 1
     assert "nothing due" in out
 
     tick(T + 49 * HOUR)  # a day later, still not acknowledged: one more
-    assert len(mail.outbox) == 2
+    assert len(delivered()) == 2
 
 
 def test_a_personal_acknowledgement_stops_the_reminders(ann):
@@ -81,7 +81,7 @@ def test_delay_notice_to_the_reporter_at_seven_days_and_one_hour(ann):
 def test_no_delay_notice_when_the_decision_was_sent(ann):
     case = case_at(T, participants=(ann,))
     send(case, ann, "decision", T + 3 * DAY)
-    mail.outbox.clear()
+    forget_delivered()
     tick(T + 7 * DAY + HOUR)
     assert to(REPORTER) == []
     assert not Message.objects.filter(case=case, kind=MessageKind.DELAY).exists()
@@ -127,8 +127,8 @@ def test_reminders_go_to_owners_else_participants_else_everyone_not_conflicted(w
     expected = {"owners": {first, second}, "participants": {first, second, third}}.get(
         who, {first, second, third}
     )
-    assert {m.to[0] for m in mail.outbox} == {m.email for m in expected}
-    assert conflicted.email not in {m.to[0] for m in mail.outbox}
+    assert {m.to[0] for m in delivered()} == {m.email for m in expected}
+    assert conflicted.email not in {m.to[0] for m in delivered()}
 
 
 def test_no_reminder_or_notice_to_a_member_contains_report_details(ann, ben, cleo):
@@ -137,7 +137,7 @@ def test_no_reminder_or_notice_to_a_member_contains_report_details(ann, ben, cle
         case_search_start(case=case, by=ann)
     for moment in (T + 25 * HOUR, T + 3 * DAY + HOUR, T + 7 * DAY + HOUR, T + 183 * DAY, T + 366 * DAY):
         tick(moment)
-    member_mail = [m for m in mail.outbox if m.to[0] in {ann.email, ben.email, cleo.email}]
+    member_mail = [m for m in delivered() if m.to[0] in {ann.email, ben.email, cleo.email}]
     kinds = set(OutboxMessage.objects.filter(recipient_member__isnull=False).values_list("kind", flat=True))
     assert {"reminder_acknowledge", "reminder_decide", "reminder_search_update", "check_in"} <= kinds
     assert "transparency_reminder" in kinds
@@ -167,7 +167,7 @@ def test_search_updates_are_due_every_24_hours_until_the_search_ends(ann):
     assert search_reminders() == 0
     tick(start + 25 * HOUR)
     assert search_reminders() == 1
-    assert any("Daily update" in m.subject for m in mail.outbox)
+    assert any("Daily update" in m.subject for m in delivered())
     tick(start + 26 * HOUR)
     assert search_reminders() == 1
 

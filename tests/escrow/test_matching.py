@@ -1,12 +1,12 @@
 """Escrowed reports stay sealed until the same person is reported again (D7)."""
 
 import pytest
-from django.core import mail
 from django.test import TestCase
 
 from cocdesk.cases.services import conflict_declare
 from cocdesk.escrow.models import EscrowMatch
 from tests.factories import case_factory, verified_client
+from tests.mailbox import delivered, forget_delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +26,14 @@ def test_escrowed_report_is_invisible_until_matched(alice):
 def test_a_new_report_on_the_same_person_matches_and_alerts_members_free_on_both(alice, bob):
     sealed = escrowed()
     conflict_declare(case=sealed, member=bob, has_conflict=True)
-    mail.outbox.clear()
+    forget_delivered()
     with TestCase.captureOnCommitCallbacks(execute=True):
         newer = case_factory(reported="  JAMIE doe ")
     match = EscrowMatch.objects.get()
     assert (match.sealed_case, match.other_case) == (sealed, newer)
-    alerts = [m for m in mail.outbox if "escrow" in m.subject]
+    alerts = [m for m in delivered() if "escrow" in m.subject]
     assert [m.to for m in alerts] == [[alice.email]]
-    assert all("canary" not in m.body and "Jamie" not in m.body for m in mail.outbox)
+    assert all("canary" not in m.body and "Jamie" not in m.body for m in delivered())
     assert (
         verified_client(bob).get("/escrow/").text.count("matches") == 0
         or "No matches" in verified_client(bob).get("/escrow/").text

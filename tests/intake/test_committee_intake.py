@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from django.core import mail
 from django.test import TestCase
 
 from cocdesk.audit.models import AuditEntry
@@ -11,6 +10,7 @@ from cocdesk.cases.models import Case, ConflictDeclaration, Handoff, ImmediateRe
 from cocdesk.intake.models import Event
 from cocdesk.members.models import Role
 from tests.factories import case_factory, member_factory, verified_client
+from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_member_files_an_in_person_report_with_safety_fields(alice, bob):
     assert (reporter.name, reporter.phone) == ("Robin Reporter", "+1 555 0100")
     # the member who took it takes part; everyone else is asked
     assert ConflictDeclaration.objects.get(case=case, member=alice).has_conflict is False
-    assert {m.to[0] for m in mail.outbox} == {alice.email, bob.email}
+    assert {m.to[0] for m in delivered()} == {alice.email, bob.email}
 
 
 @pytest.mark.parametrize("channel", ["phone", "direct_message", "other"])

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -29,6 +28,7 @@ from cocdesk.intake.mail import storing
 from cocdesk.intake.mail.imap import imap_target
 from cocdesk.intake.models import InboundEmail
 from tests.intake.test_email_ingest import CANARY, make_email
+from tests.mailbox import delivered
 
 DOVECOT = Path(shutil.which("dovecot") or "/usr/sbin/dovecot")
 USER, PASSWORD = "cocdesk", "imap test password"
@@ -197,7 +197,7 @@ def test_unseen_messages_become_cases_and_are_marked_seen_after_storing(mailbox)
     assert sorted(out) == sorted(Case.objects.values_list("reference", flat=True))
     assert len(out) == 2 and all(c.description == CANARY for c in Case.objects.all())
     assert flags(mailbox) == [True, True, True]
-    assert {m.to[0] for m in mail.outbox} >= {"robin@example.net", "sam@example.net"}  # confirmations
+    assert {m.to[0] for m in delivered()} >= {"robin@example.net", "sam@example.net"}  # confirmations
     assert fetch_mail() == (0, [], "")  # nothing left to do
 
 

@@ -1,13 +1,13 @@
 """The receipt-code portal (intake issue)."""
 
 import pytest
-from django.core import mail
 from django.test import Client, TestCase
 
 from cocdesk.cases.models import Message, MessageDirection
 from cocdesk.cases.services import conflict_declare
 from cocdesk.intake import ratelimit
 from tests.factories import case_factory
+from tests.mailbox import delivered, forget_delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +43,15 @@ def test_code_is_accepted_in_lower_case_and_without_dashes():
 
 def test_reporter_can_add_information_and_participants_are_told(alice, bob):
     case = case_factory(kind="anonymous", participants=(alice,))
-    mail.outbox.clear()
+    forget_delivered()
     client, _ = open_portal(case.receipt_code)
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post("/report/status/case/", {"body": "canary-portal it happened again today"})
     assert "The committee has your message" in response.text
     message = case.messages.get(direction=MessageDirection.FROM_REPORTER)
     assert message.body == "canary-portal it happened again today"
-    assert [m.to for m in mail.outbox] == [[alice.email]]  # bob has not declared: only participants
-    assert "canary" not in mail.outbox[0].body
+    assert [m.to for m in delivered()] == [[alice.email]]  # bob has not declared: only participants
+    assert "canary" not in delivered()[0].body
 
 
 def test_wrong_code_never_reveals_whether_a_case_exists():
@@ -92,8 +92,8 @@ def test_a_message_on_a_case_nobody_has_declared_on_reaches_every_member_not_con
     case = case_factory(kind="anonymous")
 
     conflict_declare(case=case, member=bob, has_conflict=True)
-    mail.outbox.clear()
+    forget_delivered()
     client, _ = open_portal(case.receipt_code)
     with TestCase.captureOnCommitCallbacks(execute=True):
         client.post("/report/status/case/", {"body": "more details"})
-    assert [m.to for m in mail.outbox] == [[alice.email]]
+    assert [m.to for m in delivered()] == [[alice.email]]

@@ -274,7 +274,7 @@ from cocdesk.outbox.services import outbox_enqueue
 members = list(Member.objects.filter(is_active=True))
 for n in range({QUEUED}):
     outbox_enqueue(kind="scale", member=members[n % len(members)], subject=f"scale {{n}}", body="-",
-                   dedupe_key=f"scale:{{n}}", send_now=False)
+                   dedupe_key=f"scale:{{n}}")
 """
 
 

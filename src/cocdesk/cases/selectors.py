@@ -39,6 +39,11 @@ def case_by_reference(*, reference: str) -> Case | None:
     return Case.objects.filter(reference=reference, expunged_at__isnull=True).first()
 
 
+def case_by_spool_id(*, spool_id: str) -> Case | None:
+    """System use (importing the intake spool): the case a web submission already became."""
+    return Case.objects.filter(spool_id=spool_id).first()
+
+
 def case_awaiting_declaration(*, user: object, reference: str) -> Case | None:
     """The case if `user` still has to declare on it (they may see the prompt only)."""
     return access.cases_awaiting_declaration_by(user).filter(reference=reference).first()

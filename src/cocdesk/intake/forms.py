@@ -12,7 +12,10 @@ from cocdesk.cases.evidence import MAX_FILES
 from cocdesk.cases.models import Channel, ContactPreference, ImmediateAction, Kind, PartyRole
 from cocdesk.cases.services import FileInput, Incident, PartyInput, ReportInput
 from cocdesk.intake.models import Event
+from cocdesk.intake.selectors import ReportChoices, report_form_choices
+from cocdesk.intake.services import WebSubmission
 from cocdesk.members.selectors import committee_members
+from cocdesk.receipts import receipt_code_new
 
 MAX_TEXT = 20_000
 REPORTED_SLOTS = 3
@@ -131,11 +134,10 @@ class PublicReportForm(IncidentFields):
         initial=Kind.NAMED,
         widget=forms.RadioSelect,
     )
-    event = fields.ModelChoiceField(
-        label=_("Was it at an event?"),
-        queryset=None,
-        required=False,
-        empty_label=_("No, or I would rather not say"),
+    # Plain id choices, not querysets: the form renders and validates from `report_form_choices`,
+    # which still answers from its cache when the database is down (D2).
+    event = forms.TypedChoiceField(
+        label=_("Was it at an event?"), coerce=int, required=False, empty_value=None, choices=()
     )
     your_name = _text(_("Your name"), max_length=200, help_text=_("The name you would like us to use."))
     your_email = forms.EmailField(label=_("Your email address"), required=False)
@@ -164,9 +166,10 @@ class PublicReportForm(IncidentFields):
             "Read the message itself with your receipt code."
         ),
     )
-    exclude_members = fields.ModelMultipleChoiceField(
+    exclude_members = forms.TypedMultipleChoiceField(
         label=_("Is there anyone on the committee who should not see this report?"),
-        queryset=None,
+        coerce=int,
+        choices=(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("They will not see it or know it exists. You do not need to tell us why."),
@@ -185,20 +188,44 @@ class PublicReportForm(IncidentFields):
         help_text=_("Only if you want it to be part of the evidence. Not available for anonymous reports."),
     )
 
-    def __init__(self, *args, events=None, upload_problems: Iterable[str] = (), **kwargs) -> None:
+    def __init__(
+        self, *args, choices: ReportChoices | None = None, upload_problems: Iterable[str] = (), **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event"].queryset = events if events is not None else Event.objects.all()
-        self.fields["exclude_members"].queryset = committee_members()
         # Files the upload handler did not read (too large, too many): cocdesk.uploads.
         self.upload_problems = list(upload_problems)
+        choices = choices or report_form_choices()
+        # Lists that cannot be read (database down, nothing cached) are left out: both are optional.
+        self.offers_events = choices.events is not None
+        self.offers_exclusion = choices.members is not None
+        if self.offers_events:
+            self.fields["event"].choices = [("", _("No, or I would rather not say")), *choices.events]
+        else:
+            del self.fields["event"]
+        if self.offers_exclusion:
+            self.fields["exclude_members"].choices = choices.members
+        else:
+            del self.fields["exclude_members"]
 
     def clean_evidence(self) -> list:
         if self.upload_problems:
             raise forms.ValidationError(self.upload_problems)
         return self.cleaned_data["evidence"]
 
+    def submission(self) -> WebSubmission:
+        """The report as `intake.services.web_report_receive` takes it, with its receipt code and
+        its spool id chosen now, before anything is stored."""
+        data = self.cleaned_data
+        report = self.report()
+        report.receipt_code, report.spool_id = receipt_code_new(), WebSubmission.new_id()
+        return WebSubmission(
+            report=report,
+            event_id=data.get("event"),
+            excluded_member_ids=list(data.get("exclude_members") or []),
+        )
+
     def report(self) -> ReportInput:
-        """The report as `intake.services.web_report_submit` takes it."""
+        """The report without its event and exclusions (`submission()` carries those as ids)."""
         data = self.cleaned_data
         named = data["kind"] == Kind.NAMED
         reporter = PartyInput(
@@ -215,10 +242,9 @@ class PublicReportForm(IncidentFields):
             parties=([reporter] if named else []) + self.people(),
             wants_updates=data["wants_updates"] == "yes",
             preferred_contact=data["preferred_contact"],
-            excluded_members=list(data["exclude_members"]),
             notify_email="" if named else data["notify_email"],
             files=self.uploads(keep_metadata=named and data["keep_metadata"]),
-            event=data["event"],
+            with_receipt=True,
         )
 
     def clean(self) -> dict:

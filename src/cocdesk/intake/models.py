@@ -28,11 +28,15 @@ class Event(models.Model):
 class InboundEmail(models.Model):
     """Every message `ingest-email` or `fetch-mail` stored, so a repeated Message-ID is recognised.
 
-    The raw message is kept encrypted in file storage; `message_key` is a keyed hash of its
-    Message-ID (or of its bytes when it has none).
+    The raw message is kept encrypted in file storage. `message_key` is a keyed hash of its
+    Message-ID and its content (of its bytes when it has no Message-ID): the same message delivered
+    again is recognised, a different one reusing the Message-ID is not. `message_id_key` is a keyed
+    hash of the Message-ID alone, for threading replies (and, on rows stored before content hashes,
+    equal to `message_key`).
     """
 
     message_key = models.CharField(max_length=64, unique=True)
+    message_id_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
     )

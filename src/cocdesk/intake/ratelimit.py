@@ -23,6 +23,7 @@ import math
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpRequest
 from redis.exceptions import RedisError
 
@@ -32,6 +33,9 @@ from cocdesk.receipts import receipt_code_normalize
 log = logging.getLogger("cocdesk.intake")
 
 _GRACE = 60  # seconds a counter outlives its window, so an increment never lands on an expired key
+
+# Redis unreachable, or the database cache down with the database: reporters are let through.
+SHARED_STATE_DOWN = (RedisError, DatabaseError)
 
 
 def _window(seconds: int) -> tuple[int, int]:
@@ -76,7 +80,7 @@ def report_slot_take(request: HttpRequest) -> int:
             return 0
         cache.decr(key)  # a refused report takes no slot
         return left
-    except RedisError:
+    except SHARED_STATE_DOWN:
         return _unavailable()
 
 
@@ -86,7 +90,7 @@ def report_slot_give_back(request: HttpRequest) -> None:
     try:
         key, _left = _key("report", clients.client_token(request), seconds)
         cache.decr(key)
-    except (RedisError, ValueError):  # unreachable, or the window has just ended
+    except (*SHARED_STATE_DOWN, ValueError):  # unreachable, or the window has just ended
         pass
 
 
@@ -109,7 +113,7 @@ def code_wait(request: HttpRequest, *, code: str) -> int:
     try:
         keys, left = _code_keys(request, code)
         counts = cache.get_many(keys)
-    except RedisError:
+    except SHARED_STATE_DOWN:
         return _unavailable()
     return left if any(counts.get(key, 0) >= attempts for key in keys) else 0
 
@@ -124,7 +128,7 @@ def code_failed(request: HttpRequest, *, code: str) -> None:
         keys, left = _code_keys(request, code)
         for key in keys:
             _add_one(key, left)
-    except RedisError:
+    except SHARED_STATE_DOWN:
         _unavailable()
 
 

@@ -2,33 +2,47 @@
 
 Every channel builds a `cases.services.ReportInput`, opens the case with `case_open`, and then
 matches it against escrowed reports (`escrow_match`). Case tables are written only through the
-cases services.
+cases services. A public web report never depends on the database to be received: when it is
+unavailable the submission waits in the encrypted spool (`intake.spool`) and is imported later,
+once (`intake.recovery.spool_import`).
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import logging
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from cocdesk import access, notices
 from cocdesk.audit.services import audit_record
+from cocdesk.cases.evidence import check_upload, upload_prepare
 from cocdesk.cases.models import Channel, Kind
+from cocdesk.cases.selectors import case_by_spool_id
 from cocdesk.cases.services import (
+    FileInput,
+    Incident,
     OpenedCase,
+    PartyInput,
     ReportInput,
     case_open,
     handoff_record,
     immediate_response_record,
     reporter_message_in,
 )
-from cocdesk.errors import Refused
+from cocdesk.errors import Refused, database_unavailable
 from cocdesk.escrow.services import escrow_match
+from cocdesk.intake import spool
 from cocdesk.intake.models import Event
 from cocdesk.members.models import Role
-from cocdesk.members.selectors import member_by_email
+from cocdesk.members.selectors import committee_members, member_by_email
 from cocdesk.members.services import member_add
+
+log = logging.getLogger("cocdesk.intake")
 
 if TYPE_CHECKING:
     from datetime import date
@@ -49,6 +63,117 @@ def web_report_submit(*, report: ReportInput) -> OpenedCase:
     """A report from the public form. Always gets a receipt code; anonymous and escrowed keep no identity."""
     report.channel, report.with_receipt = Channel.WEB, True
     return report_store(report=report, actor="public")
+
+
+@dataclass
+class WebSubmission:
+    """What the public form received, as it can wait in the spool: the report (its receipt code and
+    spool id already chosen) and its event and exclusions as ids, looked up when it is stored."""
+
+    report: ReportInput
+    event_id: int | None = None
+    excluded_member_ids: list[int] = field(default_factory=list)
+
+    @staticmethod
+    def new_id() -> str:
+        return spool.spool_id_new()
+
+    def to_bytes(self) -> bytes:
+        report = self.report
+        return json.dumps(
+            {
+                "version": 1,
+                "incident": asdict(report.incident),
+                "kind": report.kind,
+                "parties": [asdict(p) for p in report.parties],
+                "wants_updates": report.wants_updates,
+                "preferred_contact": report.preferred_contact,
+                "intake_details": report.intake_details,
+                "notify_email": report.notify_email,
+                "files": [
+                    {"name": f.name, "data": base64.b64encode(f.content()).decode(), "keep": f.keep_metadata}
+                    for f in report.files
+                ],
+                "receipt_code": report.receipt_code,
+                "spool_id": report.spool_id,
+                "event_id": self.event_id,
+                "excluded_member_ids": self.excluded_member_ids,
+            }
+        ).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> WebSubmission:
+        d = json.loads(data)
+        report = ReportInput(
+            channel=Channel.WEB,
+            incident=Incident(**d["incident"]),
+            kind=d["kind"],
+            parties=[PartyInput(**p) for p in d["parties"]],
+            wants_updates=d["wants_updates"],
+            preferred_contact=d["preferred_contact"],
+            intake_details=d["intake_details"],
+            notify_email=d["notify_email"],
+            files=[FileInput(f["name"], base64.b64decode(f["data"]), f["keep"]) for f in d["files"]],
+            with_receipt=True,
+            receipt_code=d["receipt_code"],
+            spool_id=d["spool_id"],
+        )
+        return cls(report=report, event_id=d["event_id"], excluded_member_ids=d["excluded_member_ids"])
+
+
+@dataclass(frozen=True)
+class Received:
+    """What the reporter is told. `reference` is None while the report waits in the spool."""
+
+    receipt_code: str | None
+    kind: str
+    reference: str | None = None
+
+    @property
+    def spooled(self) -> bool:
+        return self.reference is None
+
+
+def web_report_receive(*, submission: WebSubmission) -> Received:
+    """Receive a public web report: stored as a case, or, when the database is unavailable, kept
+    in the encrypted spool with the receipt code the reporter is shown now.
+
+    Side effects: those of `web_report_store`, or one spool file (imported later, exactly once, by
+    `intake.recovery.spool_import`). Raises ValidationError for a file the evidence rules refuse
+    (checked first, so nothing refused ever waits in the spool), and OSError when even the spool
+    cannot be written."""
+    report = submission.report
+    for upload in report.files:
+        check_upload(upload.name, upload.data)
+    try:
+        opened = web_report_store(submission=submission)
+    except DatabaseError as exc:
+        if not database_unavailable(exc):
+            raise
+        log.warning("database unavailable: a web report waits in the spool (%s)", type(exc).__name__)
+        for upload in report.files:  # cleaned now too, so the import cannot refuse a file later
+            upload_prepare(upload.name, upload.data, keep_photo_metadata=upload.keep_metadata)
+        spool.spool_write(kind="web", data=submission.to_bytes(), spool_id=report.spool_id)
+        return Received(receipt_code=report.receipt_code, kind=report.kind)
+    return Received(receipt_code=opened.receipt_code, kind=opened.case.kind, reference=opened.case.reference)
+
+
+@transaction.atomic
+def web_report_store(*, submission: WebSubmission) -> OpenedCase:
+    """Store a web submission once: a submission whose spool id is already a case (imported by
+    another process, or committed although the request saw an error) is that case.
+
+    Side effects: those of `web_report_submit`, with the event and the excluded members looked
+    up by id (ones that no longer exist are left out)."""
+    report = submission.report
+    if report.spool_id:
+        existing = case_by_spool_id(spool_id=report.spool_id)
+        if existing is not None:
+            return OpenedCase(case=existing)
+    if submission.event_id is not None:
+        report.event = Event.objects.filter(pk=submission.event_id).first()
+    report.excluded_members = list(committee_members().filter(pk__in=submission.excluded_member_ids))
+    return web_report_submit(report=report)
 
 
 @transaction.atomic

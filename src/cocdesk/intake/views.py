@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from cocdesk import access
 from cocdesk.audit.services import audit_record
+from cocdesk.errors import database_unavailable
 from cocdesk.intake import ratelimit, selectors, services
 from cocdesk.intake.forms import (
     CommitteeIntakeForm,
@@ -43,7 +44,8 @@ CHOOSE_FILES_AGAIN = _("Please choose your files again: browsers forget them whe
 
 @sensitive_post_parameters()
 def report_form(request: HttpRequest) -> HttpResponse:
-    """The public report form. Stores the report before saying thank you."""
+    """The public report form. Stores the report (or, if the database is unavailable, keeps it in
+    the encrypted spool) before saying thank you; the page itself needs no database (D2)."""
     form = PublicReportForm(
         request.POST or None, request.FILES or None, upload_problems=upload_problems(request)
     )
@@ -57,22 +59,25 @@ def report_form(request: HttpRequest) -> HttpResponse:
                     form.add_error("evidence", CHOOSE_FILES_AGAIN)
                 return _too_many(render(request, "intake/report_form.html", {"form": form}, status=429), wait)
             try:
-                opened = services.web_report_submit(report=form.report())
+                received = services.web_report_receive(submission=form.submission())
             except ValidationError as exc:  # a file we cannot take (cocdesk.cases.evidence says why)
                 ratelimit.report_slot_give_back(request)
                 form.add_error("evidence", exc)
                 form.add_error("evidence", CHOOSE_FILES_AGAIN)
-            except DatabaseError:
+            except (DatabaseError, OSError):
                 ratelimit.report_slot_give_back(request)
-                log.exception("a web report could not be stored")
+                log.exception("a web report could not be stored, not even in the spool")
                 form.add_error(None, NOT_SAVED)
                 status = 503
             else:
-                request.session[THANKS_SESSION_KEY] = {
-                    "reference": opened.case.reference,
-                    "code": opened.receipt_code,
-                    "kind": opened.case.kind,
+                thanks = {
+                    "reference": received.reference,
+                    "code": received.receipt_code,
+                    "kind": received.kind,
                 }
+                if received.spooled:  # no session either: the thank-you page is this response
+                    return render(request, "intake/report_thanks.html", {"thanks": thanks})
+                request.session[THANKS_SESSION_KEY] = thanks
                 return redirect("intake:thanks")
         elif request.FILES or form.upload_problems:
             form.add_error("evidence", CHOOSE_FILES_AGAIN)
@@ -193,7 +198,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
     form = CommitteeIntakeForm(
         request.POST or None, request.FILES or None, events=events, handoff_members=handoff
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and _valid_unless_unavailable(form):
         data = form.cleaned_data
         try:
             opened = services.committee_report_take(
@@ -205,9 +210,11 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             form.add_error("event", exc)
-        except DatabaseError:
+        except DatabaseError as exc:
             log.exception("a committee intake could not be stored")
             form.add_error(None, NOT_SAVED)
+            if database_unavailable(exc):
+                _without_lists(form)
         else:
             request.session[THANKS_SESSION_KEY] = {
                 "reference": opened.case.reference,
@@ -215,6 +222,25 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             }
             return redirect("intake:filed")
     return render(request, "intake/intake_form.html", {"form": form})
+
+
+def _valid_unless_unavailable(form: CommitteeIntakeForm) -> bool:
+    """Validate; during a database outage refuse kindly, keeping everything typed (D2)."""
+    try:
+        return form.is_valid()
+    except DatabaseError as exc:
+        if not database_unavailable(exc):
+            raise
+        log.warning("a committee intake could not be checked: the database is unavailable")
+        form.add_error(None, NOT_SAVED)
+        _without_lists(form)
+        return False
+
+
+def _without_lists(form: CommitteeIntakeForm) -> None:
+    """The choice lists cannot be read now: the page shows the form without their options."""
+    for name in ("event", "handoff_to"):
+        form.fields[name].queryset = form.fields[name].queryset.none()
 
 
 def intake_filed(request: HttpRequest) -> HttpResponse:

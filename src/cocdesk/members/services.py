@@ -260,7 +260,8 @@ def offboarding_start(
         return existing
     if not member.is_committee:
         raise Refused(_("Only committee members are off-boarded."))
-    cases = list(access.cases_taking_part(member)) if member.is_active else []
+    # In one order (by id), as every off-boarding locks these cases one after the other.
+    cases = list(access.cases_taking_part(member).order_by("pk")) if member.is_active else []
     member_disable(member=member, actor=actor)
     for case in cases:
         conflict_set(case=case, member=member, actor=actor)

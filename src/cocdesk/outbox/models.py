@@ -1,5 +1,6 @@
-"""Outgoing mail (D2, D5, D12): written in the same transaction as what caused it, sent
-after commit by a sender with retries and backoff, and never silently dropped."""
+"""Outgoing mail (D2, D5, D12): written in the same transaction as what caused it, sent only by
+the outbox worker (`cocdesk tick`, `cocdesk send-mail`) with retries and backoff, never silently
+dropped. Each row has its own Message-ID, so a copy sent again after a crash is recognisable."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from cocdesk.crypto import EncryptedTextField
 
 class Status(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     DEAD = "dead", _("Could not be sent")
     WITHHELD = "withheld", _("Withheld: the recipient may no longer see the case")
@@ -28,7 +30,9 @@ class OutboxMessage(models.Model):
     recipient_address = EncryptedTextField(blank=True, default="")
     subject = EncryptedTextField()
     body = EncryptedTextField()
-    headers = models.JSONField(default=dict, blank=True)  # Message-ID, In-Reply-To: no content
+    headers = models.JSONField(default=dict, blank=True)  # In-Reply-To and the like: no content
+    # Chosen when queued and sent with every attempt: a resend after a crash carries the same one.
+    message_id = models.CharField(max_length=255, blank=True, default="")
     # The same key is never queued twice: what makes `tick` and intake idempotent.
     dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)

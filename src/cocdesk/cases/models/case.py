@@ -124,6 +124,9 @@ class Case(models.Model):
     # Anonymous reporters may leave an address only for "you have a new message"; never shown.
     notify_email = EncryptedTextField(blank=True, default="")
     receipt_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # A web submission's own id, chosen before it is stored: a report kept in the spool during a
+    # database outage (or whose commit was in doubt) is imported once, whoever imports it (D2).
+    spool_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
 
     search_started_at = models.DateTimeField(null=True, blank=True)  # looking for the reported person
     search_ended_at = models.DateTimeField(null=True, blank=True)

@@ -1,7 +1,9 @@
 """Conflicts of interest (D3): declarations, recusals, rejoining, hand-offs.
 
 Whoever changes who takes part in a case goes through here, so that votes are counted again and
-ownership ends for a member who is no longer free of conflict.
+ownership ends for a member who is no longer free of conflict. Each of these locks the case row
+first (`case_lock`), the same order as voting, so a declaration racing a vote neither deadlocks
+nor leaves a stale tally.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from cocdesk.cases.models import (
     State,
     TimelineKind,
 )
-from cocdesk.cases.services.deliberation import case_transition, proposals_reevaluate
+from cocdesk.cases.services.deliberation import case_lock, case_transition, proposals_reevaluate
 from cocdesk.cases.services.records import timeline_add
 from cocdesk.errors import Refused
 
@@ -44,6 +46,7 @@ def conflict_auto(*, case: Case, member: Member, source: str) -> ConflictDeclara
 def conflict_declare(*, case: Case, member: Member, has_conflict: bool) -> ConflictDeclaration:
     """A member answers "Do you have a conflict?" (no reason asked). Declaring a conflict, or
     recusing later, takes effect at once; clearing a conflict needs another participant's agreement."""
+    case_lock(case)
     existing = ConflictDeclaration.objects.select_for_update().filter(case=case, member=member).first()
     if existing is not None and existing.has_conflict and not has_conflict:
         raise Refused(_("Changing a conflict back to no conflict needs another member's agreement."))
@@ -62,6 +65,7 @@ def conflict_set(*, case: Case, member: Member, actor: object | str | None = Non
     """Record a conflict (declared, or a recusal): the member's access ends with this transaction.
 
     `actor` is who did it when it is not the member (off-boarding, a hand-off recorded for them)."""
+    case_lock(case)
     declaration, created = ConflictDeclaration.objects.get_or_create(
         case=case, member=member, defaults={"has_conflict": True, "source": ConflictSource.DECLARED}
     )
@@ -78,6 +82,7 @@ def conflict_set(*, case: Case, member: Member, actor: object | str | None = Non
 def conflict_rejoin_request(*, case: Case, member: Member) -> ConflictDeclaration:
     """A member who declared a conflict asks to take part after all. Only their own declaration
     counts: a party to the case, or a member the reporter excluded, can never rejoin."""
+    case_lock(case)
     declaration = (
         ConflictDeclaration.objects.select_for_update()
         .filter(case=case, member=member, has_conflict=True, source=ConflictSource.DECLARED)
@@ -95,6 +100,7 @@ def conflict_rejoin_request(*, case: Case, member: Member) -> ConflictDeclaratio
 @transaction.atomic
 def conflict_rejoin_agree(*, case: Case, member: Member, by: Member) -> ConflictDeclaration:
     """Another participating member agrees: the member takes part from now on."""
+    case_lock(case)
     if by.pk == member.pk or not access.case_participants(case).filter(pk=by.pk).exists():
         raise Refused(_("Another member taking part in the case has to agree."))
     declaration = ConflictDeclaration.objects.select_for_update().get(

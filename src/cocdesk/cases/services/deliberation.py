@@ -46,10 +46,19 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def case_lock(case: Case | int) -> Case:
+    """Lock the case row for the rest of the transaction (D3, D4).
+
+    Every path that changes who takes part in a case, its votes or its declarations takes this
+    lock first and only then touches declarations, owners, proposals or votes: one order, so two
+    such changes never deadlock, and a tally computed under the lock counts what is committed."""
+    return Case.objects.select_for_update().get(pk=getattr(case, "pk", case))
+
+
 @transaction.atomic
 def case_transition(*, case: Case, to: str, by: Member, resolution: str = "") -> Case:
     """The one way a case changes state: checks the transition, writes the timeline and the audit log."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = case_lock(case)
     if to not in TRANSITIONS.get(case.state, set()):
         raise Refused(
             _("A case cannot go from %(from)s to %(to)s.")
@@ -91,6 +100,7 @@ def owners_set(*, case: Case, primary: Member, secondary: Member, by: Member) ->
     """Arrange a primary and a secondary incident owner, both taking part, two different people."""
     if primary == secondary:
         raise Refused(_("The primary and secondary owners need to be two different members."))
+    case_lock(case)
     for member in (primary, secondary):
         require_participant(case, member)
     for role, member in ((OwnerRole.PRIMARY, primary), (OwnerRole.SECONDARY, secondary)):
@@ -126,6 +136,7 @@ def proposal_create(
 ) -> Proposal:
     """Put a decision to the members taking part. Side effects: the proposal and its consequences,
     a timeline entry, an audit entry; the case moves into deliberation if it was in triage."""
+    case_lock(case)
     require_participant(case, by)
     if kind == ProposalKind.CONSEQUENCES and not consequences:
         raise Refused(_("Please choose at least one consequence, from the list or your own."))
@@ -153,8 +164,12 @@ def proposal_create(
 
 @transaction.atomic
 def vote_cast(*, proposal: Proposal, member: Member, choice: str) -> Proposal:
-    """A participant votes yes, no or abstain (and may change it while the proposal is open)."""
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    """A participant votes yes, no or abstain (and may change it while the proposal is open).
+
+    Side effects: the Vote, audit `vote.cast`, the tally recounted under the case lock (and the
+    result on the timeline when it decides the proposal)."""
+    case_lock(proposal.case_id)
+    proposal = Proposal.objects.select_for_update().select_related("case").get(pk=proposal.pk)
     require_participant(proposal.case, member)
     if proposal.status != ProposalStatus.OPEN:
         raise Refused(_("Voting on this proposal has ended."))
@@ -162,13 +177,20 @@ def vote_cast(*, proposal: Proposal, member: Member, choice: str) -> Proposal:
         proposal=proposal, member=member, defaults={"choice": choice, "cast_at": clock.now()}
     )
     audit_record(actor=member, action="vote.cast", target=proposal)
-    return proposal_evaluate(proposal=proposal)
+    return _evaluate(proposal)
 
 
 @transaction.atomic
 def proposal_evaluate(*, proposal: Proposal) -> Proposal:
-    """Passes when yes votes are more than half of the members taking part; fails as soon as that
-    can no longer happen. The result and the tally go on the timeline."""
+    """Count a proposal again, under the case lock. Passes when yes votes are more than half of the
+    members taking part; fails as soon as that can no longer happen. The result and the tally go
+    on the timeline."""
+    case_lock(proposal.case_id)
+    return _evaluate(Proposal.objects.select_for_update().select_related("case").get(pk=proposal.pk))
+
+
+def _evaluate(proposal: Proposal) -> Proposal:
+    """The count itself; the caller holds the case lock and the proposal row."""
     if proposal.status != ProposalStatus.OPEN:
         return proposal
     counts = proposal_tally(proposal=proposal)
@@ -202,10 +224,13 @@ def proposal_evaluate(*, proposal: Proposal) -> Proposal:
     return proposal
 
 
+@transaction.atomic
 def proposals_reevaluate(*, case: Case) -> None:
-    """After someone joins or leaves a case, open proposals are counted again."""
-    for proposal in case.proposals.filter(status=ProposalStatus.OPEN):
-        proposal_evaluate(proposal=proposal)
+    """After someone joins or leaves a case, open proposals are counted again, under the case lock."""
+    case_lock(case)
+    open_ = case.proposals.filter(status=ProposalStatus.OPEN).order_by("pk")
+    for proposal in open_.select_for_update().select_related("case"):
+        _evaluate(proposal)
 
 
 @transaction.atomic

@@ -76,6 +76,13 @@ class FileInput:
     data: bytes | File  # an uploaded file is read only after its size was checked
     keep_metadata: bool = False
 
+    def content(self) -> bytes:
+        """The file's bytes (an uploaded file is read from its start)."""
+        if isinstance(self.data, bytes):
+            return self.data
+        self.data.seek(0)
+        return self.data.read()
+
 
 @dataclass
 class ReportInput:
@@ -94,6 +101,8 @@ class ReportInput:
     received_by: Member | None = None
     event: Event | None = None
     with_receipt: bool = False
+    receipt_code: str | None = None  # chosen before storing (the spool keeps it); else made here
+    spool_id: str | None = None  # a web submission's id: stored once, however often it is imported
 
     @property
     def keeps_no_identity(self) -> bool:
@@ -157,7 +166,7 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
     if anonymous:  # nothing that identifies the reporter is kept, even if it was typed
         parties = [p for p in parties if p.role != PartyRole.REPORTER]
     now = clock.now()
-    code = receipt_code_new() if report.with_receipt else None
+    code = (report.receipt_code or receipt_code_new()) if report.with_receipt else None
     incident = report.incident
     case = Case.objects.create(
         reference=reference_allocate(year=now.year),
@@ -178,6 +187,7 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
         intake_details=report.intake_details,
         notify_email=report.notify_email.strip() if anonymous else "",
         receipt_hash=receipt_hash(code) if code else None,
+        spool_id=report.spool_id,
     )
     accounts = accounts_by_email_index()
     for spec in parties:

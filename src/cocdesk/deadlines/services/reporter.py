@@ -43,7 +43,6 @@ def _deliver_to_reporter(
     subject: str,
     body: str,
     author: Member | None,
-    send_now: bool,
     reporter_asked: bool = False,
 ) -> Delivery:
     """Keep the message (the portal shows it), put it on the timeline, and email it if we may."""
@@ -52,9 +51,9 @@ def _deliver_to_reporter(
         case=case, kind=kind, body=body, author=author, how=how, emailed=how == selectors.Route.EMAIL
     )
     if how == selectors.Route.EMAIL:
-        notices.reporter_message(message=message, subject=subject, send_now=send_now)
+        notices.reporter_message(message=message, subject=subject)
     elif how == selectors.Route.PING:  # anonymous: the notification address hears of a message, no more
-        notices.reporter_ping(message=message, send_now=send_now)
+        notices.reporter_ping(message=message)
     return Delivery(message=message, how=how)
 
 
@@ -76,7 +75,6 @@ def delay_notice_send(*, case: Case) -> Delivery | None:
             subject=template_fill(template.subject, case=case, member_name=sender),
             body=template_fill(template.body, case=case, member_name=sender),
             author=None,
-            send_now=False,
         )
 
 
@@ -94,9 +92,10 @@ def reporter_message_send(
 
     A reporter who chose no further involvement gets a message only when they asked for it
     (`reporter_asked`, confirmed by the member). Side effects: a Message (shown in the receipt-code
-    portal), a timeline entry with the text, audit `case.message_sent.<kind>`, and after commit an
-    email: the message itself to a named reporter (reference in the subject, so replies thread
-    back), or only "you have a new message" to an anonymous reporter's notification address.
+    portal), a timeline entry with the text, audit `case.message_sent.<kind>`, and a queued email
+    (the outbox worker sends it): the message itself to a named reporter (reference in the subject,
+    so replies thread back), or only "you have a new message" to an anonymous reporter's
+    notification address.
     """
     if kind not in TemplateKind.values:
         raise Refused(_("Please choose what kind of message this is."))
@@ -117,7 +116,6 @@ def reporter_message_send(
         subject=subject.strip(),
         body=body.strip(),
         author=author,
-        send_now=True,
         reporter_asked=reporter_asked,
     )
 

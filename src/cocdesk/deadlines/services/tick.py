@@ -57,7 +57,7 @@ def tick_run() -> TickReport:
     - expunge dates set or postponed on closed cases, and content deleted on the date (audit);
     - stored files swept (`evidence.stored_files_sweep`): interrupted moves finished, files that no
       row refers to deleted after a grace period.
-    Mail is queued with send_now=False: the caller drains the outbox afterwards.
+    Mail is only queued: the caller (`cocdesk tick`) drains the outbox afterwards.
     """
     report = TickReport(now=clock.now())
     cases = list(selectors.open_cases_for_rules())

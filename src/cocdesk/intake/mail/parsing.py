@@ -1,7 +1,11 @@
 """Reading an email (D2): one RFC 5322 message to what can be read from it. Never raises.
 
 The modern parser is tried first, then the lenient compat32 one, then plain byte decoding, and
-whatever could not be read is noted. Nothing here touches the database.
+whatever could not be read is noted. Every string that comes out is clean Unicode that can be
+encrypted and stored: lone surrogates (UTF-7, unicode_escape) and control characters are replaced,
+codecs that are not mail charsets (unicode_escape, idna, …) are never used, and a text part that
+cannot be decoded is replaced by a readable placeholder (its bytes stay in the kept original).
+Nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ REFERENCE_RE = re.compile(r"\bCoC-(\d{4})-(\d{4,6})\b", re.IGNORECASE)
 _MSGID_RE = re.compile(r"<([^<>\s]{1,990})>")
 _ADDRESS_RE = re.compile(r"[^\s@<>,;]{1,64}@[^\s@<>,;]{1,255}")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+# Python text codecs that are not mail charsets: decoding mail with them turns backslashes into
+# arbitrary code points (lone surrogates, NUL) or raises whatever the error handler says.
+NOT_CHARSETS = {"unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined"}
+UNREADABLE_SHARE = 0.3  # a part decoded with more replacement characters than this is not text
 # Kept when the original of a reply to an anonymous or escrowed case is stored: nothing that
 # identifies the sender (From, Received with client addresses, DKIM, ...) survives.
 _ANONYMOUS_KEEP_HEADERS = {
@@ -51,6 +60,21 @@ _ANONYMOUS_KEEP_HEADERS = {
 
 def no_text_description() -> str:
     return _("(This email had no readable text. The original message is kept.)")
+
+
+def unreadable_part_placeholder(content_type: str, size: int) -> str:
+    return _(
+        "[A part of this email (%(type)s, %(size)s bytes) could not be read. It is kept in the "
+        "original message, stored encrypted with the case.]"
+    ) % {"type": content_type, "size": size}
+
+
+def safe_text(text: str) -> str:
+    """Text that can always be encoded as UTF-8: surrogate pairs are joined, lone surrogates
+    become U+FFFD."""
+    if not _SURROGATE_RE.search(text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 @dataclass(frozen=True)
@@ -94,18 +118,40 @@ def _clean(text: str, *, keep_newlines: bool = False) -> str:
 
 def _decode_bytes(data: bytes, charset: str | None) -> str:
     """Decode a text part. An unknown or wrong charset still gives readable text, never an error."""
+    return _decode_part(data, charset)[0]
+
+
+def _decode_part(data: bytes, charset: str | None) -> tuple[str, bool]:
+    """Decode a text part: (text, whether it decoded cleanly). Never raises; the text never holds
+    lone surrogates."""
     name = (charset or "").strip().strip('"').lower()
     if name:
         try:
-            if codecs.lookup(name)._is_text_encoding:
-                return data.decode(name, errors="replace")
+            codec = codecs.lookup(name)
         except (LookupError, ValueError, TypeError):
-            pass
+            codec = None
+        if codec is not None and codec._is_text_encoding and codec.name not in NOT_CHARSETS:
+            try:
+                text = data.decode(codec.name)
+                return safe_text(text), not _SURROGATE_RE.search(text)
+            except (UnicodeError, ValueError, TypeError, LookupError):
+                try:
+                    return safe_text(data.decode(codec.name, errors="replace")), False
+                except (UnicodeError, ValueError, TypeError, LookupError):
+                    pass
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), not name
     except UnicodeDecodeError:
         # Most undeclared 8-bit mail is Windows-1252 / Latin-1.
-        return data.decode("cp1252", errors="replace")
+        return data.decode("cp1252", errors="replace"), False
+
+
+def _unreadable(text: str) -> bool:
+    """Mostly replacement or control characters: what came out is not the sender's text."""
+    if not text.strip():
+        return False
+    bad = text.count("\ufffd") + len(_CONTROL_RE.findall(text))
+    return bad / len(text) > UNREADABLE_SHARE
 
 
 def _decode_header_text(value: str) -> str:
@@ -164,10 +210,34 @@ def message_key_for_id(message_id: str) -> str:
     return secret_hash("msgid:" + message_id)
 
 
+# What makes two copies "the same message": these headers and the body. Transport headers
+# (Received, Delivered-To, Return-Path, DKIM, …) differ between deliveries of one message.
+_CONTENT_HEADERS = {"from", "to", "cc", "subject", "date", "message-id", "content-type"}
+
+
+def content_digest(raw: bytes) -> str:
+    """A hash of the message's own content: the body and the headers its sender wrote."""
+    text = raw.replace(b"\r\n", b"\n")
+    head, _sep, body = text.partition(b"\n\n")
+    fields: list[bytes] = []
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t") and fields:  # a folded continuation line
+            fields[-1] += b" " + line.strip()
+        else:
+            fields.append(line.strip())
+    kept = sorted(
+        b" ".join(f.split())
+        for f in fields
+        if f.split(b":", 1)[0].strip().lower().decode("ascii", "replace") in _CONTENT_HEADERS
+    )
+    return hashlib.sha256(b"\n".join(kept) + b"\n\n" + body.rstrip()).hexdigest()
+
+
 def message_key(*, message_id: str, raw: bytes) -> str:
-    """The idempotency key: the Message-ID, or the bytes themselves when there is none."""
+    """The idempotency key: the Message-ID plus a hash of the content (a different message that
+    reuses a Message-ID is not a copy), or the bytes themselves when there is no Message-ID."""
     if message_id:
-        return message_key_for_id(message_id)
+        return secret_hash(f"msgid:{message_id}:content:{content_digest(raw)}")
     return secret_hash("sha256:" + hashlib.sha256(raw).hexdigest())
 
 
@@ -267,7 +337,7 @@ def html_to_text(html: str) -> str:
         extractor.close()
     except Exception:  # whatever was read before the error is kept
         extractor.parts.append("\n")
-    return _tidy("".join(extractor.parts))
+    return safe_text(_tidy(_CONTROL_RE.sub("", "".join(extractor.parts))))
 
 
 def _tidy(text: str) -> str:
@@ -304,8 +374,9 @@ def _payload_bytes(part: MimeMessage) -> bytes:
 class _Walker:
     """Collects body text and attachments from every part, whatever the structure."""
 
-    def __init__(self, parsed: ParsedEmail) -> None:
+    def __init__(self, parsed: ParsedEmail, *, nested: bool = False) -> None:
         self.parsed = parsed
+        self.nested = nested  # inside a forwarded message: its parts are kept whole with it
         self.plain: list[str] = []
         self.html: list[str] = []
         self.forwarded: list[str] = []
@@ -332,10 +403,15 @@ class _Walker:
         inner = part.get_payload()
         inner = inner[0] if isinstance(inner, list) and inner else inner
         if isinstance(inner, MimeMessage):
-            nested = _Walker(ParsedEmail())
+            nested = _Walker(self.parsed, nested=True)
             nested.walk(inner, depth + 1)
             self.forwarded.append(nested.text())
-        data = inner.as_bytes() if isinstance(inner, MimeMessage) else _payload_bytes(part)
+        if self.nested:  # a forward inside a forward: kept inside the outer .eml
+            return
+        data = _message_bytes(inner) if isinstance(inner, MimeMessage) else _payload_bytes(part)
+        if not data:  # cannot be written out again: it stays in the kept original
+            self.parsed.problems.append("forwarded")
+            return
         number = len(self.parsed.attachments) + 1
         name = _filename(part, "message/rfc822", number)
         if not name.lower().endswith(".eml"):
@@ -356,8 +432,15 @@ class _Walker:
                 charset = part.get_content_charset()
             except Exception:
                 charset = None
-            text = _decode_bytes(data, charset)
+            text, clean = _decode_part(data, charset)
+            if not clean:
+                self.parsed.problems.append("charset")
+            if _unreadable(text):
+                self.plain.append(unreadable_part_placeholder(content_type, len(data)))
+                return
             (self.plain if content_type == "text/plain" else self.html).append(text)
+            return
+        if self.nested:  # an attachment of a forwarded message: kept inside its .eml
             return
         number = len(self.parsed.attachments) + 1
         self.parsed.attachments.append(
@@ -370,6 +453,20 @@ class _Walker:
         if self.html:
             return html_to_text("\n".join(self.html))
         return "\n\n".join(text for text in self.forwarded if text)
+
+
+def _message_bytes(inner: MimeMessage) -> bytes:
+    """A forwarded message written out again, as leniently as it takes; b"" if it cannot be."""
+    for write in (
+        lambda: inner.as_bytes(),
+        lambda: inner.as_bytes(policy=email.policy.compat32),
+        lambda: inner.as_string(policy=email.policy.compat32).encode("utf-8", "surrogateescape"),
+    ):
+        try:
+            return write()
+        except Exception:  # noqa: S112 - the next, more lenient way
+            continue
+    return b""
 
 
 def _tidy_plain(text: str) -> str:
@@ -415,16 +512,29 @@ def _extract_raw(raw: bytes) -> ParsedEmail:
 
 
 def email_parse(raw: bytes) -> ParsedEmail:
-    """Read what can be read from one message. Never raises."""
+    """Read what can be read from one message. Never raises; every string is clean Unicode."""
     for name, policy in (("default", email.policy.default), ("compat32", email.policy.compat32)):
         try:
-            return _extract(BytesParser(policy=policy).parsebytes(raw), name)
+            return _safe(_extract(BytesParser(policy=policy).parsebytes(raw), name))
         except Exception:  # try the next, more lenient way
             log.debug("the %s email parser failed; trying a more lenient one", name)
     try:
-        return _extract_raw(raw)
+        return _safe(_extract_raw(raw))
     except Exception:
         return ParsedEmail(parser="none", problems=["unparsable"])
+
+
+def _safe(parsed: ParsedEmail) -> ParsedEmail:
+    """Whatever a codec produced, nothing that goes to the database or a hash can fail to encode."""
+    for name in ("message_id", "subject", "from_name", "from_address", "text"):
+        setattr(parsed, name, safe_text(getattr(parsed, name)))
+    parsed.in_reply_to = [safe_text(i) for i in parsed.in_reply_to]
+    parsed.references = [safe_text(i) for i in parsed.references]
+    parsed.attachments = [
+        EmailAttachment(name=safe_text(a.name), content_type=safe_text(a.content_type), data=a.data)
+        for a in parsed.attachments
+    ]
+    return parsed
 
 
 def without_identity(raw: bytes) -> bytes:

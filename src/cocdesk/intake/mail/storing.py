@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cocdesk import notices
@@ -70,8 +71,13 @@ class IngestResult:
     threaded: bool = False
 
 
-def _existing(key: str) -> IngestResult | None:
-    inbound = InboundEmail.objects.filter(message_key=key).select_related("case").first()
+def _existing(key: str, id_key: str) -> IngestResult | None:
+    """This very message, stored before: by Message-ID and content, or (stored before content
+    hashes were kept, when both keys were the hashed Message-ID) by Message-ID alone."""
+    seen = Q(message_key=key)
+    if id_key:
+        seen |= Q(message_key=id_key, message_id_key=id_key)
+    inbound = InboundEmail.objects.filter(seen).select_related("case").first()
     if inbound is None:
         return None
     return IngestResult(
@@ -79,19 +85,26 @@ def _existing(key: str) -> IngestResult | None:
     )
 
 
-def _thread_target(parsed: ParsedEmail) -> tuple[Case | None, str]:
-    """The case this message answers: by its threading headers, else by a reference in the subject.
+def _live(emails):
+    return emails.filter(case__isnull=False, case__expunged_at__isnull=True).select_related("case")
+
+
+def _thread_target(parsed: ParsedEmail, id_key: str) -> tuple[Case | None, str]:
+    """The case this message belongs to: the case of an earlier, different message with the same
+    Message-ID; else by its threading headers; else by a reference in the subject.
 
     Our outgoing mail carries no stored Message-ID, so replies to it are matched by the
     `[CoC-YYYY-NNNN]` its subject starts with.
     """
+    if id_key:
+        earlier = _live(InboundEmail.objects.filter(message_id_key=id_key)).order_by("received_at", "pk")
+        first = earlier.first()
+        if first is not None:
+            return first.case, "message-id"
     keys = [message_key_for_id(i) for i in parsed.in_reply_to + parsed.references]
     if keys:
         earlier = (
-            InboundEmail.objects.filter(
-                message_key__in=keys, case__isnull=False, case__expunged_at__isnull=True
-            )
-            .select_related("case")
+            _live(InboundEmail.objects.filter(message_id_key__in=keys))
             .order_by("-received_at", "-pk")
             .first()
         )
@@ -170,44 +183,41 @@ def email_ingest(*, raw: bytes) -> IngestResult:
     Side effects, in one transaction: an InboundEmail (raw message encrypted in storage under
     `mail/`), then either a named email case opened with `case_open` (which queues the reporter's
     confirmation and the members' notices) or a reporter message on the threaded case
-    (participants told); attachments the evidence rules accept, and a timeline note of anything
+    (participants told) — a different message reusing a known Message-ID is threaded onto the
+    case of the first; attachments the evidence rules accept, and a timeline note of anything
     not extracted. Raises on a storage failure, leaving nothing behind, so the caller can ask the
     sender to retry.
     """
     parsed = email_parse(raw)
     key = message_key(message_id=parsed.message_id, raw=raw)
-    seen = _existing(key)
+    id_key = message_key_for_id(parsed.message_id) if parsed.message_id else ""
+    seen = _existing(key, id_key)
     if seen is not None:
         return seen
-    target, threaded_by = _thread_target(parsed)
+    target, threaded_by = _thread_target(parsed, id_key)
     # A reply to an anonymous or escrowed case keeps no trace of who sent it (D2).
     anonymous_target = target is not None and target.kind != Kind.NAMED
     stored_raw = without_identity(raw) if anonymous_target else raw
-    committed: list[bool] = []
     try:
         # Every file stored inside (the raw email, attachments) is deleted if this rolls back.
         with evidence.atomic_with_files():
-            # Registered first, so it runs before the outbox sends anything after the commit.
-            transaction.on_commit(lambda: committed.append(True))
             raw_name, digest = evidence.store_encrypted(stored_raw, folder="mail")
             # First, so a concurrent copy of the same message waits here and then finds this one.
             inbound = InboundEmail.objects.create(
-                message_key=key, raw_storage_name=raw_name, size=len(stored_raw), details={}
+                message_key=key,
+                message_id_key=id_key,
+                raw_storage_name=raw_name,
+                size=len(stored_raw),
+                details={},
             )
             result = _store(parsed, inbound, target, threaded_by)
             inbound.details.update(sha256=digest, identity_removed=anonymous_target)
             inbound.save(update_fields=["case", "details"])
             audit_record(actor="system", action="email.received", target=inbound)
-    except BaseException as exc:
-        if committed:  # stored; only sending mail after the commit failed, and the outbox retries that
-            log.warning(
-                "email stored on case %s; sending mail failed (%s)", result.reference, type(exc).__name__
-            )
-            return result
-        if isinstance(exc, IntegrityError):  # the same message, stored meanwhile by another process
-            seen = _existing(key)
-            if seen is not None:
-                return seen
+    except IntegrityError:  # the same message, stored meanwhile by another process
+        seen = _existing(key, id_key)
+        if seen is not None:
+            return seen
         raise
     log.info("email stored on case %s (new case: %s)", result.reference, result.created)
     return result

@@ -3,13 +3,15 @@ from django.core.management.base import BaseCommand
 from cocdesk import clock
 from cocdesk.cache import cache_expired_clear
 from cocdesk.deadlines.services import tick_run
-from cocdesk.outbox.services import outbox_send
+from cocdesk.intake.recovery import spool_import
+from cocdesk.outbox.services import outbox_send, outbox_summary
 
 
 class Command(BaseCommand):
     help = (
-        "Evaluate every deadline rule once, take what action is due, send the mail that is due and "
-        "clear expired entries from the database cache. "
+        "Import reports kept in the spool during a database outage, evaluate every deadline rule once, "
+        "take what action is due, send the mail that is due and clear expired entries from the "
+        "database cache. "
         "Idempotent and safe to run concurrently; run it from cron every few minutes."
     )
 
@@ -20,13 +22,16 @@ class Command(BaseCommand):
         if now:
             clock.set_now(clock.parse(now))
         try:
+            spooled = spool_import()  # reports received during a database outage, first
+            for line in spooled.lines:
+                self.stdout.write(line)
             report = tick_run()
             for line in report.lines:
                 self.stdout.write(line)
             counts = outbox_send()
             done = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "nothing due"
             self.stdout.write(f"tick {report.now.isoformat(timespec='seconds')}: {done}")
-            self.stdout.write("outbox: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+            self.stdout.write(outbox_summary(counts))
             cleared = cache_expired_clear()
             if cleared is not None:  # the database cache: sessions, rate limits and lockouts that ended
                 self.stdout.write(f"cache: {cleared} expired entries removed")
