@@ -8,7 +8,6 @@ without storing names or addresses in the clear.
 from cocdesk.cases.models.case import (  # noqa: F401
     CHANNEL_PHRASES,
     Case,
-    CaseCounter,
     Category,
     Channel,
     ContactPreference,

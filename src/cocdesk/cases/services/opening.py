@@ -6,11 +6,11 @@ reports is the caller's next step (`escrow.services.escrow_match`): cases never 
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from cocdesk import clock, notices
@@ -18,7 +18,6 @@ from cocdesk.audit.services import audit_record
 from cocdesk.cases.models import (
     AttachmentSource,
     Case,
-    CaseCounter,
     Channel,
     ConflictDeclaration,
     ConflictSource,
@@ -105,17 +104,31 @@ class OpenedCase:
     notified: list[int] = field(default_factory=list)
 
 
-def reference_allocate(*, year: int) -> str:
-    """The next CoC-YYYY-NNNN. Locks the year's counter row, so concurrent intake never collides."""
-    with transaction.atomic():
-        if not CaseCounter.objects.filter(year=year).update(last=F("last") + 1):
-            try:
-                with transaction.atomic():
-                    CaseCounter.objects.create(year=year, last=1)
-            except IntegrityError:  # another intake created the row first
-                CaseCounter.objects.filter(year=year).update(last=F("last") + 1)
-        number = CaseCounter.objects.get(year=year).last
-    return f"CoC-{year}-{number:04d}"
+# Digits and consonants that cannot be mistaken for one another (no 0/O, 1/I/L) and spell no words.
+REFERENCE_ALPHABET = "23456789BCDFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 4  # 28**4 = 614,656 a year; a longer code is drawn if short ones keep colliding
+REFERENCE_TRIES = 20
+
+
+def _reference_code(length: int) -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(length))
+
+
+def _case_create(*, year: int, **fields: object) -> Case:
+    """Create the case under a new random reference, `CoC-YYYY-7KQ3`: it reveals no count of
+    other cases. A reference already taken (even by a concurrent intake) is drawn again."""
+    for attempt in range(REFERENCE_TRIES):
+        length = REFERENCE_LENGTH if attempt < REFERENCE_TRIES // 2 else REFERENCE_LENGTH + 2
+        reference = f"CoC-{year}-{_reference_code(length)}"
+        if Case.objects.filter(reference=reference).exists():
+            continue
+        try:
+            with transaction.atomic():
+                return Case.objects.create(reference=reference, **fields)
+        except IntegrityError:
+            if not Case.objects.filter(reference=reference).exists():
+                raise  # some other constraint: not a reference collision
+    raise IntegrityError("no free case reference found")
 
 
 def _party_create(case: Case, spec: PartyInput, accounts: dict[str, Member]) -> Party:
@@ -156,8 +169,8 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
     now = clock.now()
     code = receipt_code_new() if report.with_receipt else None
     incident = report.incident
-    case = Case.objects.create(
-        reference=reference_allocate(year=now.year),
+    case = _case_create(
+        year=now.year,
         channel=report.channel,
         kind=report.kind,
         sealed=report.kind == Kind.ESCROWED,

@@ -83,7 +83,7 @@ def _thread_target(parsed: ParsedEmail) -> tuple[Case | None, str]:
     """The case this message answers: by its threading headers, else by a reference in the subject.
 
     Our outgoing mail carries no stored Message-ID, so replies to it are matched by the
-    `[CoC-YYYY-NNNN]` its subject starts with.
+    `[CoC-YYYY-7KQ3]` its subject starts with (older cases: `[CoC-YYYY-NNNN]`).
     """
     keys = [message_key_for_id(i) for i in parsed.in_reply_to + parsed.references]
     if keys:
@@ -97,8 +97,8 @@ def _thread_target(parsed: ParsedEmail) -> tuple[Case | None, str]:
         )
         if earlier is not None:
             return earlier.case, "headers"
-    for year, number in REFERENCE_RE.findall(parsed.subject):
-        case = case_by_reference(reference=f"CoC-{year}-{number}")
+    for year, code in REFERENCE_RE.findall(parsed.subject):
+        case = case_by_reference(reference=f"CoC-{year}-{code.upper()}")
         if case is not None:
             return case, "subject"
     return None, ""
