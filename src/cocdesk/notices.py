@@ -105,6 +105,19 @@ def case_new(*, case: Case) -> list[int]:
     )
 
 
+def case_short_of_members(*, case: Case) -> list[int]:
+    """Fewer than two members are free to act on a case (the others excluded by the reporter,
+    parties to it, held or conflicted): the chair is told, once, if she is free on it herself."""
+    free = access.members_to_notify(case).values("pk")
+    return _to_members(
+        "case_short_of_members",
+        access.chairs().filter(pk__in=free),
+        scope=[case.pk],
+        case=case,
+        context={"case": case, "link": url("cases:detail", reference=case.reference)},
+    )
+
+
 def reporter_confirmation(*, case: Case) -> OutboxMessage | None:
     """ "We received your report", to the address the reporter gave (named), or only a "new
     message" style note to an anonymous reporter's notification address."""
@@ -153,12 +166,13 @@ def rejoin_request(*, declaration: ConflictDeclaration) -> list[int]:
 
 def law_enforcement_shared(*, record: LawEnforcementRecord) -> list[int]:
     """The community manager is told that something was given to law enforcement (a link to
-    exactly that record)."""
+    exactly that record), unless she has a conflict on the case: the same rule as members, checked
+    again when the email is sent."""
     return _to_members(
         "law_enforcement_shared",
         access.community_managers_for(record.case),
         scope=[record.pk],
-        case=None,
+        case=record.case,
         context={"case": record.case, "link": url("cases:shared_record", record_id=record.pk)},
     )
 

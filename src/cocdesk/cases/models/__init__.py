@@ -31,6 +31,7 @@ from cocdesk.cases.models.people import (  # noqa: F401
     ConflictSource,
     Handoff,
     IncidentOwner,
+    InvolvementClearance,
     OwnerRole,
     Party,
     PartyRole,

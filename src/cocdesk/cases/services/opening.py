@@ -31,10 +31,10 @@ from cocdesk.cases.models import (
     TimelineEntry,
     TimelineKind,
 )
-from cocdesk.cases.services.conflicts import conflict_auto
+from cocdesk.cases.selectors import case_prompt
+from cocdesk.cases.services.conflicts import case_free_members_check, conflict_auto, conflicts_recheck
 from cocdesk.cases.services.records import attachment_add
 from cocdesk.crypto import blind_index
-from cocdesk.members.selectors import accounts_by_email_index
 from cocdesk.receipts import receipt_code_new, receipt_hash
 
 if TYPE_CHECKING:
@@ -131,24 +131,24 @@ def _case_create(*, year: int, **fields: object) -> Case:
     raise IntegrityError("no free case reference found")
 
 
-def _party_create(case: Case, spec: PartyInput, accounts: dict[str, Member]) -> Party:
+def party_row_create(*, case: Case, person: PartyInput) -> Party:
+    """A party row with its identifiers encrypted and their blind indexes beside them (no audit,
+    no re-check: the callers, `case_open` and `party_add`, do both)."""
+    party = Party(case=case, role=person.role)
+    party_fields_set(party=party, person=person)
+    party.save()
+    return party
+
+
+def party_fields_set(*, party: Party, person: PartyInput) -> None:
     def index(value: str, kind: str) -> str:
         return blind_index(value, kind=kind) if value.strip() else ""
 
-    email_index = index(spec.email, "email")
-    return Party.objects.create(
-        case=case,
-        role=spec.role,
-        name=spec.name.strip(),
-        email=spec.email.strip(),
-        handle=spec.handle.strip(),
-        phone=spec.phone.strip(),
-        notes=spec.notes.strip(),
-        name_index=index(spec.name, "name"),
-        email_index=email_index,
-        handle_index=index(spec.handle, "handle"),
-        member=accounts.get(email_index),
-    )
+    party.name, party.email, party.handle = person.name.strip(), person.email.strip(), person.handle.strip()
+    party.phone, party.notes = person.phone.strip(), person.notes.strip()
+    party.name_index = index(person.name, "name")
+    party.email_index = index(person.email, "email")
+    party.handle_index = index(person.handle, "handle")
 
 
 @transaction.atomic
@@ -189,11 +189,9 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
         notify_email=report.notify_email.strip() if anonymous else "",
         receipt_hash=receipt_hash(code) if code else None,
     )
-    accounts = accounts_by_email_index()
     for spec in parties:
-        party = _party_create(case, spec, accounts)
-        if party.member_id:
-            conflict_auto(case=case, member=party.member, source=ConflictSource.PARTY)
+        party_row_create(case=case, person=spec)
+    conflicts_recheck(case=case, actor=actor)  # members named anywhere in the report (D3)
     for member in report.excluded_members:
         conflict_auto(case=case, member=member, source=ConflictSource.EXCLUDED)
     receiver = report.received_by
@@ -220,6 +218,7 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
     )
     DiscussionPost.objects.create(case=case, author=None, body=discussion_opening_text(case), created_at=now)
     audit_record(actor=actor, action="case.created", target=case)
+    case_free_members_check(case=case)
     if notices.reporter_confirmation(case=case) is not None:
         Message.objects.create(
             case=case,
@@ -233,8 +232,4 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
 
 def discussion_opening_text(case: Case) -> str:
     """The plan's opening line: "<name> has been reported by <channel>. Who does not have a conflict?"."""
-    names = [p.name or p.handle or "?" for p in case.parties.all() if p.role == PartyRole.REPORTED]
-    return _("%(names)s has been reported %(channel)s. Who does not have a conflict of interest?") % {
-        "names": ", ".join(names) or _("Someone"),
-        "channel": case.channel_phrase,
-    }
+    return case_prompt(case=case).text + " " + _("Who does not have a conflict of interest?")

@@ -37,7 +37,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _prompt(request: HttpRequest, case: Case, form: DeclarationForm, *, status: int = 200) -> HttpResponse:
-    context = {"case": case, "parties": selectors.prompt_party_names(case=case), "form": form}
+    context = {"case": case, "prompt": selectors.case_prompt(case=case), "form": form}
     return render(request, "cases/declare.html", context, status=status)
 
 
