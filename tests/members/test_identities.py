@@ -35,7 +35,7 @@ def test_a_member_adds_and_removes_their_own_identities(alice):
 def test_the_value_is_stored_encrypted(alice):
     identity_add(member=alice, kind="name", value="Ally Secretname", by=alice)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT value, \"index\" FROM members_memberidentity")
+        cursor.execute('SELECT value, "index" FROM members_memberidentity')
         stored, index = cursor.fetchone()
     assert "Secretname" not in stored and "secretname" not in index.lower()
 

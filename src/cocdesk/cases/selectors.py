@@ -100,6 +100,11 @@ def case_prompt(*, case: Case) -> Prompt:
     return Prompt(text=text, subject=subject)
 
 
+def case_people(*, case: Case) -> QuerySet[Party]:
+    """The reported people and witnesses of a case the caller may read (not the reporter)."""
+    return case.parties.filter(role__in=(PartyRole.REPORTED, PartyRole.WITNESS)).order_by("role", "pk")
+
+
 def case_lacks_reported_people(*, case: Case) -> bool:
     """No reported person has a name or handle yet: members cannot tell whether they have a
     conflict, so the first member taking part is asked to add them (emailed reports, D3)."""

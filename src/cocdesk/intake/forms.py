@@ -332,6 +332,46 @@ class CommitteeIntakeForm(IncidentFields):
         return data
 
 
+class PersonForm(forms.Form):
+    """A reported person or a witness, added or corrected by a member taking part in a case."""
+
+    role = forms.ChoiceField(
+        label=_("Who is this?"),
+        choices=[(PartyRole.REPORTED, _("A reported person")), (PartyRole.WITNESS, _("A witness"))],
+        initial=PartyRole.REPORTED,
+        widget=forms.RadioSelect,
+    )
+    name = _text(_("Name"), max_length=200, help_text=_("As the report gives it."))
+    handle = _text(_("Handle or username"), max_length=200)
+    email = forms.EmailField(label=_("Email address"), required=False)
+    phone = _text(_("Phone number"), max_length=50)
+    notes = _long(_("Notes"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not any((data.get(k) or "").strip() for k in ("name", "handle", "email", "phone")):
+            raise forms.ValidationError(
+                _("Please give a name, a handle, an email address or a phone number.")
+            )
+        return data
+
+    def person(self) -> PartyInput:
+        data = self.cleaned_data
+        return PartyInput(
+            role=data["role"],
+            name=data["name"],
+            email=data["email"],
+            handle=data["handle"],
+            phone=data["phone"],
+            notes=data["notes"],
+        )
+
+    @classmethod
+    def for_party(cls, party: object) -> PersonForm:
+        fields = ("role", "name", "handle", "email", "phone", "notes")
+        return cls(initial={name: getattr(party, name) for name in fields})
+
+
 class ReceiptCodeForm(forms.Form):
     code = forms.CharField(
         label=_("Your receipt code"),

@@ -17,10 +17,13 @@ from cocdesk.audit.services import audit_record
 from cocdesk.cases.models import Channel, Kind
 from cocdesk.cases.services import (
     OpenedCase,
+    PartyInput,
     ReportInput,
     case_open,
     handoff_record,
     immediate_response_record,
+    party_add,
+    party_update,
     reporter_message_in,
 )
 from cocdesk.errors import Refused
@@ -33,7 +36,7 @@ from cocdesk.members.services import member_add
 if TYPE_CHECKING:
     from datetime import date
 
-    from cocdesk.cases.models import Case, Message
+    from cocdesk.cases.models import Case, Message, Party
     from cocdesk.members.models import Member
 
 
@@ -42,6 +45,24 @@ def report_store(*, report: ReportInput, actor: object | str | None) -> OpenedCa
     opened = case_open(report=report, actor=actor)
     escrow_match(case=opened.case)
     return opened
+
+
+@transaction.atomic
+def case_person_add(*, case: Case, by: Member, person: PartyInput) -> Party:
+    """A member taking part adds a reported person or a witness to any case (an emailed report
+    records only its sender): `cases.services.party_add` (members it names stop seeing the case),
+    then the case is matched against escrowed reports again (D7)."""
+    party = party_add(case=case, by=by, person=person)
+    escrow_match(case=case)
+    return party
+
+
+@transaction.atomic
+def case_person_update(*, party: Party, by: Member, person: PartyInput) -> Party:
+    """Correct a reported person or a witness, then match against escrowed reports again."""
+    party = party_update(party=party, by=by, person=person)
+    escrow_match(case=party.case)
+    return party
 
 
 @transaction.atomic
