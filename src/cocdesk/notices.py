@@ -186,6 +186,17 @@ def escrow_match(*, match: EscrowMatch) -> list[int]:
     )
 
 
+def escrow_unseal_agreed(*, match: EscrowMatch, by: Member) -> list[int]:
+    """One member agreed to unseal an escrowed report: the other members free on both are asked
+    whether they agree too (two are needed, D7). Never the member who triggered the match."""
+    others = access.members_free_on_both(match.sealed_case, match.other_case).exclude(pk=by.pk)
+    if match.triggered_by_id is not None:
+        others = others.exclude(pk=match.triggered_by_id)
+    return _to_members(
+        "escrow_unseal_agreed", others, scope=[match.pk, by.pk], context={"link": url("escrow:matches")}
+    )
+
+
 # --- messages to the reporter --------------------------------------------------------------------
 
 

@@ -189,6 +189,17 @@ def reporter_address(*, case: Case) -> str:
     return case.notify_email
 
 
+def case_made_by_member(*, case: Case) -> object | None:
+    """The active committee member who took the report, or made it (a reporter matched to them),
+    if one did (escrow records who triggered a match, D7)."""
+    committee = access.active_committee()
+    if case.received_by_id and committee.filter(pk=case.received_by_id).exists():
+        return case.received_by
+    reporter = case.parties.filter(role=PartyRole.REPORTER, member__in=committee).select_related("member")
+    found = reporter.first()
+    return found.member if found else None
+
+
 def same_person_parties(*, case: Case) -> QuerySet[Party]:
     """Reported people on other cases who share a name, email address or handle (by blind index)
     with a person reported on `case`: the one definition of "the same person" (D7)."""

@@ -51,9 +51,10 @@ def report_store(*, report: ReportInput, actor: object | str | None) -> OpenedCa
 def case_person_add(*, case: Case, by: Member, person: PartyInput) -> Party:
     """A member taking part adds a reported person or a witness to any case (an emailed report
     records only its sender): `cases.services.party_add` (members it names stop seeing the case),
-    then the case is matched against escrowed reports again (D7)."""
+    then the case is matched against escrowed reports again (D7); a match found so is recorded as
+    triggered by them."""
     party = party_add(case=case, by=by, person=person)
-    escrow_match(case=case)
+    escrow_match(case=case, triggered_by=by)
     return party
 
 
@@ -61,7 +62,7 @@ def case_person_add(*, case: Case, by: Member, person: PartyInput) -> Party:
 def case_person_update(*, party: Party, by: Member, person: PartyInput) -> Party:
     """Correct a reported person or a witness, then match against escrowed reports again."""
     party = party_update(party=party, by=by, person=person)
-    escrow_match(case=party.case)
+    escrow_match(case=party.case, triggered_by=by)
     return party
 
 
