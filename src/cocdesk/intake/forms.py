@@ -210,6 +210,15 @@ class PublicReportForm(IncidentFields):
 
     def clean(self) -> dict:
         data = super().clean()
+        excluded = {member.pk for member in data.get("exclude_members") or []}
+        if excluded and not committee_members().exclude(pk__in=excluded).exists():
+            self.add_error(
+                "exclude_members",
+                _(
+                    "Please leave at least one committee member unticked. Otherwise nobody could "
+                    "read your report or help you."
+                ),
+            )
         named = data.get("kind") == Kind.NAMED
         if named and data.get("wants_updates") == "yes":
             preferred = data.get("preferred_contact")
