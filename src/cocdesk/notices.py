@@ -249,6 +249,18 @@ def deadline_reminder(
     )
 
 
+def declaration_reminder(*, member: Member, cases: list[Case], scope: Iterable[object]) -> list[int]:
+    """A member has not answered the conflict question on these reports (references only), at most
+    once a day. `cases` come from `access.cases_awaiting_declaration_of`: none they are conflicted on."""
+    return _to_members(
+        "declaration_reminder",
+        [member],
+        scope=scope,
+        send_now=False,
+        context={"references": [case.reference for case in cases], "link": url("dashboard")},
+    )
+
+
 def check_in(*, member: Member, reminder: bool, scope: Iterable[object]) -> list[int]:
     return _to_members(
         "check_in",
