@@ -3,7 +3,7 @@
 
 import hashlib
 
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cocdesk.identity import (
@@ -19,6 +19,8 @@ from cocdesk.identity import (
 LATIN = "abcdefghijklmnopqrstuvwxyzàáâäãåçèéêëìíîïñòóôöõøùúûüýÿßæœł"
 words = st.text(alphabet=LATIN, min_size=2, max_size=10)
 names = st.lists(words, min_size=2, max_size=4)
+# Two alphabets no letter of which folds into the other's: names from each share no word or initial.
+FIRST_HALF, SECOND_HALF = "abcdefghijklmàáâäãåçèéêëìíîïæł", "nopqrstuvwxyzñòóôöõøùúûüýÿßœ"
 any_text = st.text(max_size=60)
 
 
@@ -80,13 +82,11 @@ def test_handles_lose_at_signs_and_punctuation():
 
 @given(names, st.sampled_from([str.upper, str.lower, str.title]), st.sampled_from([" ", "  ", "\t", " - "]))
 def test_the_full_name_in_any_spelling_makes_a_party(tokens, case, sep):
-    assume(len(set(tokens)) == len(tokens))
     assert _matches(" ".join(tokens), case(sep.join(tokens))) == Strength.FULL
 
 
 @given(names)
 def test_first_name_alone_or_initial_and_surname_is_partial(tokens):
-    assume(len({t[0] for t in tokens} | set(tokens)) > 1 and len(set(tokens)) == len(tokens))
     full = " ".join(tokens)
     assert _matches(full, tokens[0]) >= Strength.PARTIAL
     assert _matches(full, f"{fold(tokens[0])[0].upper()}. {tokens[-1]}") >= Strength.PARTIAL
@@ -104,12 +104,13 @@ def test_partial_forms_are_partial_and_other_people_do_not_match():
     assert _matches("Ben Hartmann", "Benjamin") is None
 
 
-@given(names, names)
-def test_two_names_without_a_word_in_common_never_match(first, second):
-    words_of = [set(canonical("name", " ".join(tokens)).split()) for tokens in (first, second)]
-    assume(not words_of[0] & words_of[1])
-    assume(not {t[0] for t in map(fold, first)} & {t[0] for t in map(fold, second)})
+@given(
+    st.lists(st.text(alphabet=FIRST_HALF, min_size=2, max_size=10), min_size=2, max_size=4),
+    st.lists(st.text(alphabet=SECOND_HALF, min_size=2, max_size=10), min_size=1, max_size=4),
+)
+def test_two_names_without_a_word_or_initial_in_common_never_match(first, second):
     assert _matches(" ".join(first), " ".join(second)) is None
+    assert _matches(" ".join(second), " ".join(first)) is None
 
 
 def test_an_address_or_handle_typed_into_the_name_field_still_matches():

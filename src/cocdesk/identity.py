@@ -81,10 +81,12 @@ def canonical_email(value: str) -> str:
 def canonical_handle(value: str) -> str:
     """ "@Ben_H", "ben.h" and "BenH" are one handle; a fediverse handle keeps its server."""
     text = _SPACE.sub("", fold(value)).lstrip("@")
-    user, at, server = text.partition("@")
+    user, _at, server = text.partition("@")
     user = _HANDLE_JUNK.sub("", user)
-    server = server.strip(".").lstrip("@")
-    return f"{user}@{server}" if at and server else user
+    server = server.replace("@", "").strip(".")
+    if user and server:
+        return f"{user}@{server}"
+    return user or _HANDLE_JUNK.sub("", server)
 
 
 def canonical(kind: str, value: str) -> str:
