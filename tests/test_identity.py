@@ -14,11 +14,13 @@ from cocdesk.identity import (
     match,
     probe_keys,
     text_probe_keys,
+    vocabulary,
 )
 
 LATIN = "abcdefghijklmnopqrstuvwxyzàáâäãåçèéêëìíîïñòóôöõøùúûüýÿßæœł"
 words = st.text(alphabet=LATIN, min_size=2, max_size=10)
 names = st.lists(words, min_size=2, max_size=4)
+LATIN_WORDS = ["Ana", "ana", "Bo", "Zoë", "zoe", "Lukasz", "the", "and", "B", "H.", "Hartmann,"]
 # Two alphabets no letter of which folds into the other's: names from each share no word or initial.
 FIRST_HALF, SECOND_HALF = "abcdefghijklmàáâäãåçèéêëìíîïæł", "nopqrstuvwxyzñòóôöõøùúûüýÿßœ"
 any_text = st.text(max_size=60)
@@ -147,3 +149,19 @@ def test_matching_blind_indexes_gives_what_matching_the_keys_gives(tokens, said)
     plain = match(member, probes)
     blind = match(hashed(member), {hashlib.sha256(p.encode()).hexdigest() for p in probes})
     assert (plain and plain.strength) == (blind and blind.strength)
+
+
+@given(
+    st.lists(names, min_size=1, max_size=3),
+    st.lists(
+        st.sampled_from([*LATIN_WORDS, "B.", "Ben", "Hartmann", "ben hartmann", "\n\n", "-"]), max_size=40
+    ),
+)
+def test_leaving_out_words_outside_the_members_names_changes_no_match(member_names, text_words):
+    text = " ".join(text_words)
+    names_ = [" ".join(tokens) for tokens in member_names] + ["Ben Hartmann"]
+    words_ = vocabulary(names_)
+    full, narrowed = text_probe_keys(text), text_probe_keys(text, words=words_)
+    assert narrowed <= full
+    for name in names_:
+        assert match(identity_keys("name", name), full) == match(identity_keys("name", name), narrowed)

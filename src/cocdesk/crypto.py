@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -108,17 +109,16 @@ def normalize_identifier(value: str, *, kind: str) -> str:
     return identity.canonical(kind, value)
 
 
-@lru_cache(maxsize=4)
-def _index_hmac(key: str) -> hmac.HMAC:
-    return hmac.new(key.encode(), b"key:", hashlib.sha256)
-
-
 def index_hash(key: str) -> str:
     """A keyed hash of a matching key (`identity.identity_keys`, `identity.probe_keys`): members'
     identifiers and what a report says are compared through these, never in the clear."""
-    digest = _index_hmac(settings.INDEX_KEY).copy()  # the keyed state is computed once per key
-    digest.update(key.encode())
-    return digest.hexdigest()
+    return hmac.digest(settings.INDEX_KEY.encode(), b"key:" + key.encode(), "sha256").hex()
+
+
+def index_hashes(keys: Iterable[str]) -> frozenset[str]:
+    """`index_hash` of many keys at once (the words of a long report)."""
+    secret = settings.INDEX_KEY.encode()
+    return frozenset(hmac.digest(secret, b"key:" + key.encode(), "sha256").hex() for key in keys)
 
 
 def blind_index(value: str, *, kind: str) -> str:

@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 
 KINDS = ("name", "email", "handle")
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
@@ -46,6 +47,7 @@ class Strength(IntEnum):
     FULL = 2  # the full name, an email address, a handle: the member is a party
 
 
+@lru_cache(maxsize=65536)  # free text repeats its words; folding is pure
 def fold(text: str) -> str:
     """NFKC, case folded, accents removed; repeated until nothing changes (so folding twice is
     folding once)."""
@@ -179,10 +181,23 @@ def probe_keys(kind: str, value: str) -> set[str]:
     return probes
 
 
-def text_probe_keys(text: str) -> set[str]:
+def vocabulary(names: Iterable[str]) -> frozenset[str]:
+    """Every word of these names, and its initial: the only words a name in free text can be made
+    of to match one of them (`text_probe_keys`)."""
+    words: set[str] = set()
+    for name in names:
+        for token in name_tokens(name):
+            words |= {token, token[0]}
+    return frozenset(words)
+
+
+def text_probe_keys(text: str, *, words: frozenset[str] | None = None) -> set[str]:
     """The keys free text is looked up by: every email address, every `@handle`, every run of two
     to five words (a full name, or an initial and a surname), and every capitalised word (a
-    first name or a surname, which can only ever match partly)."""
+    first name or a surname, which can only ever match partly).
+
+    `words` (a `vocabulary` of the names it will be matched against) leaves out the runs holding
+    any other word, which can match none of them: the same matches, far fewer keys to hash."""
     text = unicodedata.normalize("NFKC", text)
     probes: set[str] = set()
     for address in _EMAIL_IN_TEXT.findall(text):
@@ -193,26 +208,30 @@ def text_probe_keys(text: str) -> set[str]:
         if key:
             probes.add(f"handle:{key}")
     text = _HANDLE_IN_TEXT.sub(" ; ", text)
-    words = list(_TEXT_WORD.finditer(text))
+    in_text = list(_TEXT_WORD.finditer(text))
     runs: list[list[tuple[str, bool]]] = []
     previous_end, previous = -1, ""
-    for word in words:
+    for word in in_text:
         raw = word.group(0)
         gap = text[previous_end : word.start()] if previous_end >= 0 else None
         between = gap.strip() if gap is not None else None
         joined = gap is not None and (
             (between in _NAME_JOINERS and "\n\n" not in gap) or (len(previous) == 1 and between == ".")
         )
-        if not joined:
+        tokens = tuple(name_tokens(raw))
+        if words is not None and not words.issuperset(tokens):
+            tokens = ()  # no name matched against is made of this word: it ends the run
+        if not joined or not tokens:
             runs.append([])
-        runs[-1].append((raw, raw[:1].isupper()))
+        if tokens:
+            runs[-1].append((tokens, raw[:1].isupper()))
         previous_end, previous = word.end(), raw
     for run in runs:
         for size in range(1, MAX_NAME_WORDS + 1):
             for start in range(len(run) - size + 1):
                 window = run[start : start + size]
-                tokens = [t for raw, _cap in window for t in name_tokens(raw)]
-                capitalised = all(cap for _raw, cap in window)
+                tokens = [t for word_tokens, _cap in window for t in word_tokens]
+                capitalised = all(cap for _tokens, cap in window)
                 if size == 1 and not capitalised:
                     continue  # a lowercase word alone is not taken for a name
                 probes |= _name_probes(tokens, partial=capitalised)

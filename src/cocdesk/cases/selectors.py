@@ -28,7 +28,7 @@ from cocdesk.cases.models import (
     State,
     TimelineEntry,
 )
-from cocdesk.crypto import blind_index, index_hash
+from cocdesk.crypto import blind_index, index_hashes
 
 OWNERS_NEEDED = 2  # the plan: a primary and a secondary incident owner
 
@@ -122,23 +122,25 @@ class CaseProbes:
     text: frozenset[str]
 
 
-def case_identity_probes(*, case: Case) -> CaseProbes:
+def case_identity_probes(*, case: Case, words: frozenset[str] | None = None) -> CaseProbes:
     """Each party's identifiers, and the names, @handles and addresses in the report's free text
     (what happened, when, where, an email's subject), as `cocdesk.identity` keys hashed with the
-    index key: members' identities are compared with these (`cases.services.conflicts_recheck`)."""
+    index key: members' identities are compared with these (`cases.services.conflicts_recheck`).
+    `words`: the words of the members' names (`identity.vocabulary`); runs of other words in the
+    free text can match none of them and are not hashed."""
     parties = []
     for party in case.parties.all():
         probes: set[str] = set()
         for kind in identity.KINDS:
             probes |= identity.probe_keys(kind, getattr(party, kind))
-        parties.append((party, frozenset(index_hash(p) for p in probes)))
+        parties.append((party, index_hashes(probes)))
     texts = [getattr(case, name) or "" for name in FREE_TEXT_FIELDS]
     subject = (case.intake_details or {}).get("subject") if isinstance(case.intake_details, dict) else ""
     texts.append(subject if isinstance(subject, str) else "")
     found: set[str] = set()
     for text in texts:
-        found |= identity.text_probe_keys(text)
-    return CaseProbes(parties=parties, text=frozenset(index_hash(p) for p in found))
+        found |= identity.text_probe_keys(text, words=words)
+    return CaseProbes(parties=parties, text=index_hashes(found))
 
 
 def cleared_keys(*, case: Case, member: object) -> set[str]:

@@ -16,6 +16,7 @@ from cocdesk.identity import Strength
 from cocdesk.members.models import (
     CHECKLIST,
     EnrolmentToken,
+    IdentityKind,
     Member,
     MemberIdentity,
     Offboarding,
@@ -63,13 +64,29 @@ def identity_keys_of(member: Member) -> IdentityKeys:
     return keys
 
 
-def identity_keys_by_member(*, members: list[Member] | None = None) -> dict[Member, IdentityKeys]:
+@dataclass(frozen=True)
+class IdentityIndex:
+    """The members reports are matched against, with their keys (blind indexes), and the words of
+    their names (in memory only: free text is hashed only where it could match, D3)."""
+
+    keys: dict[Member, IdentityKeys]
+    words: frozenset[str]
+
+
+def identity_index(*, members: list[Member] | None = None) -> IdentityIndex:
     """Everyone reports are matched against (`access.members_subject_to_conflicts`), or just
-    `members` among them, with their keys. Two queries, whatever the number of identities."""
-    subject = access.members_subject_to_conflicts().prefetch_related("identities")
-    if members is not None:
-        subject = subject.filter(pk__in=[m.pk for m in members])
-    return {member: identity_keys_of(member) for member in subject}
+    `members` among them. Two queries, whatever the number of identities."""
+    subject = list(_subject(members).prefetch_related("identities"))
+    names = [m.name for m in subject]
+    names += [i.value for m in subject for i in m.identities.all() if i.kind == IdentityKind.NAME]
+    return IdentityIndex(
+        keys={member: identity_keys_of(member) for member in subject}, words=identity.vocabulary(names)
+    )
+
+
+def _subject(members: list[Member] | None) -> QuerySet[Member]:
+    subject = access.members_subject_to_conflicts()
+    return subject if members is None else subject.filter(pk__in=[m.pk for m in members])
 
 
 def identities_of(*, member: Member) -> QuerySet[MemberIdentity]:

@@ -31,7 +31,7 @@ from cocdesk.cases.services.deliberation import case_transition, proposals_reeva
 from cocdesk.cases.services.records import timeline_add
 from cocdesk.errors import Refused
 from cocdesk.identity import Strength
-from cocdesk.members.selectors import identity_keys_by_member
+from cocdesk.members.selectors import IdentityIndex, identity_index
 
 FREE_MEMBERS_NEEDED = 2  # fewer than two members free to act on a case: the chair is told
 
@@ -78,26 +78,26 @@ def conflicts_recheck(
     """
     if case.expunged_at is not None:
         return []
-    return _recheck(case, members_keys=identity_keys_by_member(members=members), actor=actor)
+    return _recheck(case, index=identity_index(members=members), actor=actor)
 
 
 @transaction.atomic
 def conflicts_recheck_member(*, member: Member, actor: object | str | None = "system") -> int:
     """Re-check one member against every case whose content still exists (sealed ones too): they
     joined, or their identities changed. Returns how many cases they are now conflicted or held on."""
-    members_keys = identity_keys_by_member(members=[member])
-    if not members_keys:
+    index = identity_index(members=[member])
+    if not index.keys:
         return 0
     changed = 0
     for case in access.cases_for_identity_check().order_by("pk"):
-        changed += bool(_recheck(case, members_keys=members_keys, actor=actor))
+        changed += bool(_recheck(case, index=index, actor=actor))
     return changed
 
 
-def _recheck(case: Case, *, members_keys: dict, actor: object | str | None) -> list[ConflictDeclaration]:
-    probes = case_identity_probes(case=case)
+def _recheck(case: Case, *, index: IdentityIndex, actor: object | str | None) -> list[ConflictDeclaration]:
+    probes = case_identity_probes(case=case, words=index.words)
     changed = []
-    for member, keys in members_keys.items():
+    for member, keys in index.keys.items():
         strength, partial, parties = None, set(), []
         for party, party_probes in [*probes.parties, (None, probes.text)]:
             found = identity.match(keys, party_probes)
@@ -158,8 +158,9 @@ def conflict_possible_clear(*, case: Case, member: Member, by: Member) -> Involv
     )
     if held is None:
         raise Refused(_("This member is not waiting to be cleared on this case."))
-    probes = case_identity_probes(case=case)
-    keys = identity_keys_by_member(members=[member]).get(member, {})
+    index = identity_index(members=[member])
+    probes = case_identity_probes(case=case, words=index.words)
+    keys = index.keys.get(member, {})
     partial = set(cleared_keys(case=case, member=member))
     for _party, found in [*probes.parties, (None, probes.text)]:
         matched = identity.match(keys, found)
