@@ -3,6 +3,7 @@ member and the chair, audited, stored encrypted with a blind index; the account'
 address always count."""
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from cocdesk.audit.models import AuditEntry
@@ -10,7 +11,7 @@ from cocdesk.cases.models import ConflictDeclaration, PartyRole
 from cocdesk.cases.services import PartyInput
 from cocdesk.crypto import blind_index
 from cocdesk.errors import Refused
-from cocdesk.members.models import MemberIdentity, Role
+from cocdesk.members.models import Member, MemberIdentity, Role
 from cocdesk.members.services import identity_add, identity_remove
 from tests.factories import member_factory, open_report, verified_client
 
@@ -92,3 +93,16 @@ def test_the_account_address_always_counts_even_with_no_list(alice, bob):
     ).case
     declaration = ConflictDeclaration.objects.get(case=case, member=alice)
     assert declaration.has_conflict and declaration.source == "party"
+
+
+def test_a_member_added_with_the_command_after_a_report_about_them_never_sees_it(alice, capsys):
+    """The attack: frank@example.org was reported, then joined the committee and read it."""
+    case = open_report(
+        description="canary-later",
+        parties=[PartyInput(role=PartyRole.REPORTED, name="F. Later", email="frank+conduct@example.org")],
+    ).case
+    call_command("add_member", "frank@example.org", "--name", "Frank Later")
+    frank = Member.objects.get(email="frank@example.org")
+    declaration = ConflictDeclaration.objects.get(case=case, member=frank)
+    assert declaration.has_conflict and declaration.source == "party"
+    assert case.reference not in capsys.readouterr().out
