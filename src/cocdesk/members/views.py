@@ -300,6 +300,7 @@ def _identities_page(request: HttpRequest, member) -> HttpResponse:
 
 
 @require_POST
+@require(access.may_keep_identities)
 def identity_remove(request: HttpRequest, pk: int) -> HttpResponse:
     row = found_or_404(selectors.identity_for(user=request.user, pk=pk))
     member = row.member
