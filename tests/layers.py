@@ -18,6 +18,7 @@ from django.db import models
 SRC = Path(__file__).resolve().parent.parent / "src"
 APPS = ("audit", "members", "cases", "intake", "outbox", "escrow", "deadlines", "transparency", "ops")
 FLOOR = {
+    "cocdesk.identity",
     "cocdesk.clock",
     "cocdesk.crypto",
     "cocdesk.votes",

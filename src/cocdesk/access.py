@@ -5,9 +5,11 @@ answers True only for the roles and states it names, and every case query starts
 `cases_visible_to` or `cases_awaiting_declaration_by`, never from `Case.objects`.
 
 The rule: a committee member sees a case only after declaring "no conflict" on it. Until then they
-see the reference, the channel and the parties' names (to decide whether they have a conflict).
-A member who is conflicted - declared, a party, or excluded by the reporter - sees nothing at all,
-not even that the case exists. Sealed (escrowed) cases are seen by nobody until unsealed.
+see the reference, the channel and the reported people's names (to decide whether they have a
+conflict). A member who is conflicted - declared, a party (matched by identity), possibly involved
+(partly matched, held until another member clears them), or excluded by the reporter - sees
+nothing at all, not even that the case exists. The community manager follows the same rules for
+the records shared with them. Sealed (escrowed) cases are seen by nobody until unsealed.
 """
 
 from __future__ import annotations
@@ -38,6 +40,33 @@ def _committee(user: object) -> bool:
 def active_committee() -> QuerySet:
     """Every active committee member and chair: the roster the rules below narrow down."""
     return Member.objects.filter(is_active=True, role__in=COMMITTEE_ROLES)
+
+
+def members_subject_to_conflicts() -> QuerySet:
+    """Whose identities reports are matched against (D3): active committee members, the chair and
+    the community manager. Event responders and the site operator see no case, so have none."""
+    return Member.objects.filter(is_active=True, role__in=(*COMMITTEE_ROLES, Role.COMMUNITY_MANAGER))
+
+
+def _subject_to_conflicts(member: object) -> bool:
+    return bool(
+        getattr(member, "is_active", False)
+        and getattr(member, "role", None) in (*COMMITTEE_ROLES, Role.COMMUNITY_MANAGER)
+    )
+
+
+def may_keep_identities(user: object) -> bool:
+    """A verified member or community manager keeps the list of names, addresses and handles
+    they are known by."""
+    return _verified(user) and _subject_to_conflicts(user)
+
+
+def may_edit_identities(actor: object, member: object) -> bool:
+    """Their own identities, or, for the chair, anyone's whose identities count (D3)."""
+    if not _subject_to_conflicts(member):
+        return False
+    own = getattr(actor, "pk", None) == getattr(member, "pk", None) and _subject_to_conflicts(actor)
+    return own or (_committee(actor) and getattr(actor, "role", None) == Role.CHAIR)
 
 
 def is_committee_member(user: object) -> bool:
@@ -191,6 +220,8 @@ def escrow_matches_for(user: object) -> QuerySet:
 
 def may_be_notified(member: object, case: Case) -> bool:
     """Checked again when a queued notice is sent: a conflict declared since then withholds it."""
+    if getattr(member, "role", None) == Role.COMMUNITY_MANAGER:
+        return community_managers_for(case).filter(pk=getattr(member, "pk", None)).exists()
     return members_to_notify(case).filter(pk=getattr(member, "pk", None)).exists()
 
 
@@ -207,20 +238,45 @@ def chairs() -> QuerySet:
 
 
 def community_managers_for(case: Case) -> QuerySet:
-    """Community managers told that something of `case` was given to law enforcement."""
-    return Member.objects.filter(role=Role.COMMUNITY_MANAGER, is_active=True)
+    """Community managers told that something of `case` was given to law enforcement: the same
+    conflict rules as members (D3): not one who is a party, excluded, held or who declared a
+    conflict; nobody for a sealed or expunged case."""
+    if case.sealed or case.expunged_at is not None:
+        return Member.objects.none()
+    conflicted = ConflictDeclaration.objects.filter(case=case, member=OuterRef("pk"), has_conflict=True)
+    return Member.objects.filter(role=Role.COMMUNITY_MANAGER, is_active=True).exclude(Exists(conflicted))
 
 
 def is_community_manager(user: object) -> bool:
     return _verified(user) and getattr(user, "role", None) == Role.COMMUNITY_MANAGER
 
 
+def _shared_records() -> QuerySet:
+    return LawEnforcementRecord.objects.filter(case__expunged_at__isnull=True, case__sealed=False)
+
+
+def _case_declared(member: object, *, has_conflict: bool | None = None):
+    declarations = ConflictDeclaration.objects.filter(case=OuterRef("case"), member=member)
+    if has_conflict is not None:
+        declarations = declarations.filter(has_conflict=has_conflict)
+    return Exists(declarations)
+
+
 def law_enforcement_records_for(user: object) -> QuerySet:
-    """What the community manager may read: exactly the law-enforcement records, nothing else.
-    Not those of a sealed (escrowed) case, which nobody sees until it is unsealed."""
+    """What the community manager may read: exactly the law-enforcement records, nothing else, and
+    only of cases on which they declared no conflict (the same rule as members, D3). Not those of a
+    sealed (escrowed) case, which nobody sees until it is unsealed."""
 
     if is_community_manager(user):
-        return LawEnforcementRecord.objects.filter(case__expunged_at__isnull=True, case__sealed=False)
+        return _shared_records().filter(_case_declared(user, has_conflict=False))
+    return LawEnforcementRecord.objects.none()
+
+
+def law_enforcement_records_awaiting_declaration_by(user: object) -> QuerySet:
+    """Records shared on cases the community manager has not declared on: they see the conflict
+    prompt (the reported names and the channel) and nothing of the record until they answer."""
+    if is_community_manager(user):
+        return _shared_records().exclude(_case_declared(user))
     return LawEnforcementRecord.objects.none()
 
 
@@ -242,6 +298,27 @@ def cases_for_retention() -> QuerySet[Case]:
     """System use only (`cocdesk tick`): closed cases whose content has not been deleted yet."""
 
     return Case.objects.filter(state=State.CLOSED, expunged_at__isnull=True)
+
+
+def cases_for_identity_check() -> QuerySet[Case]:
+    """System use only (conflict re-checks when a member or their identities change): every case
+    whose content still exists, sealed ones included. Nothing of them is shown through this."""
+    return Case.objects.filter(expunged_at__isnull=True)
+
+
+def cases_awaiting_declaration_of(member: object) -> QuerySet[Case]:
+    """The cases an active committee member has not answered the conflict question on, without a
+    request at hand (the daily reminder): the same cases `cases_awaiting_declaration_by` lists."""
+    if not _committee(member):
+        return _live_cases().none()
+    return _live_cases().exclude(_declared(member))
+
+
+def members_undeclared_on(case: Case) -> QuerySet:
+    """Members still to answer the conflict question on `case`: shown (names only) to the members
+    taking part, and reminded. Nobody who is held or conflicted: they have a declaration."""
+    declared = ConflictDeclaration.objects.filter(case=case, member=OuterRef("pk"))
+    return members_to_notify(case).exclude(Exists(declared))
 
 
 def cases_taking_part(member: object) -> QuerySet[Case]:
@@ -277,6 +354,7 @@ class Navigation:
     chair: bool = False
     takes_reports: bool = False
     shared_records: bool = False
+    identities: bool = False
 
 
 def navigation(user: object) -> Navigation:
@@ -285,6 +363,7 @@ def navigation(user: object) -> Navigation:
         chair=is_chair(user),
         takes_reports=may_take_reports(user),
         shared_records=is_community_manager(user),
+        identities=may_keep_identities(user),
     )
 
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
-import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +21,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+from cocdesk import identity
 
 
 @lru_cache(maxsize=4)
@@ -142,23 +143,27 @@ def encrypted_fields(model: type[models.Model]) -> list[str]:
     return [f.name for f in model._meta.concrete_fields if isinstance(f, ENCRYPTED_FIELD_TYPES)]
 
 
-_SPACES = re.compile(r"\s+")
-
-
 def normalize_identifier(value: str, *, kind: str) -> str:
-    """Normalise a name, email address or handle so spelling variants index the same."""
-    text = unicodedata.normalize("NFKC", value).casefold().strip()
-    text = _SPACES.sub(" ", text)
-    if kind == "handle":
-        text = text.lstrip("@")
-    elif kind == "email":
-        text = text.replace(" ", "")
-    return text
+    """Normalise a name, email address or handle so spelling variants index the same
+    (`identity.canonical`: the one normal form)."""
+    return identity.canonical(kind, value)
+
+
+def index_hash(key: str) -> str:
+    """A keyed hash of a matching key (`identity.identity_keys`, `identity.probe_keys`): members'
+    identifiers and what a report says are compared through these, never in the clear."""
+    return hmac.digest(settings.INDEX_KEY.encode(), b"key:" + key.encode(), "sha256").hex()
+
+
+def index_hashes(keys: Iterable[str]) -> frozenset[str]:
+    """`index_hash` of many keys at once (the words of a long report)."""
+    secret = settings.INDEX_KEY.encode()
+    return frozenset(hmac.digest(secret, b"key:" + key.encode(), "sha256").hex() for key in keys)
 
 
 def blind_index(value: str, *, kind: str) -> str:
     """A keyed hash of an identifier: equal for equal people, useless without COCDESK_INDEX_KEY."""
-    if kind not in {"name", "email", "handle"}:
+    if kind not in identity.KINDS:
         raise ValueError(f"unknown identifier kind {kind!r}")
     message = f"{kind}:{normalize_identifier(value, kind=kind)}".encode()
     return hmac.new(settings.INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()

@@ -101,6 +101,19 @@ def case_new(*, case: Case) -> list[int]:
     )
 
 
+def case_short_of_members(*, case: Case) -> list[int]:
+    """Fewer than two members are free to act on a case (the others excluded by the reporter,
+    parties to it, held or conflicted): the chair is told, once, if she is free on it herself."""
+    free = access.members_to_notify(case).values("pk")
+    return _to_members(
+        "case_short_of_members",
+        access.chairs().filter(pk__in=free),
+        scope=[case.pk],
+        case=case,
+        context={"case": case, "link": url("cases:detail", reference=case.reference)},
+    )
+
+
 def reporter_confirmation(*, case: Case) -> OutboxMessage | None:
     """ "We received your report", to the address the reporter gave (named), or only a "new
     message" style note to an anonymous reporter's notification address."""
@@ -149,12 +162,13 @@ def rejoin_request(*, declaration: ConflictDeclaration) -> list[int]:
 
 def law_enforcement_shared(*, record: LawEnforcementRecord) -> list[int]:
     """The community manager is told that something was given to law enforcement (a link to
-    exactly that record)."""
+    exactly that record), unless she has a conflict on the case: the same rule as members, checked
+    again when the email is sent."""
     return _to_members(
         "law_enforcement_shared",
         access.community_managers_for(record.case),
         scope=[record.pk],
-        case=None,
+        case=record.case,
         context={"case": record.case, "link": url("cases:shared_record", record_id=record.pk)},
     )
 
@@ -165,6 +179,17 @@ def escrow_match(*, match: EscrowMatch) -> list[int]:
         access.members_free_on_both(match.sealed_case, match.other_case),
         scope=[match.pk],
         context={"link": url("escrow:matches")},
+    )
+
+
+def escrow_unseal_agreed(*, match: EscrowMatch, by: Member) -> list[int]:
+    """One member agreed to unseal an escrowed report: the other members free on both are asked
+    whether they agree too (two are needed, D7). Never the member who triggered the match."""
+    others = access.members_free_on_both(match.sealed_case, match.other_case).exclude(pk=by.pk)
+    if match.triggered_by_id is not None:
+        others = others.exclude(pk=match.triggered_by_id)
+    return _to_members(
+        "escrow_unseal_agreed", others, scope=[match.pk, by.pk], context={"link": url("escrow:matches")}
     )
 
 
@@ -214,6 +239,17 @@ def deadline_reminder(
             "due_at": due_at,
             "link": url("cases:detail", reference=case.reference),
         },
+    )
+
+
+def declaration_reminder(*, member: Member, cases: list[Case], scope: Iterable[object]) -> list[int]:
+    """A member has not answered the conflict question on these reports (references only), at most
+    once a day. `cases` come from `access.cases_awaiting_declaration_of`: none they are conflicted on."""
+    return _to_members(
+        "declaration_reminder",
+        [member],
+        scope=scope,
+        context={"references": [case.reference for case in cases], "link": url("dashboard")},
     )
 
 

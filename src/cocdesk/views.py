@@ -24,11 +24,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {"is_committee": access.is_committee_member(request.user)}
     if context["is_committee"]:
         now = clock.now()
+        my_cases = list(case_selectors.cases_list(user=request.user).exclude(state=State.CLOSED))
+        waiting_for = case_selectors.undeclared_names_by_case(cases=my_cases)
         context.update(
             now=now,
             deadlines=deadline_selectors.dashboard_deadlines(user=request.user, now=now),
             awaiting=case_selectors.cases_awaiting_list(user=request.user),
-            my_cases=case_selectors.cases_list(user=request.user).exclude(state=State.CLOSED),
+            my_cases=[(case, waiting_for[case.pk]) for case in my_cases],
             dead_mail=outbox_dead_for(request.user),
         )
     return render(request, "dashboard.html", context)

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from cocdesk.members.models import Offboarding, Removal
+from cocdesk.members.models import MemberIdentity, Offboarding, Removal
 from cocdesk.members.selectors import totp_current_code
-from cocdesk.members.services import offboarding_start, removal_open
+from cocdesk.members.services import identity_add, offboarding_start, removal_open
 from tests.access.world import (
     KWARG_BUILDERS,
     ROLES,
@@ -47,7 +47,7 @@ GET_ONLY = frozenset({GET})
 PARTICIPANT = frozenset({"participant"})
 NOT_CONFLICTED = frozenset({"participant", "undeclared"})
 # Roles that must not even learn that the case exists: its reference is on none of their pages.
-NEVER_KNOW_IT_EXISTS = ("party", "responder", "manager", "operator")
+NEVER_KNOW_IT_EXISTS = ("party", "named", "possible", "responder", "manager", "operator")
 BOGUS_REFERENCE = "CoC-1999-9999"
 
 
@@ -109,6 +109,13 @@ CASE_ROUTES: dict[str, Spec] = {
     "cases:law_requested": Spec(POST_ONLY),
     "cases:law_record": Spec(POST_ONLY, payload=lambda w, m: {"shared": "probe", "shared_on": "2026-11-22"}),
     "cases:rejoin_agree": Spec(POST_ONLY),
+    # A member held as possibly involved is cleared by a participant (never by themselves).
+    "cases:possible_clear": Spec(
+        POST_ONLY, kwargs=lambda w: {"reference": w.case.reference, "member_id": w.members["possible"].pk}
+    ),
+    # People on any case: participants add and correct reported people and witnesses (issue 10).
+    "intake:people": Spec(BOTH, payload=lambda w, m: {"role": "reported", "name": "Probe Person"}),
+    "intake:person": Spec(BOTH, payload=lambda w, m: {"role": "reported", "name": "Probe Person"}),
     "cases:contact": Spec(BOTH, payload=lambda w, m: {"code": totp_current_code(device_of(m))}),
     "cases:export": Spec(BOTH),
     "cases:attachment": Spec(BOTH),
@@ -116,6 +123,10 @@ CASE_ROUTES: dict[str, Spec] = {
     "cases:rejoin_request": Spec(POST_ONLY, frozenset({"conflicted"})),
     # The community manager reads exactly what was given to law enforcement.
     "cases:shared_record": Spec(BOTH, frozenset({"manager"})),
+    # …after answering the conflict question on its case, as members do (issue 10).
+    "cases:shared_declare": Spec(
+        POST_ONLY, frozenset({"manager"}), payload=lambda w, m: {"answer": "no_conflict"}
+    ),
     # Deadlines and reporter communications.
     "deadlines:compose": Spec(
         BOTH, payload=lambda w, m: {"kind": "update", "subject": "probe", "body": "probe: must not be sent"}
@@ -150,7 +161,16 @@ OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     "offboarding": lambda w: {"pk": _offboarding(w).pk},
     "offboarding_tick": lambda w: {"pk": _offboarding(w).pk},
     "offboarding_notice": lambda w: {"pk": _offboarding(w).pk},
+    # Names and addresses a member is known by (issue 10): about a member, never about a case.
+    "identity_remove": lambda w: {"pk": _identity(w).pk},
+    "member_identities": lambda w: {"member_id": w.p1.pk},
 }
+
+
+def _identity(w: World):
+
+    existing = MemberIdentity.objects.filter(member=w.p1).first()
+    return existing or identity_add(member=w.p1, kind="handle", value="@pat_primary", by=w.p1)
 
 
 def _removal(w: World):

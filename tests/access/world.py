@@ -5,9 +5,14 @@ Roles, as the access matrix names them:
 - participant: a committee member who declared no conflict (besides `p1`, `p2`, who own the case);
 - undeclared: a committee member who has not answered the conflict prompt yet;
 - conflicted: a committee member who declared a conflict;
-- party: a committee member who is the reported person, so conflicted automatically;
+- party: a committee member who is the reported person (by their account's address), so conflicted
+  automatically;
+- named: a committee member the report names only by their name (no address, no handle): conflicted
+  automatically all the same (issue 10);
+- possible: a committee member whose first name alone is in the report's description: held as
+  possibly involved, seeing nothing until a participant clears them;
 - responder: the event responder who filed the report;
-- manager: the community manager;
+- manager: the community manager (who declared no conflict, so may read the shared record);
 - operator: the site operator (Django superuser, with a verified TOTP device);
 - anonymous: a visitor without an account.
 
@@ -28,7 +33,6 @@ from html import escape
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit
 
-from django.core import mail
 from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -47,8 +51,10 @@ from cocdesk.cases.models import (
     Handoff,
     ImmediateResponse,
     IncidentOwner,
+    InvolvementClearance,
     LawEnforcementRecord,
     Message,
+    Party,
     PartyRole,
     Proposal,
     ProposalConsequence,
@@ -64,7 +70,7 @@ from cocdesk.cases.services import (
     conflict_rejoin_request,
     timeline_add,
 )
-from cocdesk.escrow.models import EscrowMatch
+from cocdesk.escrow.models import EscrowMatch, UnsealAgreement
 from cocdesk.intake.models import Event
 from cocdesk.intake.services import immediate_response_record, portal_reply
 from cocdesk.members.models import Member, Role, TOTPDevice
@@ -72,8 +78,20 @@ from cocdesk.middleware import is_public_path
 from cocdesk.outbox.models import OutboxMessage
 from cocdesk.transparency.models import IncidentSummary
 from tests.factories import PASSWORD, member_factory, open_report, verified_client
+from tests.mailbox import delivered
 
-ROLES = ("participant", "undeclared", "conflicted", "party", "responder", "manager", "operator", "anonymous")
+ROLES = (
+    "participant",
+    "undeclared",
+    "conflicted",
+    "party",
+    "named",
+    "possible",
+    "responder",
+    "manager",
+    "operator",
+    "anonymous",
+)
 STATES = ("new", "triage", "deliberation", "response", "follow_up", "closed", "sealed")
 _world_numbers = itertools.count(1)
 
@@ -106,6 +124,7 @@ class World:
     post: DiscussionPost
     twin: Case  # another report naming the same person: escrowed (or, for a sealed world, named)
     escrow_match: EscrowMatch
+    reported_party: Party  # a reported person, as the people pages address them
     rejoin_requested_at: object = None
     reported_name: str = ""
     reporter_email: str = ""
@@ -145,6 +164,18 @@ class World:
             },
         )
         ConflictDeclaration.objects.filter(case=case, member=members["undeclared"]).delete()
+        ConflictDeclaration.objects.update_or_create(
+            case=case,
+            member=members["possible"],
+            defaults={"has_conflict": True, "rejoin_requested_at": None, "source": "possible"},
+        )
+        ConflictDeclaration.objects.update_or_create(
+            case=case,
+            member=members["manager"],
+            defaults={"has_conflict": False, "rejoin_requested_at": None, "source": "declared"},
+        )
+        InvolvementClearance.objects.filter(case=case).delete()
+        UnsealAgreement.objects.filter(match=self.escrow_match).delete()
 
 
 def build_world(
@@ -174,6 +205,8 @@ def build_world(
         "undeclared": member_factory(name="Uma Undeclared"),
         "conflicted": member_factory(name="Cai Conflicted"),
         "party": member_factory(name="Jamie Doe"),  # the reported person has an account
+        "named": member_factory(name="Nia Named"),  # named by name only, in the report
+        "possible": member_factory(name="Quinn Possible"),  # "Quinn" alone is in the description
         "responder": member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER),
         "manager": member_factory(name="Max Manager", role=Role.COMMUNITY_MANAGER),
         "operator": operator_factory(),
@@ -208,13 +241,15 @@ def build_world(
             notes=f"{canary} second reported notes",
         ),
         PartyInput(role=PartyRole.WITNESS, name=f"Wren{tag} Witness", notes=f"{canary} witness notes"),
+        # A member named by name only: no address, no handle (issue 10).
+        PartyInput(role=PartyRole.REPORTED, name="Nia Named", notes=f"{canary} named-only notes"),
     ]
     # What `committee_report_take` stores for an event responder's in-person report (that service
     # wants a request-verified taker; the HTTP flow is in test_object_level.py).
     opened = open_report(
         channel="in_person",
         kind="escrowed" if sealed else "named",
-        description=f"{canary} description: what happened",
+        description=f"{canary} description: what happened. Quinn was there too.",
         occurred_when=f"{canary} when",
         occurred_where=f"{canary} where",
         ongoing=True,
@@ -241,10 +276,12 @@ def build_world(
     case = opened.case
     assert case.sealed is sealed
     assert ConflictDeclaration.objects.filter(case=case, member=members["party"], has_conflict=True).exists()
+    declared = dict(ConflictDeclaration.objects.filter(case=case).values_list("member__name", "source"))
+    assert declared["Nia Named"] == "party" and declared["Quinn Possible"] == "possible", declared
 
     # On a sealed case nobody is asked to declare; declarations are written anyway, so the matrix
     # shows that even a "no conflict" answer opens nothing of a sealed case.
-    for member in (p1, p2, members["participant"]):
+    for member in (p1, p2, members["participant"], members["manager"]):
         conflict_declare(case=case, member=member, has_conflict=False)
     conflict_declare(case=case, member=members["conflicted"], has_conflict=True)
     conflict_declare(case=case, member=rejoiner, has_conflict=True)
@@ -313,6 +350,7 @@ def build_world(
         twin=twin,
         escrow_match=escrow_match,
         rejoin_requested_at=declaration.rejoin_requested_at,
+        reported_party=case.parties.filter(role=PartyRole.REPORTED).order_by("pk").last(),
         reported_name=reported_name,
         reporter_email=reporter_email,
     )
@@ -415,6 +453,17 @@ def snapshot(case: Case) -> dict:
         "conversations": Conversation.objects.filter(case=case).count(),
         "immediate": ImmediateResponse.objects.filter(case=case).count(),
         "handoffs": Handoff.objects.filter(case=case).count(),
+        "parties": sorted(
+            Party.objects.filter(case=case).values_list(
+                "pk", "role", "name_index", "email_index", "handle_index", "member_id"
+            )
+        ),
+        "clearances": sorted(InvolvementClearance.objects.filter(case=case).values_list("member_id", "keys")),
+        "unseal_agreements": sorted(
+            UnsealAgreement.objects.filter(
+                Q(match__sealed_case=case) | Q(match__other_case=case)
+            ).values_list("match_id", "member_id")
+        ),
         "outbox": OutboxMessage.objects.filter(case=case).count(),
     }
 
@@ -500,6 +549,7 @@ KWARG_BUILDERS = {
     "message_id": lambda w: w.message.pk,
     "post_id": lambda w: w.post.pk,
     "match_id": lambda w: w.escrow_match.pk,  # an escrow match between this case and another
+    "party_id": lambda w: w.reported_party.pk,  # a reported person (the people pages)
 }
 
 
@@ -580,10 +630,10 @@ def response_leaks(secret: str, response, *, body: bytes | None = None) -> list[
 
 
 def email_leaks(secret: str, *, skip_recipient: str = "") -> list[str]:
-    """Emails sent so far (django.core.mail.outbox) whose subject, body or headers show `secret`.
+    """Emails sent so far (django.core.delivered()) whose subject, body or headers show `secret`.
     `skip_recipient`: the reporter's own address, which may legitimately carry the secret."""
     found = []
-    for message in mail.outbox:
+    for message in delivered():
         parts = [message.subject, message.body, message.from_email, *message.extra_headers.values()]
         parts += [content for content, _type in getattr(message, "alternatives", [])]
         parts += [str(a) for a in message.attachments]

@@ -189,7 +189,9 @@ def test_an_owner_who_recuses_stops_being_an_owner(case, alice, bob):
 
 def test_discussion_opens_with_the_plans_question(case, alice):
     first = case.posts.first()
-    assert first.body == "Jamie Doe has been reported by web form. Who does not have a conflict of interest?"
+    assert first.body == (
+        "Jamie Doe (@jamied) has been reported by web form. Who does not have a conflict of interest?"
+    )
 
 
 def test_law_enforcement_only_at_the_reporters_request(case, alice):
@@ -207,6 +209,10 @@ def test_community_manager_is_told_and_sees_exactly_the_shared_record(case, alic
     notice = next(m for m in delivered() if m.to == [dana.email])
     assert f"/shared/{record.pk}/" in notice.body and "canary" not in notice.body
     client = verified_client(dana)
+    prompt = client.get(f"/shared/{record.pk}/")  # the same rule as members: a declaration first
+    assert "Jamie Doe (@jamied) has been reported by web form." in prompt.text
+    assert "canary-shared" not in prompt.text and "canary-9d2b7" not in prompt.text
+    client.post(f"/shared/{record.pk}/declare/", {"answer": "no_conflict"})
     page = client.get(f"/shared/{record.pk}/")
     assert "canary-shared" in page.text
     assert "canary-9d2b7" not in page.text  # nothing else of the case

@@ -34,21 +34,23 @@ def test_acknowledgement_reminder_at_25_hours_not_at_23_and_not_again_at_26(ann,
     assert "nothing due" in out
 
     out = tick(T + 25 * HOUR)
-    assert [m.to for m in delivered()] == [
-        [ann.email]
-    ]  # ben has not declared: ann takes part, ben is not asked
-    reminder = delivered()[0]
+    # ann takes part: she is reminded to acknowledge. ben has not declared: he is reminded to answer
+    # the conflict question (issue 10), and hears nothing of the acknowledgement.
+    assert sorted(m.to[0] for m in delivered()) == [ann.email, ben.email]
+    (reminder,) = to(ann.email)
     assert reminder.subject == f"[{case.reference}] Reminder: Acknowledge the report within 24 hours"
     assert f"/cases/{case.reference}/" in reminder.body
     assert f"reminder  {case.reference}  acknowledge  to 1 member(s), round 1" in out
-    assert "1 reminder" in out and "1 sent" in out
+    assert "1 reminder" in out and "2 sent" in out
+    (asked,) = to(ben.email)
+    assert "conflict declaration" in asked.subject and case.reference in asked.body
 
     out = tick(T + 26 * HOUR)
-    assert len(delivered()) == 1
+    assert len(delivered()) == 2
     assert "nothing due" in out
 
-    tick(T + 49 * HOUR)  # a day later, still not acknowledged: one more
-    assert len(delivered()) == 2
+    tick(T + 49 * HOUR)  # a day later, still not acknowledged nor answered: one more each
+    assert len(delivered()) == 4
 
 
 def test_a_personal_acknowledgement_stops_the_reminders(ann):
@@ -236,3 +238,32 @@ def test_transparency_report_reminds_the_chair_weekly_until_recorded(ann, cleo):
     tick(due + 8 * DAY)
     assert len([m for m in to(cleo.email) if "transparency" in m.subject]) == 1
     assert selectors.transparency_due_at() == datetime(2029, 2, 28, 9, tzinfo=UTC)  # recorded 29 Feb 2028
+
+
+# --- members who have not answered the conflict question (issue 10) -------------------------------
+
+
+def test_members_who_have_not_answered_are_reminded_once_a_day_until_they_answer(ann, ben, cleo):
+    first = case_at(T, participants=(ann,))
+    second = case_at(T + 2 * HOUR, participants=(ann,))
+    party = member_factory(name="Pat Party", email="pat@example.org", joined_at=T - DAY)
+    conflict_declare(case=first, member=party, has_conflict=True)
+    conflict_declare(case=second, member=party, has_conflict=True)
+
+    assert "declaration" not in tick(T + 23 * HOUR)
+    out = tick(T + 27 * HOUR)
+    asked = [m for m in delivered() if "conflict declaration" in m.subject]
+    assert sorted(m.to[0] for m in asked) == [ben.email, cleo.email]  # never ann (answered) or pat
+    assert first.reference in asked[0].body and second.reference in asked[0].body
+    assert CASE_CANARY not in asked[0].body
+    assert "declaration reminder" in out
+    tick(T + 30 * HOUR)  # the same day: nothing more
+    assert len([m for m in delivered() if "conflict declaration" in m.subject]) == 2
+
+    conflict_declare(case=first, member=ben, has_conflict=False)
+    conflict_declare(case=second, member=ben, has_conflict=True)
+    forget_delivered()
+    tick(T + 2 * DAY)
+    asked = [m for m in delivered() if "conflict declaration" in m.subject]
+    assert [m.to for m in asked] == [[cleo.email]]  # ben answered; cleo has not, the next day
+    assert DeadlineAction.objects.filter(rule=Rule.DECLARE).count() == 3

@@ -52,6 +52,8 @@ def test_unsealing_makes_it_an_ordinary_case_that_asks_for_declarations(alice, b
     match = EscrowMatch.objects.get()
     client = verified_client(alice)
     assert "An escrowed report matches" in client.get("/escrow/").text
+    first = verified_client(bob).post(f"/escrow/{match.pk}/unseal/")  # one member is not enough
+    assert first["Location"] == "/escrow/"
     response = client.post(f"/escrow/{match.pk}/unseal/")
     assert response["Location"] == f"/cases/{sealed.reference}/"
     sealed.refresh_from_db()

@@ -33,7 +33,7 @@ def submit(base_url: str, n: int, results: list, errors: list) -> None:
             f"{base_url}/report/", data=body, headers={"Referer": f"{base_url}/report/"}
         )
         page = opener.open(request, timeout=60).read().decode()  # follows the redirect to the thanks page
-        results.append(re.search(r"CoC-\d{4}-\d{4}", page).group(0))
+        results.append(re.search(r"CoC-\d{4}-[0-9A-Z]{4,6}", page).group(0))
     except Exception as exc:
         errors.append(repr(exc))
 

@@ -99,6 +99,23 @@ def test_members_who_are_parties_or_excluded_get_nothing(alice, bob):
     assert {(d.member_id, d.source) for d in conflicts} == {(alice.pk, "party"), (bob.pk, "excluded")}
 
 
+def test_the_form_refuses_to_exclude_every_member_with_a_clear_message(alice, bob):
+    """The attack (by mistake or not): every member excluded, the report is invisible to everyone."""
+    _client, response = submit(named_report(exclude_members=[str(alice.pk), str(bob.pk)]))
+    assert response.status_code == 200
+    assert "leave at least one committee member" in response.text
+    assert CANARY in response.text  # nothing typed is lost
+    assert not Case.objects.exists()
+
+
+def test_the_chair_is_told_when_exclusions_leave_fewer_than_two_members_free(alice, bob, chair):
+    submit(named_report(exclude_members=[str(alice.pk), str(bob.pk)]))
+    case = Case.objects.get()
+    told = [m for m in delivered() if "Fewer than two" in m.subject]
+    assert [m.to for m in told] == [[chair.email]] and case.reference in told[0].subject
+    assert CANARY not in told[0].body and "Alice" not in told[0].body
+
+
 def test_anonymous_report_keeps_no_identity_even_if_typed(alice):
     submit(named_report(kind="anonymous"), REMOTE_ADDR="198.51.100.77")
     case = Case.objects.get()
@@ -175,5 +192,5 @@ def test_public_report_form_needs_no_login():
 def test_the_report_request_only_queues_mail_the_outbox_worker_sends_it(alice):
     """An SMTP server that is slow or gone can never hold a reporter's request (issue 11)."""
     submit(named_report())
-    assert mail.outbox == []
+    assert mail.outbox == []  # nothing left during the request
     assert OutboxMessage.objects.filter(status="pending").count() == 2

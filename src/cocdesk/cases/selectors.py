@@ -6,13 +6,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from cocdesk import access
+from cocdesk import access, identity
 from cocdesk.cases.models import (
     Case,
+    Channel,
     ConflictDeclaration,
+    ConflictSource,
     ConsequenceCatalogItem,
     IncidentOwner,
+    InvolvementClearance,
     Kind,
     Party,
     PartyRole,
@@ -23,7 +28,7 @@ from cocdesk.cases.models import (
     State,
     TimelineEntry,
 )
-from cocdesk.crypto import blind_index
+from cocdesk.crypto import blind_index, index_hashes
 
 OWNERS_NEEDED = 2  # the plan: a primary and a secondary incident owner
 
@@ -49,15 +54,125 @@ def case_awaiting_declaration(*, user: object, reference: str) -> Case | None:
     return access.cases_awaiting_declaration_by(user).filter(reference=reference).first()
 
 
+# --- the conflict prompt and who is involved (D3) ----------------------------------------------------
+
+
+def reported_names(*, case: Case) -> list[str]:
+    """The reported people as the reporter named them, each with the handle they gave: "Jamie Doe
+    (@jamied)", or the handle alone. Never an email address, never the reporter or a witness."""
+    names = []
+    for party in case.parties.all():
+        if party.role != PartyRole.REPORTED:
+            continue
+        name, handle = party.name.strip(), party.handle.strip()
+        if name and handle:
+            names.append(f"{name} ({handle})")
+        elif name or handle:
+            names.append(name or handle)
+    return names
+
+
+def _listed(names: list[str]) -> str:
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
 @dataclass(frozen=True)
-class PartyName:
-    role: str
-    name: str
+class Prompt:
+    """What a member sees before declaring (the plan: "[name] has been reported by [channel]")."""
+
+    text: str
+    subject: str = ""  # an emailed report's subject line, shown until its reported people are added
 
 
-def prompt_party_names(*, case: Case) -> list[PartyName]:
-    """What a member sees before declaring: each party's role and name (or handle), nothing else."""
-    return [PartyName(p.get_role_display(), p.name or p.handle or p.email or "—") for p in case.parties.all()]
+def case_prompt(*, case: Case) -> Prompt:
+    """ "NAME(S) has/have been reported by CHANNEL", or "Someone …" when nobody is named. An emailed
+    report whose reported people nobody has added yet shows its subject line too."""
+    names = reported_names(case=case)
+    channel = case.channel_phrase
+    if names:
+        text = ngettext(
+            "%(names)s has been reported %(channel)s.",
+            "%(names)s have been reported %(channel)s.",
+            len(names),
+        ) % {"names": _listed(names), "channel": channel}
+    else:
+        text = _("Someone has been reported %(channel)s.") % {"channel": channel}
+    subject = ""
+    if not names and case.channel == Channel.EMAIL:
+        subject = str((case.intake_details or {}).get("subject") or "")
+    return Prompt(text=text, subject=subject)
+
+
+def case_people(*, case: Case) -> QuerySet[Party]:
+    """The reported people and witnesses of a case the caller may read (not the reporter)."""
+    return case.parties.filter(role__in=(PartyRole.REPORTED, PartyRole.WITNESS)).order_by("role", "pk")
+
+
+def case_lacks_reported_people(*, case: Case) -> bool:
+    """No reported person has a name or handle yet: members cannot tell whether they have a
+    conflict, so the first member taking part is asked to add them (emailed reports, D3)."""
+    return not reported_names(case=case)
+
+
+FREE_TEXT_FIELDS = ("description", "occurred_when", "occurred_where")
+
+
+@dataclass(frozen=True)
+class CaseProbes:
+    """What a case says about who is involved, as blind indexes (computed in memory, never stored)."""
+
+    parties: list[tuple[Party, frozenset[str]]]
+    text: frozenset[str]
+
+
+def case_identity_probes(*, case: Case, words: frozenset[str] | None = None) -> CaseProbes:
+    """Each party's identifiers, and the names, @handles and addresses in the report's free text
+    (what happened, when, where, an email's subject), as `cocdesk.identity` keys hashed with the
+    index key: members' identities are compared with these (`cases.services.conflicts_recheck`).
+    `words`: the words of the members' names (`identity.vocabulary`); runs of other words in the
+    free text can match none of them and are not hashed."""
+    parties = []
+    for party in case.parties.all():
+        probes: set[str] = set()
+        for kind in identity.KINDS:
+            probes |= identity.probe_keys(kind, getattr(party, kind))
+        parties.append((party, index_hashes(probes)))
+    texts = [getattr(case, name) or "" for name in FREE_TEXT_FIELDS]
+    subject = (case.intake_details or {}).get("subject") if isinstance(case.intake_details, dict) else ""
+    texts.append(subject if isinstance(subject, str) else "")
+    found: set[str] = set()
+    for text in texts:
+        found |= identity.text_probe_keys(text, words=words)
+    return CaseProbes(parties=parties, text=index_hashes(found))
+
+
+def cleared_keys(*, case: Case, member: object) -> set[str]:
+    """The partial matches another member already cleared for `member` on `case`."""
+    clearance = InvolvementClearance.objects.filter(case=case, member=member).first()
+    return set(clearance.keys) if clearance else set()
+
+
+def possibly_involved(*, case: Case) -> QuerySet[ConflictDeclaration]:
+    """Members held because they were partly matched: shown to the members taking part, who may
+    clear them. The held member is never told."""
+    held = case.declarations.filter(has_conflict=True, source=ConflictSource.POSSIBLE)
+    return held.select_related("member")
+
+
+def case_undeclared_names(*, case: Case) -> list[str]:
+    """Who has not answered the conflict question yet (names only, for the members taking part)."""
+    return list(access.members_undeclared_on(case).order_by("name").values_list("name", flat=True))
+
+
+def undeclared_names_by_case(*, cases: list[Case]) -> dict[int, list[str]]:
+    """`case_undeclared_names` for many cases in two queries (the dashboard)."""
+    members = list(access.active_committee().order_by("name", "pk").values_list("pk", "name"))
+    declared = set(
+        ConflictDeclaration.objects.filter(case__in=[c.pk for c in cases]).values_list("case_id", "member_id")
+    )
+    return {case.pk: [name for pk, name in members if (case.pk, pk) not in declared] for case in cases}
 
 
 def case_participants(*, case: Case) -> QuerySet:
@@ -79,6 +194,17 @@ def reporter_address(*, case: Case) -> str:
     if case.kind == Kind.NAMED:
         return next((p.email for p in case.parties.filter(role=PartyRole.REPORTER) if p.email), "")
     return case.notify_email
+
+
+def case_made_by_member(*, case: Case) -> object | None:
+    """The active committee member who took the report, or made it (a reporter matched to them),
+    if one did (escrow records who triggered a match, D7)."""
+    committee = access.active_committee()
+    if case.received_by_id and committee.filter(pk=case.received_by_id).exists():
+        return case.received_by
+    reporter = case.parties.filter(role=PartyRole.REPORTER, member__in=committee).select_related("member")
+    found = reporter.first()
+    return found.member if found else None
 
 
 def same_person_parties(*, case: Case) -> QuerySet[Party]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("declarations/<str:reference>/rejoin/", lists.rejoin_request, name="rejoin_request"),
     path("shared/", lists.shared_records, name="shared_records"),
     path("shared/<int:record_id>/", lists.shared_record, name="shared_record"),
+    path("shared/<int:record_id>/declare/", lists.shared_declare, name="shared_declare"),
     path("cases/<str:reference>/", file.case_detail, name="detail"),
     path("cases/<str:reference>/declare/", file.case_declare, name="declare"),
     path("cases/<str:reference>/recuse/", file.case_recuse, name="recuse"),
@@ -38,5 +39,10 @@ urlpatterns = [
     path("cases/<str:reference>/law-enforcement/", deliberation.case_law_record, name="law_record"),
     path(
         "cases/<str:reference>/rejoin/<int:member_id>/agree/", deliberation.rejoin_agree, name="rejoin_agree"
+    ),
+    path(
+        "cases/<str:reference>/possible/<int:member_id>/clear/",
+        deliberation.possible_clear,
+        name="possible_clear",
     ),
 ]

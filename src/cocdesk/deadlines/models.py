@@ -19,6 +19,7 @@ class Rule(models.TextChoices):
     DECIDE = "decide", _("Tell the reporter the decision and actions within 7 days")
     DELAY_NOTICE = "delay_notice", _("Tell the reporter the decision will take longer")
     SEARCH_UPDATE = "search_update", _("Daily update while the reported person is searched for")
+    DECLARE = "declare", _("Answer the conflict-of-interest question on a new report")
     CHECK_IN = "check_in", _("Six-monthly check-in: does the member continue?")
     TRANSPARENCY = "transparency", _("Yearly transparency report")
     RETENTION = "retention", _("Delete the case content at the end of its retention period")

@@ -27,6 +27,7 @@ CHECK_IN_EVERY_MONTHS = 6
 TRANSPARENCY_EVERY_MONTHS = 12
 DUE_SOON = timedelta(hours=24)  # the dashboard lists what falls due within this window
 REMIND_CASE_EVERY = timedelta(days=1)  # reminders about a case: at most once a day
+DECLARE_WITHIN = timedelta(hours=24)  # then a member who has not answered the conflict question is reminded
 REMIND_MEMBER_EVERY = timedelta(days=7)  # check-in and transparency reminders: once a week
 
 # Retention (months after closing, or after the latest report naming the same person).
@@ -69,6 +70,12 @@ def decision_due(*, facts: CaseFacts) -> datetime | None:
     if facts.closed or facts.decided_at is not None:
         return None
     return facts.received_at + DECIDE_WITHIN
+
+
+def declaration_reminder_due(*, received_at: datetime) -> datetime:
+    """A member who has not answered the conflict question on a report is reminded from 24 hours
+    after it arrived (the new-report notice told them at once), whoever else has answered."""
+    return received_at + DECLARE_WITHIN
 
 
 def delay_notice_due(*, facts: CaseFacts) -> datetime | None:

@@ -203,6 +203,11 @@ def open_check_in(*, member: Member) -> CheckIn | None:
     return CheckIn.objects.filter(member=member, answered_at__isnull=True).order_by("due_at").first()
 
 
+def cases_awaiting_declaration_of(*, member: Member) -> QuerySet[Case]:
+    """System use (`tick`): the reports `member` has not answered the conflict question on."""
+    return access.cases_awaiting_declaration_of(member).order_by("received_at", "pk")
+
+
 def committee() -> QuerySet[Member]:
     return access.active_committee().order_by("name", "pk")
 

@@ -16,6 +16,11 @@ class EscrowMatch(models.Model):
     unsealed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # A committee member whose report (taken, made, or a person they added) found this match: shown
+    # to the others, and never one of the two who unseal it.
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-found_at"]
@@ -25,3 +30,18 @@ class EscrowMatch(models.Model):
 
     def __str__(self) -> str:
         return f"escrow match {self.pk}"
+
+
+class UnsealAgreement(models.Model):
+    """A member free of conflict on both reports agrees to unseal: two of them unseal it (D7)."""
+
+    match = models.ForeignKey(EscrowMatch, on_delete=models.CASCADE, related_name="agreements")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["match", "member"], name="one_agreement_per_member")]
+
+    def __str__(self) -> str:
+        return f"agreement of member {self.member_id} on escrow match {self.match_id}"

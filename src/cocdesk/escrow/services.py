@@ -14,28 +14,36 @@ from django.utils.translation import gettext as _
 
 from cocdesk import access, clock, notices
 from cocdesk.audit.services import audit_record
-from cocdesk.cases.selectors import cases_naming_same_person
+from cocdesk.cases.selectors import case_made_by_member, cases_naming_same_person
 from cocdesk.cases.services import case_unseal
 from cocdesk.errors import Refused
-from cocdesk.escrow.models import EscrowMatch
+from cocdesk.escrow.models import EscrowMatch, UnsealAgreement
 
 if TYPE_CHECKING:
     from cocdesk.cases.models import Case
     from cocdesk.members.models import Member
 
 
+UNSEAL_AGREEMENTS_NEEDED = 2  # D7: two members free of conflict on both reports, together
+
+
 @transaction.atomic
-def escrow_match(*, case: Case) -> list[EscrowMatch]:
+def escrow_match(*, case: Case, triggered_by: Member | None = None) -> list[EscrowMatch]:
     """Match a report against every other: a pair where either side is sealed is a match.
 
-    Side effects: EscrowMatch rows; an alert (reference only) to every member with no conflict on
-    either case; an audit entry per match.
+    `triggered_by`: the member whose change found it (a person they added to a case); otherwise the
+    committee member who made or took the report, if one did (`cases.selectors.case_made_by_member`).
+    Side effects: EscrowMatch rows, with who triggered them (shown to the others); an alert
+    (reference only) to every member with no conflict on either case; an audit entry per match.
     """
+    trigger = triggered_by if triggered_by is not None else case_made_by_member(case=case)
     matches = []
     for other in cases_naming_same_person(case=case):
         for sealed, newer in ((other, case), (case, other)):
             if sealed.sealed:
-                match, created = EscrowMatch.objects.get_or_create(sealed_case=sealed, other_case=newer)
+                match, created = EscrowMatch.objects.get_or_create(
+                    sealed_case=sealed, other_case=newer, defaults={"triggered_by": trigger}
+                )
                 if created:
                     matches.append(match)
                     audit_record(actor="system", action="escrow.matched", target=match)
@@ -43,16 +51,43 @@ def escrow_match(*, case: Case) -> list[EscrowMatch]:
     return matches
 
 
-@transaction.atomic
-def escrow_unseal(*, match: EscrowMatch, by: Member) -> Case:
-    """Unseal an escrowed report after a match: it becomes an ordinary case the committee acts on.
+def _agreements_counted(match: EscrowMatch) -> int:
+    free = access.members_free_on_both(match.sealed_case, match.other_case).values("pk")
+    agreed = match.agreements.filter(member__in=free)
+    if match.triggered_by_id is not None:
+        agreed = agreed.exclude(member_id=match.triggered_by_id)
+    return agreed.count()
 
-    Side effects: the case is unsealed (`cases.services.case_unseal`: a timeline entry naming the
-    matching reference, audit); the match is marked; every member not conflicted is asked to
-    declare, as for a new report.
+
+@transaction.atomic
+def escrow_unseal(*, match: EscrowMatch, by: Member) -> Case | None:
+    """A member free of conflict on both reports agrees to unseal an escrowed report after a match;
+    the second such agreement unseals it (D7), and it becomes an ordinary case the committee acts
+    on. A member who triggered the match is never one of the two. Returns the case once unsealed,
+    None while it waits for a second member.
+
+    Side effects: an UnsealAgreement and audit `escrow.unseal_agreed`; the others are told a member
+    agreed. On the second agreement: the case is unsealed (`cases.services.case_unseal`: identities
+    re-checked, a timeline entry naming the matching reference, audit); the match is marked; every
+    member not conflicted is asked to declare, as for a new report.
     """
-    if not access.escrow_matches_for(by).filter(pk=match.pk).exists():
+    match = (
+        EscrowMatch.objects.select_for_update().select_related("sealed_case", "other_case").get(pk=match.pk)
+    )
+    if not access.members_free_on_both(match.sealed_case, match.other_case).filter(pk=by.pk).exists():
         raise Refused(_("Only members with no conflict on both reports can unseal."))
+    if match.unsealed_at is not None or not match.sealed_case.sealed:
+        return match.sealed_case
+    if match.triggered_by_id == by.pk:
+        raise Refused(
+            _("This match was found through a report that came from you, so two other members decide.")
+        )
+    _agreement, created = UnsealAgreement.objects.get_or_create(match=match, member=by)
+    if created:
+        audit_record(actor=by, action="escrow.unseal_agreed", target=match)
+    if _agreements_counted(match) < UNSEAL_AGREEMENTS_NEEDED:
+        notices.escrow_unseal_agreed(match=match, by=by)
+        return None
     because = _("Unsealed: the same person was reported again (%(ref)s).") % {
         "ref": match.other_case.reference
     }

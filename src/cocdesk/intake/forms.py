@@ -249,6 +249,19 @@ class PublicReportForm(IncidentFields):
 
     def clean(self) -> dict:
         data = super().clean()
+        # Against the list offered (no query: the form also works while the database is down).
+        excluded = set(data.get("exclude_members") or [])
+        offered = (
+            {pk for pk, _label in self.fields["exclude_members"].choices} if self.offers_exclusion else set()
+        )
+        if excluded and offered <= excluded:
+            self.add_error(
+                "exclude_members",
+                _(
+                    "Please leave at least one committee member unticked. Otherwise nobody could "
+                    "read your report or help you."
+                ),
+            )
         named = data.get("kind") == Kind.NAMED
         if named and data.get("wants_updates") == "yes":
             preferred = data.get("preferred_contact")
@@ -369,6 +382,46 @@ class CommitteeIntakeForm(IncidentFields):
                 "immediate_action", _("Law enforcement is only involved when the reporter asks for it.")
             )
         return data
+
+
+class PersonForm(forms.Form):
+    """A reported person or a witness, added or corrected by a member taking part in a case."""
+
+    role = forms.ChoiceField(
+        label=_("Who is this?"),
+        choices=[(PartyRole.REPORTED, _("A reported person")), (PartyRole.WITNESS, _("A witness"))],
+        initial=PartyRole.REPORTED,
+        widget=forms.RadioSelect,
+    )
+    name = _text(_("Name"), max_length=200, help_text=_("As the report gives it."))
+    handle = _text(_("Handle or username"), max_length=200)
+    email = forms.EmailField(label=_("Email address"), required=False)
+    phone = _text(_("Phone number"), max_length=50)
+    notes = _long(_("Notes"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not any((data.get(k) or "").strip() for k in ("name", "handle", "email", "phone")):
+            raise forms.ValidationError(
+                _("Please give a name, a handle, an email address or a phone number.")
+            )
+        return data
+
+    def person(self) -> PartyInput:
+        data = self.cleaned_data
+        return PartyInput(
+            role=data["role"],
+            name=data["name"],
+            email=data["email"],
+            handle=data["handle"],
+            phone=data["phone"],
+            notes=data["notes"],
+        )
+
+    @classmethod
+    def for_party(cls, party: object) -> PersonForm:
+        fields = ("role", "name", "handle", "email", "phone", "notes")
+        return cls(initial={name: getattr(party, name) for name in fields})
 
 
 class ReceiptCodeForm(forms.Form):

@@ -32,6 +32,8 @@ from cocdesk.cases.services import (
     case_open,
     handoff_record,
     immediate_response_record,
+    party_add,
+    party_update,
     reporter_message_in,
 )
 from cocdesk.errors import Refused, database_unavailable
@@ -47,7 +49,7 @@ log = logging.getLogger("cocdesk.intake")
 if TYPE_CHECKING:
     from datetime import date
 
-    from cocdesk.cases.models import Case, Message
+    from cocdesk.cases.models import Case, Message, Party
     from cocdesk.members.models import Member
 
 
@@ -56,6 +58,25 @@ def report_store(*, report: ReportInput, actor: object | str | None) -> OpenedCa
     opened = case_open(report=report, actor=actor)
     escrow_match(case=opened.case)
     return opened
+
+
+@transaction.atomic
+def case_person_add(*, case: Case, by: Member, person: PartyInput) -> Party:
+    """A member taking part adds a reported person or a witness to any case (an emailed report
+    records only its sender): `cases.services.party_add` (members it names stop seeing the case),
+    then the case is matched against escrowed reports again (D7); a match found so is recorded as
+    triggered by them."""
+    party = party_add(case=case, by=by, person=person)
+    escrow_match(case=case, triggered_by=by)
+    return party
+
+
+@transaction.atomic
+def case_person_update(*, party: Party, by: Member, person: PartyInput) -> Party:
+    """Correct a reported person or a witness, then match against escrowed reports again."""
+    party = party_update(party=party, by=by, person=person)
+    escrow_match(case=party.case, triggered_by=by)
+    return party
 
 
 @transaction.atomic

@@ -13,4 +13,7 @@ urlpatterns = [
     path("intake/filed/", views.intake_filed, name="filed"),
     path("events/", views.events_list, name="events"),
     path("events/<int:event_id>/", views.event_detail, name="event"),
+    # Who a case is about: members taking part add and correct people on any case (D3).
+    path("cases/<str:reference>/people/", views.case_people, name="people"),
+    path("cases/<str:reference>/people/<int:party_id>/", views.case_person, name="person"),
 ]

@@ -6,6 +6,7 @@ import logging
 import math
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,11 +18,13 @@ from django.views.decorators.http import require_POST
 
 from cocdesk import access
 from cocdesk.audit.services import audit_record
-from cocdesk.errors import database_unavailable
+from cocdesk.cases import selectors as case_selectors
+from cocdesk.errors import Refused, database_unavailable
 from cocdesk.intake import ratelimit, selectors, services
 from cocdesk.intake.forms import (
     CommitteeIntakeForm,
     EventForm,
+    PersonForm,
     PortalReplyForm,
     PublicReportForm,
     ReceiptCodeForm,
@@ -30,6 +33,7 @@ from cocdesk.intake.forms import (
 from cocdesk.intake.models import Event
 from cocdesk.members.selectors import committee_members
 from cocdesk.uploads import upload_problems
+from cocdesk.web import refusal_to_form, with_case
 
 log = logging.getLogger("cocdesk.intake")
 
@@ -275,3 +279,52 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
         form = ResponderForm()
     context = {"event": event, "form": form, "link": link, "base_url": settings.BASE_URL}
     return render(request, "intake/event.html", context)
+
+
+# --- who a case is about (D3): members taking part add and correct people on any case -------------
+
+
+def _after_person_change(request: HttpRequest, case) -> HttpResponse:
+    if not access.may_view_case(request.user, case):  # the member just named themselves
+        messages.info(request, _("Thank you. You will not see this report any more."))
+        return redirect("dashboard")
+    messages.success(request, _("Saved. Members it names no longer see this report."))
+    return redirect("intake:people", reference=case.reference)
+
+
+@sensitive_post_parameters()
+@with_case
+def case_people(request: HttpRequest, case) -> HttpResponse:
+    """The reported people and witnesses of a case, and a form to add one."""
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_person_add(case=case, by=request.user, person=form.person())
+        except Refused as exc:
+            refusal_to_form(form, exc)
+        else:
+            return _after_person_change(request, case)
+    context = {
+        "case": case,
+        "people": case_selectors.case_people(case=case),
+        "form": form,
+        "lacks_reported_people": case_selectors.case_lacks_reported_people(case=case),
+    }
+    return render(request, "intake/people.html", context, status=400 if form.errors else 200)
+
+
+@sensitive_post_parameters()
+@with_case
+def case_person(request: HttpRequest, case, party_id: int) -> HttpResponse:
+    """Correct one reported person or witness."""
+    party = get_object_or_404(case_selectors.case_people(case=case), pk=party_id)
+    form = PersonForm(request.POST) if request.method == "POST" else PersonForm.for_party(party)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_person_update(party=party, by=request.user, person=form.person())
+        except Refused as exc:
+            refusal_to_form(form, exc)
+        else:
+            return _after_person_change(request, case)
+    context = {"case": case, "party": party, "form": form}
+    return render(request, "intake/person.html", context, status=400 if form.errors else 200)

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk import fields
-from cocdesk.members.models import CHECKLIST
+from cocdesk.members.models import CHECKLIST, IdentityKind
 
 
 def totp_code_field(label: str) -> forms.RegexField:
@@ -91,4 +91,23 @@ class OffboardingTickForm(forms.Form):
     item = forms.ChoiceField(choices=CHECKLIST)
     done = forms.TypedChoiceField(
         choices=[("1", "done"), ("0", "not done")], coerce=lambda value: value == "1"
+    )
+
+
+class IdentityForm(forms.Form):
+    """A name, email address or handle a member is known by."""
+
+    kind = forms.ChoiceField(
+        label=_("What is it?"),
+        choices=IdentityKind.choices,
+        initial=IdentityKind.NAME,
+        widget=forms.RadioSelect,
+    )
+    value = forms.CharField(
+        label=_("Name, address or handle"),
+        max_length=300,
+        help_text=_(
+            "For example another spelling of your name, a nickname, an old email address, or your "
+            "username on the community's chat, forum or code host."
+        ),
     )

@@ -89,6 +89,35 @@ class Member(AbstractBaseUser, PermissionsMixin):
         return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
+class IdentityKind(models.TextChoices):
+    NAME = "name", _("A name")
+    EMAIL = "email", _("An email address")
+    HANDLE = "handle", _("A handle or username")
+
+
+class MemberIdentity(models.Model):
+    """A name, email address or handle a member (or the community manager) is known by, besides
+    their account's name and address, which always count (D3). Reports are matched against them
+    (`cocdesk.identity`); the value is encrypted, its blind index keeps one row per identifier."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=10, choices=IdentityKind.choices)
+    value = EncryptedTextField()
+    index = models.CharField(max_length=64, db_index=True)
+    added_by = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["kind", "pk"]
+        verbose_name_plural = "member identities"
+        constraints = [
+            models.UniqueConstraint(fields=["member", "kind", "index"], name="one_row_per_identifier")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of member {self.member_id}"
+
+
 class EnrolmentToken(models.Model):
     """A one-time link where a new member sets a password and enrols TOTP. Only its hash is stored."""
 

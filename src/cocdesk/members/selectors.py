@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from cocdesk import access, clock
-from cocdesk.crypto import blind_index, secret_hash
+from cocdesk import access, clock, identity
+from cocdesk.crypto import index_hash, secret_hash
+from cocdesk.identity import Strength
 from cocdesk.members.models import (
     CHECKLIST,
     EnrolmentToken,
+    IdentityKind,
     Member,
+    MemberIdentity,
     Offboarding,
     Removal,
     RemovalPost,
@@ -41,9 +44,75 @@ def member_by_email(*, email: str) -> Member | None:
     return Member.objects.filter(email=email.strip().lower()).first()
 
 
-def accounts_by_email_index() -> dict[str, Member]:
-    """Active accounts by the blind index of their email address, to recognise them as parties."""
-    return {blind_index(m.email, kind="email"): m for m in Member.objects.filter(is_active=True)}
+# --- identities (D3): what members are known by, matched against reports --------------------------
+
+
+IdentityKeys = dict[str, Strength]  # blind index of a matching key -> strength of a match on it
+
+
+def identity_keys_of(member: Member) -> IdentityKeys:
+    """The blind indexes a member answers to: their account's address and name (which always
+    count) and every identity they keep (`cocdesk.identity.identity_keys`, hashed)."""
+    keys: IdentityKeys = {}
+    pairs = [("email", member.email), ("name", member.name)]
+    pairs += [(i.kind, i.value) for i in member.identities.all()]
+    for kind, value in pairs:
+        for key, strength in identity.identity_keys(kind, value).items():
+            hashed = index_hash(key)
+            keys[hashed] = max(keys.get(hashed, strength), strength)
+    return keys
+
+
+@dataclass(frozen=True)
+class IdentityIndex:
+    """The members reports are matched against, with their keys (blind indexes), and the words of
+    their names (in memory only: free text is hashed only where it could match, D3)."""
+
+    keys: dict[Member, IdentityKeys]
+    words: frozenset[str]
+
+
+def identity_index(*, members: list[Member] | None = None) -> IdentityIndex:
+    """Everyone reports are matched against (`access.members_subject_to_conflicts`), or just
+    `members` among them. Two queries, whatever the number of identities."""
+    subject = list(_subject(members).prefetch_related("identities"))
+    names = [m.name for m in subject]
+    names += [i.value for m in subject for i in m.identities.all() if i.kind == IdentityKind.NAME]
+    return IdentityIndex(
+        keys={member: identity_keys_of(member) for member in subject}, words=identity.vocabulary(names)
+    )
+
+
+def _subject(members: list[Member] | None) -> QuerySet[Member]:
+    subject = access.members_subject_to_conflicts()
+    return subject if members is None else subject.filter(pk__in=[m.pk for m in members])
+
+
+def identities_of(*, member: Member) -> QuerySet[MemberIdentity]:
+    return member.identities.select_related("added_by")
+
+
+def identity_for(*, user: object, pk: int) -> MemberIdentity | None:
+    """An identity row `user` may change (their own; any, for the chair), or None."""
+    found = MemberIdentity.objects.select_related("member").filter(pk=pk).first()
+    if found is None or not access.may_edit_identities(user, found.member):
+        return None
+    return found
+
+
+def identity_holders(*, user: object) -> QuerySet[Member]:
+    """For the chair: everyone whose identities reports are matched against."""
+    if not access.may_manage_offboarding(user):
+        return Member.objects.none()
+    return access.members_subject_to_conflicts().order_by("name", "pk")
+
+
+def identity_owner_for(*, user: object, member_id: int) -> Member | None:
+    """The member whose identities the chair opens from the roster, or None."""
+    if not access.is_chair(user):
+        return None
+    member = access.members_subject_to_conflicts().filter(pk=member_id).first()
+    return member if member is not None and access.may_edit_identities(user, member) else None
 
 
 def committee_members() -> QuerySet[Member]:

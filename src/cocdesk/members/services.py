@@ -9,20 +9,23 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cocdesk import access, clock, notices, sessions
+from cocdesk import access, clock, identity, notices, sessions
 from cocdesk.audit.services import audit_record
-from cocdesk.cases.services import conflict_set
-from cocdesk.crypto import secret_hash
+from cocdesk.cases.services import conflict_set, conflicts_recheck_member
+from cocdesk.crypto import blind_index, secret_hash
 from cocdesk.errors import Refused
 from cocdesk.members import selectors
 from cocdesk.members.models import (
     CHECKLIST,
     EnrolmentToken,
+    IdentityKind,
     Member,
+    MemberIdentity,
     Offboarding,
     OffboardingReason,
     Removal,
@@ -47,14 +50,69 @@ def member_add(
 ) -> tuple[Member, str]:
     """Create an account without a password and return it with a one-time enrolment link.
 
-    Side effects: a Member row, an EnrolmentToken row, an audit entry `member.added`.
+    Side effects: a Member row, an EnrolmentToken row, an audit entry `member.added`; a committee
+    member or community manager is matched against every existing report by their name and
+    address (`cases.services.conflicts_recheck_member`), so a report about them stays hidden.
     """
     member = Member(email=email.strip().lower(), name=name.strip(), role=role)
     member.set_unusable_password()
     member.full_clean()
     member.save()
     audit_record(actor=actor, action="member.added", target=member)
+    conflicts_recheck_member(member=member, actor=actor)
     return member, enrolment_link_issue(member=member, actor=actor)
+
+
+# --- identities (D3) -------------------------------------------------------------------------------
+
+
+def _identity_value_clean(kind: str, value: str) -> str:
+    value = " ".join(value.split())
+    if kind not in IdentityKind.values:
+        raise Refused(_("Please choose whether this is a name, an email address or a handle."))
+    if not identity.canonical(kind, value):
+        raise Refused(_("Please write the name, address or handle itself."))
+    if kind == IdentityKind.EMAIL:
+        try:
+            validate_email(value)
+        except ValidationError as exc:
+            raise Refused(_("That does not look like an email address.")) from exc
+    return value
+
+
+@transaction.atomic
+def identity_add(*, member: Member, kind: str, value: str, by: Member) -> MemberIdentity:
+    """Add a name, email address or handle `member` is known by (their own, or the chair for
+    anyone). Reports already made are matched against it at once (D3): a report about them that
+    they could read, or were about to be asked about, is hidden from them from the next request.
+
+    Side effects: a MemberIdentity (value encrypted, blind index beside it); audit
+    `member.identity_added` (no value); `cases.services.conflicts_recheck_member`.
+    """
+    if not access.may_edit_identities(by, member):
+        raise Refused(_("You can change only your own list."))
+    value = _identity_value_clean(kind, value)
+    index = blind_index(value, kind=kind)
+    if kind == IdentityKind.EMAIL and index == blind_index(member.email, kind="email"):
+        raise Refused(_("That is the account's own address: it always counts."))
+    if MemberIdentity.objects.filter(member=member, kind=kind, index=index).exists():
+        raise Refused(_("That is already on the list."))
+    row = MemberIdentity.objects.create(member=member, kind=kind, value=value, index=index, added_by=by)
+    audit_record(actor=by, action="member.identity_added", target=member)
+    conflicts_recheck_member(member=member, actor=by)
+    return row
+
+
+@transaction.atomic
+def identity_remove(*, row: MemberIdentity, by: Member) -> None:
+    """Take an identity off the list. Conflicts it already found stay (a report once found to be
+    about a member is never shown to them). Side effects: the row deleted; audit
+    `member.identity_removed`."""
+    if not access.may_edit_identities(by, row.member):
+        raise Refused(_("You can change only your own list."))
+    member = row.member
+    row.delete()
+    audit_record(actor=by, action="member.identity_removed", target=member)
 
 
 @transaction.atomic

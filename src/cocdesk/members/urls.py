@@ -14,6 +14,10 @@ urlpatterns = [
     path("removals/<int:pk>/post/", views.removal_post, name="removal_post"),
     path("removals/<int:pk>/vote/", views.removal_vote, name="removal_vote"),
     path("roster/", views.roster, name="roster"),
+    # Names, addresses and handles members are known by (D3).
+    path("identities/", views.identities, name="identities"),
+    path("identities/<int:pk>/remove/", views.identity_remove, name="identity_remove"),
+    path("roster/<int:member_id>/identities/", views.member_identities, name="member_identities"),
     path("offboarding/<int:pk>/", views.offboarding_detail, name="offboarding"),
     path("offboarding/<int:pk>/tick/", views.offboarding_tick, name="offboarding_tick"),
     path("offboarding/<int:pk>/notice/", views.offboarding_notice, name="offboarding_notice"),

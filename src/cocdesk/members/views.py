@@ -25,6 +25,7 @@ from cocdesk.errors import Refused
 from cocdesk.members import selectors, services
 from cocdesk.members.forms import (
     EnrolmentForm,
+    IdentityForm,
     LoginForm,
     NextForm,
     OffboardingTickForm,
@@ -210,6 +211,7 @@ def roster(request: HttpRequest) -> HttpResponse:
     """For the chair: who is on the committee, and who is being off-boarded."""
     context = {
         "members": selectors.roster(user=request.user),
+        "identity_holders": selectors.identity_holders(user=request.user),
         "offboardings": selectors.offboardings_for(user=request.user),
         "open_removals": selectors.removals_open_for(user=request.user),
     }
@@ -256,3 +258,56 @@ def offboarding_notice(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The notice is on its way."))
     return redirect("offboarding", pk=offboarding.pk)
+
+
+# --- identities (D3): what a member is known by, matched against every report -------------------
+
+
+@sensitive_post_parameters()
+@require(access.may_keep_identities)
+def identities(request: HttpRequest) -> HttpResponse:
+    """The names, addresses and handles the member is known by (their account's always count)."""
+    return _identities_page(request, request.user)
+
+
+@sensitive_post_parameters()
+@require(access.may_manage_offboarding)
+def member_identities(request: HttpRequest, member_id: int) -> HttpResponse:
+    """The chair keeps another member's list (from the roster); audited."""
+    member = found_or_404(selectors.identity_owner_for(user=request.user, member_id=member_id))
+    if request.method == "GET":
+        audit_record(actor=request.user, action="member.identities_viewed", target=member)
+    return _identities_page(request, member)
+
+
+def _identities_page(request: HttpRequest, member) -> HttpResponse:
+    form = IdentityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.identity_add(member=member, by=request.user, **form.cleaned_data)
+        except Refused as exc:
+            refusal_to_form(form, exc, field="value")
+        else:
+            messages.success(request, _("Added. Reports are checked against it from now on."))
+            return redirect(request.path)
+    context = {
+        "member": member,
+        "own": member.pk == request.user.pk,
+        "rows": selectors.identities_of(member=member),
+        "form": form,
+    }
+    return render(request, "members/identities.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@require(access.may_keep_identities)
+def identity_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    row = found_or_404(selectors.identity_for(user=request.user, pk=pk))
+    member = row.member
+    try:
+        services.identity_remove(row=row, by=request.user)
+    except Refused as exc:
+        refusal_to_messages(request, exc)
+    if member.pk == request.user.pk:
+        return redirect("identities")
+    return redirect("member_identities", member_id=member.pk)

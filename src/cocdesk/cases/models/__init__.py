@@ -8,7 +8,6 @@ without storing names or addresses in the clear.
 from cocdesk.cases.models.case import (  # noqa: F401
     CHANNEL_PHRASES,
     Case,
-    CaseCounter,
     Category,
     Channel,
     ContactPreference,
@@ -32,6 +31,7 @@ from cocdesk.cases.models.people import (  # noqa: F401
     ConflictSource,
     Handoff,
     IncidentOwner,
+    InvolvementClearance,
     OwnerRole,
     Party,
     PartyRole,

@@ -81,17 +81,9 @@ class Severity(models.TextChoices):
     SEVERE = "severe", _("Severe")
 
 
-class CaseCounter(models.Model):
-    """The last reference number handed out per year; locked by each new case (CoC-YYYY-NNNN)."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
-
-
 class Case(models.Model):
+    # CoC-YYYY-7KQ3: a random code that reveals no count (cases.services.opening); older cases keep
+    # their numeric CoC-YYYY-NNNN.
     reference = models.CharField(max_length=20, unique=True)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.NAMED)

@@ -45,6 +45,9 @@ class ConflictSource(models.TextChoices):
     DECLARED = "declared", _("Declared by the member")
     PARTY = "party", _("The member is a party to the case")
     EXCLUDED = "excluded", _("The reporter asked that this member not see the report")
+    # Partly matched (a first name, an initial and surname): held, seeing nothing, until another
+    # member taking part clears them. They are never told why.
+    POSSIBLE = "possible", _("The member may be involved: held until another member clears them")
 
 
 class ConflictDeclaration(models.Model):
@@ -65,6 +68,26 @@ class ConflictDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"declaration of member {self.member_id} on case {self.case_id}"
+
+
+class InvolvementClearance(models.Model):
+    """A member taking part confirmed that a member who was partly matched (`ConflictSource.POSSIBLE`)
+    is not the person the case names. `keys` are the blind indexes of the partial matches cleared:
+    the same matches do not hold the member again, a new one does."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="clearances")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    keys = models.JSONField(default=list, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cleared_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "member"], name="one_clearance_per_member")]
+
+    def __str__(self) -> str:
+        return f"clearance of member {self.member_id} on case {self.case_id}"
 
 
 class Handoff(models.Model):

@@ -1,15 +1,20 @@
 """The cases app's write layer (docs/architecture.md, "Layers"): the one way case tables change.
 
-One module per part of the case's life: opening a report, the case file's records, conflicts of
-interest, deliberation, the response, retention. Callers import the functions from here.
+One module per part of the case's life: opening a report, who it is about (people), the case file's
+records, conflicts of interest, deliberation, the response, retention. Callers import the functions from here.
 """
 
 from cocdesk.cases.services.conflicts import (
+    case_free_members_check,
+    case_unseal,
     conflict_auto,
     conflict_declare,
+    conflict_possible_clear,
     conflict_rejoin_agree,
     conflict_rejoin_request,
     conflict_set,
+    conflicts_recheck,
+    conflicts_recheck_member,
     handoff_record,
 )
 from cocdesk.cases.services.deliberation import (
@@ -34,12 +39,12 @@ from cocdesk.cases.services.opening import (
     case_open,
     discussion_opening_text,
 )
+from cocdesk.cases.services.people import party_add, party_update
 from cocdesk.cases.services.records import (
     attachment_add,
     case_category_set,
     case_search_end,
     case_search_start,
-    case_unseal,
     immediate_response_record,
     reporter_message_in,
     reporter_message_out,
@@ -67,6 +72,7 @@ __all__ = [
     "attachment_add",
     "case_category_set",
     "case_expunge",
+    "case_free_members_check",
     "case_open",
     "case_search_end",
     "case_search_start",
@@ -75,9 +81,12 @@ __all__ = [
     "catalog_item_save",
     "conflict_auto",
     "conflict_declare",
+    "conflict_possible_clear",
     "conflict_rejoin_agree",
     "conflict_rejoin_request",
     "conflict_set",
+    "conflicts_recheck",
+    "conflicts_recheck_member",
     "context_add",
     "conversation_record",
     "discussion_opening_text",
@@ -89,6 +98,8 @@ __all__ = [
     "law_enforcement_record",
     "law_enforcement_request_record",
     "owners_set",
+    "party_add",
+    "party_update",
     "proposal_create",
     "proposal_evaluate",
     "proposals_reevaluate",

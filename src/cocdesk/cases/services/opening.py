@@ -6,12 +6,12 @@ reports is the caller's next step (`escrow.services.escrow_match`): cases never 
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from cocdesk import clock, notices
@@ -20,7 +20,6 @@ from cocdesk.cases import evidence
 from cocdesk.cases.models import (
     AttachmentSource,
     Case,
-    CaseCounter,
     Channel,
     ConflictDeclaration,
     ConflictSource,
@@ -34,10 +33,10 @@ from cocdesk.cases.models import (
     TimelineEntry,
     TimelineKind,
 )
-from cocdesk.cases.services.conflicts import conflict_auto
+from cocdesk.cases.selectors import case_prompt
+from cocdesk.cases.services.conflicts import case_free_members_check, conflict_auto, conflicts_recheck
 from cocdesk.cases.services.records import attachment_add
 from cocdesk.crypto import blind_index
-from cocdesk.members.selectors import accounts_by_email_index
 from cocdesk.receipts import receipt_code_new, receipt_hash
 
 if TYPE_CHECKING:
@@ -116,37 +115,51 @@ class OpenedCase:
     notified: list[int] = field(default_factory=list)
 
 
-def reference_allocate(*, year: int) -> str:
-    """The next CoC-YYYY-NNNN. Locks the year's counter row, so concurrent intake never collides."""
-    with transaction.atomic():
-        if not CaseCounter.objects.filter(year=year).update(last=F("last") + 1):
-            try:
-                with transaction.atomic():
-                    CaseCounter.objects.create(year=year, last=1)
-            except IntegrityError:  # another intake created the row first
-                CaseCounter.objects.filter(year=year).update(last=F("last") + 1)
-        number = CaseCounter.objects.get(year=year).last
-    return f"CoC-{year}-{number:04d}"
+# Digits and consonants that cannot be mistaken for one another (no 0/O, 1/I/L) and spell no words.
+REFERENCE_ALPHABET = "23456789BCDFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 4  # 28**4 = 614,656 a year; a longer code is drawn if short ones keep colliding
+REFERENCE_TRIES = 20
 
 
-def _party_create(case: Case, spec: PartyInput, accounts: dict[str, Member]) -> Party:
+def _reference_code(length: int) -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(length))
+
+
+def _case_create(*, year: int, **fields: object) -> Case:
+    """Create the case under a new random reference, `CoC-YYYY-7KQ3`: it reveals no count of
+    other cases. A reference already taken (even by a concurrent intake) is drawn again."""
+    for attempt in range(REFERENCE_TRIES):
+        length = REFERENCE_LENGTH if attempt < REFERENCE_TRIES // 2 else REFERENCE_LENGTH + 2
+        reference = f"CoC-{year}-{_reference_code(length)}"
+        if Case.objects.filter(reference=reference).exists():
+            continue
+        try:
+            with transaction.atomic():
+                return Case.objects.create(reference=reference, **fields)
+        except IntegrityError:
+            if not Case.objects.filter(reference=reference).exists():
+                raise  # some other constraint: not a reference collision
+    raise IntegrityError("no free case reference found")
+
+
+def party_row_create(*, case: Case, person: PartyInput) -> Party:
+    """A party row with its identifiers encrypted and their blind indexes beside them (no audit,
+    no re-check: the callers, `case_open` and `party_add`, do both)."""
+    party = Party(case=case, role=person.role)
+    party_fields_set(party=party, person=person)
+    party.save()
+    return party
+
+
+def party_fields_set(*, party: Party, person: PartyInput) -> None:
     def index(value: str, kind: str) -> str:
         return blind_index(value, kind=kind) if value.strip() else ""
 
-    email_index = index(spec.email, "email")
-    return Party.objects.create(
-        case=case,
-        role=spec.role,
-        name=spec.name.strip(),
-        email=spec.email.strip(),
-        handle=spec.handle.strip(),
-        phone=spec.phone.strip(),
-        notes=spec.notes.strip(),
-        name_index=index(spec.name, "name"),
-        email_index=email_index,
-        handle_index=index(spec.handle, "handle"),
-        member=accounts.get(email_index),
-    )
+    party.name, party.email, party.handle = person.name.strip(), person.email.strip(), person.handle.strip()
+    party.phone, party.notes = person.phone.strip(), person.notes.strip()
+    party.name_index = index(person.name, "name")
+    party.email_index = index(person.email, "email")
+    party.handle_index = index(person.handle, "handle")
 
 
 @evidence.atomic_with_files()
@@ -168,8 +181,8 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
     now = clock.now()
     code = (report.receipt_code or receipt_code_new()) if report.with_receipt else None
     incident = report.incident
-    case = Case.objects.create(
-        reference=reference_allocate(year=now.year),
+    case = _case_create(
+        year=now.year,
         channel=report.channel,
         kind=report.kind,
         sealed=report.kind == Kind.ESCROWED,
@@ -189,11 +202,9 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
         receipt_hash=receipt_hash(code) if code else None,
         spool_id=report.spool_id,
     )
-    accounts = accounts_by_email_index()
     for spec in parties:
-        party = _party_create(case, spec, accounts)
-        if party.member_id:
-            conflict_auto(case=case, member=party.member, source=ConflictSource.PARTY)
+        party_row_create(case=case, person=spec)
+    conflicts_recheck(case=case, actor=actor)  # members named anywhere in the report (D3)
     for member in report.excluded_members:
         conflict_auto(case=case, member=member, source=ConflictSource.EXCLUDED)
     receiver = report.received_by
@@ -220,6 +231,7 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
     )
     DiscussionPost.objects.create(case=case, author=None, body=discussion_opening_text(case), created_at=now)
     audit_record(actor=actor, action="case.created", target=case)
+    case_free_members_check(case=case)
     if notices.reporter_confirmation(case=case) is not None:
         Message.objects.create(
             case=case,
@@ -233,8 +245,4 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
 
 def discussion_opening_text(case: Case) -> str:
     """The plan's opening line: "<name> has been reported by <channel>. Who does not have a conflict?"."""
-    names = [p.name or p.handle or "?" for p in case.parties.all() if p.role == PartyRole.REPORTED]
-    return _("%(names)s has been reported %(channel)s. Who does not have a conflict of interest?") % {
-        "names": ", ".join(names) or _("Someone"),
-        "channel": case.channel_phrase,
-    }
+    return case_prompt(case=case).text + " " + _("Who does not have a conflict of interest?")

@@ -1,5 +1,5 @@
 """Writes to the case file (D4): timeline, evidence, messages to and from the reporter, immediate
-responses, the search for the reported person, the type of incident, unsealing.
+responses, the search for the reported person, the type of incident.
 
 Every other app changes case tables through these functions (docs/architecture.md, "Layers").
 """
@@ -193,18 +193,4 @@ def case_category_set(*, case: Case, by: Member, category: str) -> Case:
         Case.objects.filter(pk=case.pk).update(category=category)
         case.category = category
         audit_record(actor=by, action="case.category_set", target=case)
-    return case
-
-
-@transaction.atomic
-def case_unseal(*, case: Case, by: Member, because: str) -> Case | None:
-    """An escrowed report becomes an ordinary case the committee acts on. Returns None if it was
-    not sealed (any more). Side effects: Case.sealed, a timeline entry, audit `escrow.unsealed`."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    if not case.sealed:
-        return None
-    case.sealed = False
-    case.save(update_fields=["sealed"])
-    timeline_add(case=case, author=by, kind=TimelineKind.ESCROW, text=because)
-    audit_record(actor=by, action="escrow.unsealed", target=case)
     return case

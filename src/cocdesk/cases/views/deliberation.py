@@ -183,3 +183,16 @@ def rejoin_agree(request: HttpRequest, case: Case, member_id: int) -> HttpRespon
     except Refused as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(case_url(case, "people"))
+
+
+@require_POST
+@sensitive_post_parameters()
+@with_case
+def possible_clear(request: HttpRequest, case: Case, member_id: int) -> HttpResponse:
+    """A member taking part says a member held as possibly involved is not the person named."""
+    declaration = get_object_or_404(selectors.possibly_involved(case=case), member_id=member_id)
+    try:
+        services.conflict_possible_clear(case=case, member=declaration.member, by=request.user)
+    except Refused as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(case_url(case, "people"))

@@ -37,7 +37,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _prompt(request: HttpRequest, case: Case, form: DeclarationForm, *, status: int = 200) -> HttpResponse:
-    context = {"case": case, "parties": selectors.prompt_party_names(case=case), "form": form}
+    context = {"case": case, "prompt": selectors.case_prompt(case=case), "form": form}
     return render(request, "cases/declare.html", context, status=status)
 
 
@@ -59,6 +59,14 @@ def case_declare(request: HttpRequest, reference: str) -> HttpResponse:
     if has_conflict:
         messages.info(request, _("Thank you. You will not see anything more of this report."))
         return redirect("dashboard")
+    if selectors.case_lacks_reported_people(case=case):
+        # Emailed reports record only their sender: the others cannot tell whether they have a
+        # conflict until someone adds the reported people, so the first to take part is asked first.
+        messages.info(
+            request,
+            _("Thank you. Before anything else, please add the reported person or people the report names."),
+        )
+        return redirect("intake:people", reference=case.reference)
     return redirect("cases:detail", reference=case.reference)
 
 

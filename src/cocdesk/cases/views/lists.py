@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 from cocdesk import access
 from cocdesk.audit.services import audit_record
 from cocdesk.cases import exports, selectors, services
-from cocdesk.cases.forms import CatalogItemForm
+from cocdesk.cases.forms import CatalogItemForm, DeclarationForm
 from cocdesk.cases.models import State
 from cocdesk.errors import Refused
-from cocdesk.web import refusal_to_form, require, step_up_required
+from cocdesk.web import found_or_404, refusal_to_form, require, step_up_required
 
 SORTS = [
     ("newest", _("Newest first")),
@@ -75,17 +75,55 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 @require(access.is_community_manager)
 def shared_records(request: HttpRequest) -> HttpResponse:
-    records = access.law_enforcement_records_for(request.user).select_related("case")
-    return render(request, "cases/shared_records.html", {"records": records})
+    context = {
+        "records": access.law_enforcement_records_for(request.user).select_related("case"),
+        "awaiting": access.law_enforcement_records_awaiting_declaration_by(request.user).select_related(
+            "case"
+        ),
+    }
+    return render(request, "cases/shared_records.html", context)
 
 
 def shared_record(request: HttpRequest, record_id: int) -> HttpResponse:
-    """The community manager reads exactly what was given to law enforcement, nothing else."""
-    record = get_object_or_404(
-        access.law_enforcement_records_for(request.user).select_related("case"), pk=record_id
+    """The community manager reads exactly what was given to law enforcement, nothing else, after
+    answering the conflict question on its case as members do (D3); before, the prompt only."""
+    record = (
+        access.law_enforcement_records_for(request.user).select_related("case").filter(pk=record_id).first()
     )
+    if record is None:
+        pending = found_or_404(_shared_awaiting(request, record_id))
+        audit_record(actor=request.user, action="case.prompt_read", target=pending.case)
+        return _shared_prompt(request, pending, DeclarationForm())
     audit_record(actor=request.user, action="law_enforcement.read", target=record)
     return render(request, "cases/shared_record.html", {"record": record})
+
+
+def _shared_awaiting(request: HttpRequest, record_id: int):
+    records = access.law_enforcement_records_awaiting_declaration_by(request.user)
+    return records.select_related("case").filter(pk=record_id).first()
+
+
+def _shared_prompt(request: HttpRequest, record, form: DeclarationForm, *, status: int = 200) -> HttpResponse:
+    context = {"record": record, "prompt": selectors.case_prompt(case=record.case), "form": form}
+    return render(request, "cases/shared_declare.html", context, status=status)
+
+
+@require_POST
+@sensitive_post_parameters()
+def shared_declare(request: HttpRequest, record_id: int) -> HttpResponse:
+    """The community manager answers the conflict question for the case of a shared record."""
+    if access.law_enforcement_records_for(request.user).filter(pk=record_id).exists():
+        return redirect("cases:shared_record", record_id=record_id)
+    pending = found_or_404(_shared_awaiting(request, record_id))
+    form = DeclarationForm(request.POST)
+    if not form.is_valid():
+        return _shared_prompt(request, pending, form, status=400)
+    has_conflict = form.cleaned_data["answer"] == "conflict"
+    services.conflict_declare(case=pending.case, member=request.user, has_conflict=has_conflict)
+    if has_conflict:
+        messages.info(request, _("Thank you. You will not see anything more of this."))
+        return redirect("cases:shared_records")
+    return redirect("cases:shared_record", record_id=record_id)
 
 
 @require(access.is_committee_member)

@@ -66,6 +66,9 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: f
         "reporter_messages": case.messages.select_related("author"),
         "round": selectors.case_current_round(case=case),
         "rejoin_requests": selectors.rejoin_requests(case=case),
+        "possibly_involved": selectors.possibly_involved(case=case),
+        "undeclared": selectors.case_undeclared_names(case=case),
+        "lacks_reported_people": selectors.case_lacks_reported_people(case=case),
         **page_forms,
     }
     return render(request, "cases/detail.html", context, status=status)

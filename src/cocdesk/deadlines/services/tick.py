@@ -52,6 +52,9 @@ def tick_run() -> TickReport:
       search updates, at most once a day per case and rule;
     - a delay notice to the reporter (Message, timeline entry, audit, outbox) when the decision is
       more than 7 days late;
+    - a reminder to each member who has not answered the conflict question on a report received
+      more than 24 hours ago, at most once a day per member (one email listing every such report),
+      whoever else has answered;
     - six-monthly check-in requests (CheckIn + outbox) and weekly reminders to members who have not
       answered; weekly reminders to the chair when the transparency report is due;
     - expunge dates set or postponed on closed cases, and content deleted on the date (audit);
@@ -64,6 +67,7 @@ def tick_run() -> TickReport:
     facts = selectors.case_facts(cases)
     for case in cases:
         _case_rules(case=case, facts=facts[case.pk], report=report)
+    _declaration_reminders(report=report)
     _check_ins(report=report)
     _transparency(report=report)
     _retention(report=report)
@@ -107,6 +111,25 @@ def _remind(*, case: Case, rule: str, due_at: datetime, round_: int, report: Tic
     report.add(
         "reminder", f"reminder  {case.reference}  {rule}  to {len(recipients)} member(s), round {round_ + 1}"
     )
+
+
+def _declaration_reminders(*, report: TickReport) -> None:
+    """Members who have not answered the conflict question, reminded once a (UTC) day until they do."""
+    now = report.now
+    for member in selectors.committee():
+        waiting = [
+            case
+            for case in selectors.cases_awaiting_declaration_of(member=member)
+            if rules.declaration_reminder_due(received_at=case.received_at) <= now
+        ]
+        if not waiting:
+            continue
+        key = f"declare:{member.pk}:{now:%Y%m%d}"
+        with transaction.atomic():
+            if not action_claim(key=key, rule=Rule.DECLARE, member=member):
+                continue
+            notices.declaration_reminder(member=member, cases=waiting, scope=[key])
+        report.add("declaration", f"declaration reminder  member {member.pk}  {len(waiting)} report(s)")
 
 
 def _check_ins(*, report: TickReport) -> None:

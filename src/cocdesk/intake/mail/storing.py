@@ -94,7 +94,7 @@ def _thread_target(parsed: ParsedEmail, id_key: str) -> tuple[Case | None, str]:
     Message-ID; else by its threading headers; else by a reference in the subject.
 
     Our outgoing mail carries no stored Message-ID, so replies to it are matched by the
-    `[CoC-YYYY-NNNN]` its subject starts with.
+    `[CoC-YYYY-7KQ3]` its subject starts with (older cases: `[CoC-YYYY-NNNN]`).
     """
     if id_key:
         earlier = _live(InboundEmail.objects.filter(message_id_key=id_key)).order_by("received_at", "pk")
@@ -110,8 +110,8 @@ def _thread_target(parsed: ParsedEmail, id_key: str) -> tuple[Case | None, str]:
         )
         if earlier is not None:
             return earlier.case, "headers"
-    for year, number in REFERENCE_RE.findall(parsed.subject):
-        case = case_by_reference(reference=f"CoC-{year}-{number}")
+    for year, code in REFERENCE_RE.findall(parsed.subject):
+        case = case_by_reference(reference=f"CoC-{year}-{code.upper()}")
         if case is not None:
             return case, "subject"
     return None, ""
