@@ -34,7 +34,7 @@ from cocdesk.cases.models import (
 )
 from cocdesk.cases.services.conflicts import conflict_auto
 from cocdesk.cases.services.records import attachment_add
-from cocdesk.crypto import blind_index
+from cocdesk.crypto import blind_index, part_indexes
 from cocdesk.members.selectors import accounts_by_email_index
 from cocdesk.receipts import receipt_code_new, receipt_hash
 
@@ -134,6 +134,7 @@ def _party_create(case: Case, spec: PartyInput, accounts: dict[str, Member]) -> 
         name_index=index(spec.name, "name"),
         email_index=email_index,
         handle_index=index(spec.handle, "handle"),
+        part_indexes=part_indexes(name=spec.name, email=spec.email, handle=spec.handle),
         member=accounts.get(email_index),
     )
 
