@@ -152,18 +152,20 @@ def _draft_or_404(request: HttpRequest, year: int) -> TransparencyReport:
     return found_or_404(selectors.report_managed(user=request.user, year=year))
 
 
-def _draft_context(request: HttpRequest, report: TransparencyReport) -> dict:
+def _draft_context(request: HttpRequest, report: TransparencyReport, outcome=None) -> dict:
+    """The draft, what the check found for the chair, the teams' check and the checklist. After a
+    blocked attempt to publish (`outcome`), the text was just generated again and checked."""
     now = clock.now()
-    fresh = selectors.report_generate(report=report, now=now)
+    stale = outcome is None and selectors.report_generate(report=report, now=now).body != report.body
     return {
         "report": report,
         "body_html": _html(report),
         "charts": public_statistics_of(report.statistics),
         "read": selectors.text_digest(report.body),
-        "stale": fresh.body != report.body,
+        "stale": stale,
         "year_over": selectors.year_is_over(report.year, now=now),
         "checklist": selectors.report_checklist(year=report.year, user=request.user),
-        "hits": selectors.hits_for_chair(report=report, user=request.user),
+        "hits": outcome.hits if outcome else selectors.hits_for_chair(report=report, user=request.user),
         "teams": selectors.team_checks(report=report),
     }
 
@@ -251,12 +253,10 @@ def report_publish(request: HttpRequest, year: int) -> HttpResponse:
         )
         return redirect("transparency:publish", year=report.year)
     report.refresh_from_db()
-    context = _draft_context(request, report)
+    context = _draft_context(request, report, outcome=outcome)
     context.update(
         form=PublishForm(initial={"read": context["read"]}) if outcome else form, attempted=outcome
     )
-    if outcome is not None and outcome.hits:
-        context["hits"] = outcome.hits
     return render(request, "transparency/publish.html", context, status=400)
 
 

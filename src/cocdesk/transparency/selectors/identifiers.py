@@ -14,6 +14,7 @@ however many words they have); never one comparison per party and word.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -111,27 +112,15 @@ def identifier_hits(*, text: str, cases: QuerySet[Case]) -> list[IdentifierHit]:
     """Every name, email address and handle of a party of `cases` that occurs in `text`, compared
     after the normalisation of the blind indexes (case, Unicode, spacing, a leading @), as whole
     words: the full name and each part of it of three letters or more, the address and the part
-    before its @, the handle and the name of a name@server handle."""
+    before its @, the handle and the name of a name@server handle. One pass over the text."""
     rows = access.parties_for_identifier_check().filter(case__in=cases.values("pk"))
     index = _Index(rows.values_list("case_id", "name_index", "email_index", "handle_index", "part_indexes"))
     if not index:
         return []
-    found: dict[tuple[int, str, str, str], None] = {}
-    hashes: dict[tuple[str, str], str] = {}
-
-    def hashed(token: str, kind: str) -> str:
-        key = (token, kind)
-        if key not in hashes:
-            hashes[key] = blind_index(token, kind=kind)
-        return hashes[key]
-
-    def hit(case_ids: Iterable[int], kind: str, token: str, where: str) -> None:
-        for case_id in case_ids:
-            found[(case_id, kind, token, where)] = None
-
-    for piece in pieces(text):
-        _check_piece(text[piece.start : piece.end], piece.where, index, hashed, hit, weak=piece.written)
-
+    scan = _Scan(text, index)
+    scan.addresses_and_handles()
+    scan.words()
+    found = scan.found
     references = dict(Case.objects.filter(pk__in={key[0] for key in found}).values_list("pk", "reference"))
     return [
         IdentifierHit(case_id=case_id, reference=references[case_id], kind=kind, found=token, where=where)
@@ -139,77 +128,151 @@ def identifier_hits(*, text: str, cases: QuerySet[Case]) -> list[IdentifierHit]:
     ]
 
 
-def _check_piece(piece: str, where: str, index: _Index, hashed, hit, *, weak: bool) -> None:
-    """Look for identifiers in one piece of text; single words (a one-word name, a part of a name,
-    a handle without its @, the part of an address before the @) only if `weak`."""
-    taken = [False] * len(piece)  # characters inside an address or handle are not words again
+class _Scan:
+    """One pass over a report's text: its pieces (`pieces`), the tokens, their blind indexes (one
+    per distinct token and kind), and what they match in `index`."""
 
-    def take(start: int, end: int) -> None:
-        taken[start:end] = [True] * (end - start)
+    def __init__(self, text: str, index: _Index) -> None:
+        self.text, self.index = text, index
+        self.pieces = pieces(text)
+        self.starts = [piece.start for piece in self.pieces]
+        self.found: dict[tuple[int, str, str, str], None] = {}
+        self.hashes: dict[tuple[str, str], str] = {}
+        self.taken: list[tuple[int, int]] = []  # addresses and handles: their words are not words again
 
-    for match in _HANDLE.finditer(piece):
-        token = match.group()
-        local = token[1:].split("@", 1)[0]
-        cases = index.full["handle"].get(hashed(token, "handle"), set())
-        cases = cases | index.parts[PART_HANDLE_LOCAL].get(hashed(local, "handle"), set())
-        if len(local) >= MIN_LENGTH:
-            cases = cases | index.full["handle"].get(hashed(local, "handle"), set())
-        hit(cases, IdentifierKind.HANDLE, token, where)
-        take(*match.span())
-    for match in _EMAIL.finditer(piece):
-        if taken[match.start()]:
-            continue
-        token = match.group()
-        hit(index.full["email"].get(hashed(token, "email"), ()), IdentifierKind.EMAIL, token, where)
-        hit(index.full["handle"].get(hashed(token, "handle"), ()), IdentifierKind.HANDLE, token, where)
-        take(*match.span())
+    def hashed(self, token: str, kind: str) -> str:
+        key = (token, kind)
+        value = self.hashes.get(key)
+        if value is None:
+            value = self.hashes[key] = blind_index(token, kind=kind)
+        return value
 
-    words = [(s, e) for s, e in identifier_words(piece) if not taken[s]]
-    name_parts: list[set[int]] = []
-    for start, end in words:
-        word = piece[start:end]
-        as_name = hashed(word, "name")
-        name_parts.append(index.parts[PART_NAME].get(as_name, set()))
-        if len(word) < MIN_LENGTH or not weak:
-            continue
-        as_handle = hashed(word, "handle")
-        hit(index.full["name"].get(as_name, ()), IdentifierKind.NAME, word, where)
-        hit(index.full["handle"].get(as_handle, ()), IdentifierKind.HANDLE, word, where)
-        hit(index.parts[PART_HANDLE_LOCAL].get(as_handle, ()), IdentifierKind.HANDLE, word, where)
-        hit(index.parts[PART_EMAIL_LOCAL].get(as_handle, ()), IdentifierKind.EMAIL_LOCAL, word, where)
+    def piece_at(self, position: int) -> Piece | None:
+        i = bisect_right(self.starts, position) - 1
+        return self.pieces[i] if i >= 0 and position < self.pieces[i].end else None
 
-    # Whole names of several words: every stretch of two or more consecutive words that are each a
-    # part of some name, hashed as it stands in the text (so the index's normalisation applies).
-    named: dict[int, set[int]] = defaultdict(set)  # word position -> cases whose whole name covers it
-    position = 0
-    while position < len(words):
-        if not name_parts[position]:
-            position += 1
-            continue
-        run_end = position
-        while (
-            run_end + 1 < len(words)
-            and name_parts[run_end + 1]
-            and _adjacent(piece, words[run_end], words[run_end + 1])
-        ):
-            run_end += 1
-        for first in range(position, run_end):
-            for last in range(first + 1, min(run_end, first + MAX_NAME_WORDS - 1) + 1):
-                span = piece[words[first][0] : words[last][1]]
-                cases = index.full["name"].get(hashed(span, "name"), set())
-                if cases:
-                    hit(cases, IdentifierKind.NAME, " ".join(span.split()), where)
-                    for covered in range(first, last + 1):
-                        named[covered] |= cases
-        position = run_end + 1
-    for position, (start, end) in enumerate(words):
-        word = piece[start:end]
-        if weak and len(word) >= MIN_NAME_PART:
-            single = index.full["name"].get(hashed(word, "name"), set())
-            hit(name_parts[position] - named[position] - single, IdentifierKind.NAME_PART, word, where)
+    def hit(self, case_ids: Iterable[int], kind: str, token: str, where: str) -> None:
+        for case_id in case_ids:
+            self.found[(case_id, kind, token, where)] = None
+
+    def addresses_and_handles(self) -> None:
+        full, parts = self.index.full, self.index.parts
+        for match in _HANDLE.finditer(self.text):
+            piece = self.piece_at(match.start())
+            if piece is None:
+                continue
+            token = match.group()
+            local = token[1:].split("@", 1)[0]
+            cases = full["handle"].get(self.hashed(token, "handle"), set())
+            cases = cases | parts[PART_HANDLE_LOCAL].get(self.hashed(local, "handle"), set())
+            if len(local) >= MIN_LENGTH:
+                cases = cases | full["handle"].get(self.hashed(local, "handle"), set())
+            self.hit(cases, IdentifierKind.HANDLE, token, piece.where)
+            self.taken.append(match.span())
+        handles = sorted(self.taken)
+        for match in _EMAIL.finditer(self.text):
+            piece = self.piece_at(match.start())
+            if piece is None or _inside(handles, match.start()):
+                continue
+            token = match.group()
+            self.hit(
+                full["email"].get(self.hashed(token, "email"), ()), IdentifierKind.EMAIL, token, piece.where
+            )
+            self.hit(
+                full["handle"].get(self.hashed(token, "handle"), ()),
+                IdentifierKind.HANDLE,
+                token,
+                piece.where,
+            )
+            self.taken.append(match.span())
+        self.taken.sort()
+
+    def words(self) -> None:
+        """Single words (a one-word name, a part of a name, a handle without its @, the part of an
+        address before the @) in what people wrote; whole names of several words everywhere."""
+        full, parts, text = self.index.full, self.index.parts, self.text
+        seen: dict[str, tuple[frozenset[int] | set[int], list]] = {}  # per distinct word, hashed once
+
+        def look_up(word: str) -> tuple[frozenset[int] | set[int], list]:
+            as_name, as_handle = self.hashed(word, "name"), self.hashed(word, "handle")
+            single = [
+                (kind, cases)
+                for kind, cases in (
+                    (IdentifierKind.NAME, full["name"].get(as_name)),
+                    (IdentifierKind.HANDLE, full["handle"].get(as_handle)),
+                    (IdentifierKind.HANDLE, parts[PART_HANDLE_LOCAL].get(as_handle)),
+                    (IdentifierKind.EMAIL_LOCAL, parts[PART_EMAIL_LOCAL].get(as_handle)),
+                )
+                if cases and len(word) >= MIN_LENGTH
+            ]
+            return parts[PART_NAME].get(as_name, _NONE), single
+
+        words: list[
+            tuple[int, int, Piece, frozenset[int] | set[int]]
+        ] = []  # with the cases it names a part of
+        pieces_left, taken_left = iter(self.pieces), iter(self.taken)
+        piece, taken = next(pieces_left, None), next(taken_left, None)
+        for start, end in identifier_words(text):
+            while piece is not None and start >= piece.end:
+                piece = next(pieces_left, None)
+            while taken is not None and start >= taken[1]:
+                taken = next(taken_left, None)
+            if piece is None or start < piece.start or (taken is not None and taken[0] <= start):
+                continue
+            word = text[start:end]
+            found = seen.get(word)
+            if found is None:
+                found = seen[word] = look_up(word)
+            words.append((start, end, piece, found[0]))
+            if piece.written:
+                for kind, cases in found[1]:
+                    self.hit(cases, kind, word, piece.where)
+
+        # Whole names of several words: every stretch of two or more consecutive words of one piece
+        # that are each a part of some name, hashed as it stands in the text (so the index's
+        # normalisation applies to it as to the name).
+        named: dict[int, set[int]] = defaultdict(set)  # word position -> cases whose whole name covers it
+        position = 0
+        while position < len(words):
+            if not words[position][3]:
+                position += 1
+                continue
+            run_end = position
+            while (
+                run_end + 1 < len(words)
+                and words[run_end + 1][3]
+                and _adjacent(text, words[run_end], words[run_end + 1])
+            ):
+                run_end += 1
+            for first in range(position, run_end):
+                for last in range(first + 1, min(run_end, first + MAX_NAME_WORDS - 1) + 1):
+                    span = text[words[first][0] : words[last][1]]
+                    cases = full["name"].get(self.hashed(span, "name"))
+                    if cases:
+                        self.hit(cases, IdentifierKind.NAME, " ".join(span.split()), words[first][2].where)
+                        for covered in range(first, last + 1):
+                            named[covered] |= cases
+            position = run_end + 1
+        for position, (start, end, piece, name_parts) in enumerate(words):
+            word = text[start:end]
+            if name_parts and piece.written and len(word) >= MIN_NAME_PART:
+                single = full["name"].get(self.hashed(word, "name"), _NONE)
+                self.hit(name_parts - named[position] - single, IdentifierKind.NAME_PART, word, piece.where)
 
 
-def _adjacent(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool:
-    """Two words that may belong to one name: only spaces, or an initial's full stop, between them."""
+_NONE: frozenset[int] = frozenset()
+
+
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    """Whether `position` falls inside one of the sorted `spans`."""
+    i = bisect_right(spans, (position, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= position < spans[i][1]
+
+
+def _adjacent(text: str, before: tuple, after: tuple) -> bool:
+    """Two words of one piece that may belong to one name: only spaces, or an initial's full stop,
+    between them."""
+    if before[2] is not after[2]:
+        return False
     between = text[before[1] : after[0]]
     return bool(between) and between.replace(".", "").isspace() and between.count(".") <= 1

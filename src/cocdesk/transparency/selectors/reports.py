@@ -151,6 +151,7 @@ def report_facts(*, year: int, now: datetime) -> ReportFacts:
     categories: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
     incidents: list[Incident] = []
+    labels: dict[str, str] = {}  # resolution -> its label (translated once, not per case)
     for pk, received_at, closed_at, is_sealed, expunged_at, category, resolution in rows:
         in_year = start <= received_at < end
         received += in_year
@@ -169,11 +170,13 @@ def report_facts(*, year: int, now: datetime) -> ReportFacts:
             not_described += 1
             continue
         categories[category] += 1
-        outcomes[outcome_label(resolution)] += 1
+        if resolution not in labels:
+            labels[resolution] = outcome_label(resolution)
+        outcomes[labels[resolution]] += 1
         incidents.append(
             Incident(
                 number=len(incidents) + 1,
-                outcome=outcome_label(resolution),
+                outcome=labels[resolution],
                 summary=text,
                 received_year=None if in_year else received_at.year,
             )
@@ -423,7 +426,7 @@ class Checklist:
 def _listed(cases: QuerySet[Case], user: object, limit: int) -> Listed:
     readable = cases.filter(pk__in=access.cases_visible_to(user).values("pk"))
     references = list(readable.order_by("received_at", "pk").values_list("reference", flat=True)[:limit])
-    count = readable.count() if len(references) == limit else len(references)
+    count = readable.count()
     return Listed(references=references, more_readable=count - len(references), others=cases.count() - count)
 
 
