@@ -48,9 +48,9 @@ def _index(value: str, kind: str) -> str:
     return blind_index(value, kind=kind) if value else ""
 
 
-def bulk_year(*, year: int, count: int, taking_part: list, seed: int = 2026) -> list[int]:
+def bulk_year(*, year: int, count: int, taking_part: list, every: int = 2, seed: int = 2026) -> list[int]:
     """`count` cases received in `year`; each member of `taking_part` declared "no conflict" on
-    every other case. Returns the case ids."""
+    one case in `every`. Returns the case ids."""
     rng = random.Random(seed)
     start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     cases = []
@@ -122,7 +122,7 @@ def bulk_year(*, year: int, count: int, taking_part: list, seed: int = 2026) -> 
             messages.append(
                 Message(case=case, direction="to_reporter", kind="delay", body="…", created_at=late)
             )
-        if n % 2 == 0:
+        if n % every == 0:
             declarations += [
                 ConflictDeclaration(case=case, member=m, has_conflict=False) for m in taking_part
             ]

@@ -166,7 +166,7 @@ def test_small_totals_are_shown_as_fewer_than_three(alice, chair):
 
     body = draft(chair).body
 
-    assert 'every number under 3 is shown as "fewer than 3"' in body
+    assert "every number under 3 is shown as “fewer than 3”" in body
     assert "We received 6 reports in 2026." in body
     types = section(body, "Types of incidents")
     assert "- Harassment or unwelcome comments: 3\n" in types

@@ -108,7 +108,7 @@ def test_open_cases_by_age(alice, exact):
     stats = committee_statistics(user=alice_user(alice), year=2026, now=NOW)
     values = [bar.value for bar in stats.open_by_age.series[0].values]
     assert values == [1, 2, 0, 0, 1]
-    assert stats.open_by_age.labels[0] == "Under a day"
+    assert stats.open_by_age.full_labels[0] == "Under a day"
 
 
 def test_each_chart_is_an_svg_with_a_table_beside_it_and_nothing_from_elsewhere(alice, exact):

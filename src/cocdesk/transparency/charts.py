@@ -76,20 +76,36 @@ def _nice_step(top: float) -> float:
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
-def _small_label() -> str:
-    return "<" + str(threshold())
+def _total_label(total: Shown) -> str:
+    if total.hidden:
+        return "–"
+    return "<" + str(threshold()) if total.small else total.text
+
+
+def _heights(chart: Chart, i: int) -> list[float]:
+    """The height of each series' block in bar `i`. Counts shown are drawn as they are. Counts not
+    shown share what is left of the bar's total equally (that sum can be worked out from the
+    numbers shown anyway); a total of "fewer than 3" is a bar of a fixed small height, and when the
+    total is not shown either, each hidden count gets that height."""
+    values = [s.values[i] for s in chart.series]
+    secret = sum(v.small for v in values) or 1
+    total, nominal = chart.totals[i], max(threshold() / 2, 0.5)
+    if total.hidden:
+        share = nominal
+    elif total.small:  # "fewer than 3" in all: one bar of a fixed small height
+        share = nominal / secret
+    else:
+        share = max(total.value - sum(v.value for v in values if not v.small), 0) / secret
+    return [share if v.small else float(v.value) for v in values]
 
 
 def bar_chart(chart: Chart) -> SafeString:
-    """Stacked bars: one bar per label (month, age), one block per series (channel, type)."""
-    nominal = max(threshold() / 2, 0.5)  # the height of a "fewer than 3" block
-
-    def height(value: Shown) -> float:
-        return nominal if value.small else float(value.value)
-
-    stacks = [sum(height(s.values[i]) for s in chart.series) for i in range(len(chart.labels))]
-    step = _nice_step(max(stacks, default=0))
-    top = step * max(1, math.ceil(max(stacks, default=0) / step))
+    """Stacked bars: one bar per label (month, age), one block per series (channel, type). Blocks
+    of counts not shown are hatched."""
+    heights = [_heights(chart, i) for i in range(len(chart.labels))]
+    highest = max((sum(h) for h in heights), default=0)
+    step = _nice_step(highest)
+    top = step * max(1, math.ceil(highest / step))
     scale = (BOTTOM - TOP) / top
     body = []
     for tick in range(int(top / step) + 1):
@@ -105,7 +121,7 @@ def bar_chart(chart: Chart) -> SafeString:
             value = series.values[i]
             if not (value.small or value.value):
                 continue
-            h = height(value) * scale
+            h = heights[i][j] * scale
             y -= h
             tip = f"{label}, {series.label}: {value.text}"
             css = f"bar s{j % SERIES_CLASSES}" + (" small" if value.small else "")
@@ -114,48 +130,46 @@ def bar_chart(chart: Chart) -> SafeString:
                 body.append(_rect(x=x, y=y, width=bar, height=h, tip=tip, fill=f"url(#{chart.key}-hatch)"))
         total = chart.totals[i]
         if total.small or total.value:
-            text = _small_label() if total.small else total.text
-            body.append(_text(text, x=x + bar / 2, y=y - 3, css="total", anchor="middle"))
+            body.append(_text(_total_label(total), x=x + bar / 2, y=y - 3, css="total", anchor="middle"))
         body.append(_text(label, x=x + bar / 2, y=BOTTOM + 14, css="axis", anchor="middle"))
     body.append(_line(x1=LEFT, x2=WIDTH - RIGHT, y1=BOTTOM, y2=BOTTOM, css="baseline"))
     return _svg(chart.key, chart.title, body)
 
 
 def clocks_chart(clocks: list[Clock], *, key: str = "clocks") -> SafeString:
-    """How long things took: per measure, the median and the time nine in ten took, as bars, with
-    the plan's clock as a dashed line."""
-    row, left, right = 72, 8, WIDTH - 8
-    height = 10 + row * len(clocks)
-    times = [t for c in clocks for t in (c.p90_hours, c.clock_hours) if t]
-    top = max(times, default=24) * 1.08
-    scale = (right - left) / top
+    """How long things took: per step, the median and the time nine in ten took, as bars, with the
+    plan's clock as a dashed line. Each step has its own scale (hours for one, weeks for another);
+    the words on the bars give the times."""
+    row, left, right = 80, 4, WIDTH - 4
     body = []
     for index, clock in enumerate(clocks):
-        y = 14 + index * row
+        y = 16 + index * row
         body.append(_text(clock.label, x=left, y=y, css="label"))
         if clock.median_hours is None:
             body.append(_text(_("Too few reports to show a time"), x=left, y=y + 24, css="tick"))
             continue
-        for offset, value, css, name in (
-            (8, clock.median_hours, "s0", _("median")),
-            (28, clock.p90_hours, "s4", _("nine in ten within")),
-        ):
-            w = max(value * scale, 1.5)
-            text = f"{name} {duration_text(value)}"
-            body.append(
-                _rect(
-                    x=left, y=y + offset, width=w, height=16, tip=f"{clock.label}: {text}", css=f"bar {css}"
-                )
-            )
-            inside = w > right - left - 130
-            x = left + w - 4 if inside else left + w + 4
-            css_text = "value inside" if inside else "value"
-            body.append(
-                _text(text, x=x, y=y + offset + 12, css=css_text, anchor="end" if inside else "start")
-            )
+        top = max(t for t in (clock.p90_hours, clock.clock_hours, 1) if t) * 1.15
+        scale = (right - left) / top
         if clock.clock_hours:
             cx = left + clock.clock_hours * scale
-            body.append(_line(x1=cx, x2=cx, y1=y + 4, y2=y + 48, css="clock-line"))
+            body.append(_line(x1=cx, x2=cx, y1=y + 4, y2=y + 52, css="clock-line"))
             label = _("plan: %(clock)s") % {"clock": clock.clock_label}
-            body.append(_text(label, x=min(cx, right - 40), y=y + 60, css="tick", anchor="middle"))
-    return _svg(key, _("How quickly the committee answered"), body, height=height)
+            anchor = "start" if cx < WIDTH / 2 else "end"
+            body.append(
+                _text(label, x=cx + (4 if anchor == "start" else -4), y=y + 64, css="tick", anchor=anchor)
+            )
+        for offset, value, css, name in (
+            (8, clock.median_hours, "s0", _("median")),
+            (30, clock.p90_hours, "s4", _("nine in ten within")),
+        ):
+            w = max(value * scale, 2)
+            text = f"{name} {duration_text(value)}"
+            tip = f"{clock.label}: {text}"
+            body.append(_rect(x=left, y=y + offset, width=w, height=18, tip=tip, css=f"bar {css}"))
+            inside = w > right - left - 170
+            x = left + w - 5 if inside else left + w + 5
+            css_text = ("value inside" + (" on-dark" if css == "s0" else "")) if inside else "value"
+            body.append(
+                _text(text, x=x, y=y + offset + 13, css=css_text, anchor="end" if inside else "start")
+            )
+    return _svg(key, _("How quickly the committee answered"), body, height=16 + row * len(clocks) - 8)

@@ -241,7 +241,7 @@ def report_markdown(
     ]
     if threshold() > 1:
         lines.append(
-            _('To protect them, every number under %(n)s is shown as "fewer than %(n)s".')
+            _("To protect them, every number under %(n)s is shown as “fewer than %(n)s”.")
             % {"n": threshold()}
         )
     lines += [

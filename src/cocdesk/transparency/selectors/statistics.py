@@ -36,15 +36,15 @@ from cocdesk.cases.models import (
     State,
 )
 from cocdesk.deadlines import rules
-from cocdesk.transparency.selectors.numbers import Shown, protect, threshold
+from cocdesk.transparency.selectors.numbers import Shown, protect, protect_grid, threshold
 from cocdesk.transparency.selectors.years import year_bounds
 
-AGE_BUCKETS = (  # open cases by age: (label, from, to)
-    ("Under a day", timedelta(0), timedelta(days=1)),
-    ("1–7 days", timedelta(days=1), timedelta(days=7)),
-    ("1–4 weeks", timedelta(days=7), timedelta(days=28)),
-    ("1–3 months", timedelta(days=28), timedelta(days=91)),
-    ("Over 3 months", timedelta(days=91), None),
+AGE_BUCKETS = (  # open cases by age: (label, short label for the chart's axis, from, to)
+    ("Under a day", "< 1 day", timedelta(0), timedelta(days=1)),
+    ("1–7 days", "1–7 d", timedelta(days=1), timedelta(days=7)),
+    ("1–4 weeks", "1–4 wk", timedelta(days=7), timedelta(days=28)),
+    ("1–3 months", "1–3 mo", timedelta(days=28), timedelta(days=91)),
+    ("Over 3 months", "> 3 mo", timedelta(days=91), None),
 )
 
 
@@ -172,22 +172,29 @@ def month_labels() -> tuple[list[str], list[str]]:
     return [capfirst(str(MONTHS_3[m])) for m in range(1, 13)], [str(MONTHS[m]) for m in range(1, 13)]
 
 
-def _monthly_chart(key: str, title: str, counts: dict[str, list[int]], order: list[tuple[str, str]]) -> Chart:
-    short, full = month_labels()
-    series = [
-        Series(label, [protect(n) for n in counts[value]])
-        for value, label in order
-        if any(counts.get(value, ()))
-    ]
-    totals = [sum(counts[value][m] for value in counts) for m in range(12)]
+def _grid_chart(
+    key: str, title: str, labels: tuple[list[str], list[str]], series: list[tuple[str, list[int]]]
+) -> Chart:
+    """A chart of counts by label and series, protected together (`numbers.protect_grid`). Series
+    without any count are left out."""
+    series = [(label, counts) for label, counts in series if any(counts)]
+    cells, totals, total = protect_grid([counts for _label, counts in series])
+    if not series:
+        totals = [protect(0)] * len(labels[0])
     return Chart(
         key=key,
         title=title,
-        labels=short,
-        full_labels=full,
-        series=series,
-        totals=[protect(n) for n in totals],
-        total=protect(sum(totals)),
+        labels=labels[0],
+        full_labels=labels[1],
+        series=[Series(label, row) for (label, _counts), row in zip(series, cells, strict=True)],
+        totals=totals,
+        total=total,
+    )
+
+
+def _monthly_chart(key: str, title: str, counts: dict[str, list[int]], order: list[tuple[str, str]]) -> Chart:
+    return _grid_chart(
+        key, title, month_labels(), [(label, counts.get(value, [0] * 12)) for value, label in order]
     )
 
 
@@ -236,23 +243,18 @@ def delay_notices(cases: QuerySet[Case], *, year: int) -> Chart:
 def open_by_age(cases: QuerySet[Case], *, now: datetime) -> Chart:
     """Cases open now, by how long ago they came in."""
     buckets = {}
-    for i, (_label, low, high) in enumerate(AGE_BUCKETS):
+    for i, (_label, _short, low, high) in enumerate(AGE_BUCKETS):
         when = Q(received_at__lte=now - low)
         if high is not None:
             when &= Q(received_at__gt=now - high)
         buckets[f"b{i}"] = Count("pk", filter=when)
     counts = cases.exclude(state=State.CLOSED).aggregate(**buckets)
     values = [counts[f"b{i}"] for i in range(len(AGE_BUCKETS))]
-    labels = [_(label) for label, _low, _high in AGE_BUCKETS]
-    return Chart(
-        key="ages",
-        title=_("Open cases by age"),
-        labels=labels,
-        full_labels=labels,
-        series=[Series(_("Open cases"), [protect(n) for n in values])],
-        totals=[protect(n) for n in values],
-        total=protect(sum(values)),
+    labels = (
+        [_(short) for _label, short, _low, _high in AGE_BUCKETS],
+        [_(label) for label, _s, _l, _h in AGE_BUCKETS],
     )
+    return _grid_chart("ages", _("Open cases by age"), labels, [(_("Open cases"), values)])
 
 
 def _hours(delta: timedelta) -> float:
