@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
@@ -62,7 +62,7 @@ def _published_or_404(year: int) -> TransparencyReport:
     return found_or_404(report if report is not None and report.body else None)
 
 
-@require_GET
+@require_safe
 def public_report(request: HttpRequest, year: int) -> HttpResponse:
     """A published report, for everyone (not audited: it is public, and anyone may request it)."""
     report = _published_or_404(year)
@@ -82,12 +82,12 @@ def _download(request: HttpRequest, year: int, *, fmt: str) -> HttpResponse:
     return HttpResponse(markdown_to_html(report.body, title=title), content_type="text/html; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def public_markdown(request: HttpRequest, year: int) -> HttpResponse:
     return _download(request, year, fmt="md")
 
 
-@require_GET
+@require_safe
 def public_html(request: HttpRequest, year: int) -> HttpResponse:
     return _download(request, year, fmt="html")
 
