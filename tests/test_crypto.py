@@ -5,7 +5,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
-from cocdesk.crypto import blind_index, normalize_identifier
+from cocdesk.crypto import blind_index, identifier_words, normalize_identifier, part_indexes
 from tests.testapp.models import Secret
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +72,27 @@ def test_blind_index_depends_on_the_key(settings):
 
 def test_normalize_identifier_folds_case_and_width():
     assert normalize_identifier("\uff2a\uff21\uff2d\uff29\uff25", kind="name")  # fullwidth "JAMIE" == "jamie"
+
+
+def test_words_of_names_and_of_text_split_the_same_way():
+    text = "(Quinn Avery's) talk: J. O'Brien-Smith, qa.writes."
+    assert [text[s:e] for s, e in identifier_words(text)] == [
+        "Quinn",
+        "Avery",
+        "talk",
+        "J",
+        "O'Brien-Smith",
+        "qa.writes",
+    ]
+
+
+def test_part_indexes_hold_the_words_of_a_name_and_the_local_parts_but_no_identifier():
+    parts = part_indexes(name="Quinn  Avery", email="qa.writes@example.com", handle="@owl@social.example")
+    assert set(parts.split()) == {
+        "n:" + blind_index("quinn", kind="name"),
+        "n:" + blind_index("AVERY", kind="name"),
+        "e:" + blind_index("qa.writes", kind="handle"),
+        "h:" + blind_index("owl", kind="handle"),
+    }
+    assert "quinn" not in parts and "owl" not in parts.replace("h:", "")
+    assert part_indexes(name="", email="", handle="@sparrow42") == ""

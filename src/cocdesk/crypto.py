@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -167,6 +168,43 @@ def blind_index(value: str, *, kind: str) -> str:
         raise ValueError(f"unknown identifier kind {kind!r}")
     message = f"{kind}:{normalize_identifier(value, kind=kind)}".encode()
     return hmac.new(settings.INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+# A word as identifier matching sees it: letters and digits, joined inside by full stops,
+# apostrophes (straight or typographic) and hyphens, so "qa.writes", "O'Brien" and "Jean-Luc" are
+# one word each; a possessive "'s" is not part of it.
+_WORD = re.compile(r"\w+(?:[.'’\-]\w+)*")
+_POSSESSIVE = ("'s", "’s", "'S", "’S")
+
+
+def identifier_words(text: str) -> list[tuple[int, int]]:
+    """Where the words of `text` are, as (start, end) offsets. Names are split into words the same
+    way when their part indexes are made, so a word of a report matches a word of a name."""
+    found = []
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        if match.group().endswith(_POSSESSIVE) and end - start > 2:
+            end -= 2
+        found.append((start, end))
+    return found
+
+
+PART_NAME, PART_EMAIL_LOCAL, PART_HANDLE_LOCAL = "n", "e", "h"
+
+
+def part_indexes(*, name: str, email: str, handle: str) -> str:
+    """Blind indexes of the parts of a person's identifiers, space-separated, each marked with what
+    it is a part of: every word of the name (`n:`), the part of the email address before the @
+    (`e:`), and of a handle such as @name@server, the name (`h:`). They let a transparency report be
+    checked for "Avery" or "qa.writes" without reading anyone's identifiers (D6, D7)."""
+    parts = {f"{PART_NAME}:{blind_index(name[s:e], kind='name')}" for s, e in identifier_words(name)}
+    local = email.strip().rpartition("@")[0]
+    if local:
+        parts.add(f"{PART_EMAIL_LOCAL}:{blind_index(local, kind='handle')}")
+    bare = handle.strip().lstrip("@")
+    if "@" in bare:
+        parts.add(f"{PART_HANDLE_LOCAL}:{blind_index(bare.split('@', 1)[0], kind='handle')}")
+    return " ".join(sorted(parts))
 
 
 def secret_hash(value: str) -> str:

@@ -1,12 +1,14 @@
 """Request guards that apply to every page.
 
 Deny by default: every path needs a logged-in, TOTP-verified account, except the short list of
-public paths below (the home page, the public report pages, login and enrolment, and the
-calendar feeds, whose unguessable token is their credential because calendar apps cannot log in).
+public paths below (the home page, the public report pages, login and enrolment, published
+transparency reports, and the calendar feeds, whose unguessable token is their credential because
+calendar apps cannot log in).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -20,12 +22,17 @@ from cocdesk import clock
 
 PUBLIC_PREFIXES = ("/static/", "/report/", "/login/", "/logout/", "/enrol/", "/healthz", "/calendar/")
 PUBLIC_EXACT = ("/", "/favicon.ico", "/robots.txt")
+# A published transparency report (D6) and its downloads: exactly these three paths per year. The
+# view serves published reports only; everything else under /transparency/ needs a login.
+PUBLIC_REPORT = re.compile(r"/transparency/[0-9]+/(?:report\.(?:md|html))?")
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
 
 def is_public_path(path: str) -> bool:
-    return path in PUBLIC_EXACT or path.startswith(PUBLIC_PREFIXES)
+    return (
+        path in PUBLIC_EXACT or path.startswith(PUBLIC_PREFIXES) or PUBLIC_REPORT.fullmatch(path) is not None
+    )
 
 
 class NoStoreMiddleware:

@@ -26,6 +26,7 @@ from cocdesk.escrow.models import EscrowMatch
 from cocdesk.members.models import Member, Offboarding, OffboardingReason, Removal
 from cocdesk.outbox.models import OutboxMessage
 from cocdesk.outbox.services import outbox_enqueue
+from cocdesk.transparency.models import TransparencyReport
 
 
 def url(name: str, **kwargs: object) -> str:
@@ -268,6 +269,34 @@ def transparency_reminder(*, due_at: datetime, scope: Iterable[object]) -> list[
         access.chairs(),
         scope=scope,
         context={"due_at": due_at, "link": url("transparency:index")},
+    )
+
+
+def transparency_check_asked(
+    *, report: TransparencyReport, case: Case, members: Iterable[Member], digest: str
+) -> list[int]:
+    """The members taking part in `case` are asked to check the draft of the year's report for the
+    people of their case (once per text: a changed text asks again)."""
+    return _to_members(
+        "transparency_check_asked",
+        members,
+        scope=[report.year, case.pk, digest[:16]],
+        case=case,
+        context={
+            "year": report.year,
+            "reference": case.reference,
+            "link": url("transparency:case_check", reference=case.reference, year=report.year),
+        },
+    )
+
+
+def transparency_change_asked(*, report: TransparencyReport, digest: str) -> list[int]:
+    """The chair(s) hear that a case team asked for a change of the draft: no case is named."""
+    return _to_members(
+        "transparency_change_asked",
+        access.chairs(),
+        scope=[report.year, digest[:16]],
+        context={"year": report.year, "link": url("transparency:draft", year=report.year)},
     )
 
 

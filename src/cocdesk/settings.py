@@ -127,6 +127,9 @@ REPORT_RATE_LIMIT = tuple(int(n) for n in os.environ.get("COCDESK_REPORT_RATE_LI
 SPOOL_DIR = DATA_DIR / "spool"
 RECEIPT_CODE_RATE_LIMIT = (10, 600)
 QUICK_EXIT_URL = os.environ.get("COCDESK_QUICK_EXIT_URL", "https://www.wikipedia.org/")
+# Small-number protection (D6): a count under this is shown as "fewer than N" in the transparency
+# report and the committee statistics. 1 turns it off.
+SMALL_NUMBER_THRESHOLD = max(1, int(os.environ.get("COCDESK_SMALL_NUMBER_THRESHOLD", "3")))
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [BASE_URL])
 
 

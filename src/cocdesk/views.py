@@ -11,11 +11,13 @@ from cocdesk.cases import selectors as case_selectors
 from cocdesk.cases.models import State
 from cocdesk.deadlines import selectors as deadline_selectors
 from cocdesk.outbox.selectors import outbox_dead_for
+from cocdesk.transparency import selectors as transparency_selectors
 from cocdesk.web import require
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    reports = transparency_selectors.published_reports().order_by("-year").only("year")
+    return render(request, "home.html", {"published_reports": reports})
 
 
 @require(access.can_open_dashboard)
@@ -32,6 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             awaiting=case_selectors.cases_awaiting_list(user=request.user),
             my_cases=[(case, waiting_for[case.pk]) for case in my_cases],
             dead_mail=outbox_dead_for(request.user),
+            transparency_checks=transparency_selectors.case_checks_waiting(user=request.user),
         )
     return render(request, "dashboard.html", context)
 

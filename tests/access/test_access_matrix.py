@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from cocdesk.members.models import MemberIdentity, Offboarding, Removal
+from cocdesk.members.models import MemberIdentity, Offboarding, Removal, Role
 from cocdesk.members.selectors import totp_current_code
 from cocdesk.members.services import identity_add, offboarding_start, removal_open
+from cocdesk.transparency.models import TransparencyReport
+from cocdesk.transparency.selectors import text_digest
+from cocdesk.transparency.services import report_checks_request, report_draft_create
 from tests.access.world import (
     KWARG_BUILDERS,
     ROLES,
@@ -139,6 +142,13 @@ CASE_ROUTES: dict[str, Spec] = {
         POST_ONLY,
         payload=lambda w, m: {"category": "harassment", "summary": "probe: not stored", "anonymizable": "on"},
     ),
+    # A case team checks the draft of the year's transparency report for their people (D6): the
+    # members taking part, once a chair who does not take part asked them.
+    "transparency:case_check": Spec(
+        BOTH,
+        kwargs=lambda w: {"reference": w.case.reference, "year": _asking_report(w).year},
+        payload=lambda w, m: {"read": text_digest(_asking_report(w).body), "looks_fine": "on"},
+    ),
     # Escrow: members with no conflict on either case of a match may unseal (D7).
     "escrow:unseal": Spec(POST_ONLY, NOT_CONFLICTED, allowed_sealed=NOT_CONFLICTED),
 }
@@ -147,13 +157,12 @@ CASE_ROUTES: dict[str, Spec] = {
 OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     "intake:event": lambda w: {"event_id": w.event.pk},
     "deadlines:template_edit": lambda w: {"kind": "acknowledgement"},
-    # Transparency reports are addressed by year; drafts are the chair's, published ones the committee's.
-    "transparency:detail": lambda w: {"year": 2026},
-    "transparency:promotion": lambda w: {"year": 2026},
-    "transparency:refresh": lambda w: {"year": 2026},
-    "transparency:publish": lambda w: {"year": 2026},
-    "transparency:markdown": lambda w: {"year": 2026},
-    "transparency:html": lambda w: {"year": 2026},
+    # Transparency drafts are addressed by year and the chair's only (published ones are public).
+    "transparency:draft": lambda w: {"year": _asking_report(w).year},
+    "transparency:promotion": lambda w: {"year": _asking_report(w).year},
+    "transparency:refresh": lambda w: {"year": _asking_report(w).year},
+    "transparency:ask": lambda w: {"year": _asking_report(w).year},
+    "transparency:publish": lambda w: {"year": _asking_report(w).year},
     # The committee over time (D8): about a member outside the case, so the pages hold no case.
     "removal": lambda w: {"pk": _removal(w).pk},
     "removal_post": lambda w: {"pk": _removal(w).pk},
@@ -171,6 +180,18 @@ def _identity(w: World):
 
     existing = MemberIdentity.objects.filter(member=w.p1).first()
     return existing or identity_add(member=w.p1, kind="handle", value="@pat_primary", by=w.p1)
+
+
+def _asking_report(w: World) -> TransparencyReport:
+    """The draft report of the case's year, whose chair (taking part in nothing) asked the teams."""
+    year = w.case.received_at.year
+    existing = TransparencyReport.objects.filter(year=year).first()
+    if existing:
+        return existing
+    chair = member_factory(name="Chas Chair", role=Role.CHAIR)
+    report = report_draft_create(year=year, by=chair)
+    report_checks_request(report=report, by=chair)
+    return report
 
 
 def _removal(w: World):

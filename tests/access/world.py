@@ -76,7 +76,7 @@ from cocdesk.intake.services import immediate_response_record, portal_reply
 from cocdesk.members.models import Member, Role, TOTPDevice
 from cocdesk.middleware import is_public_path
 from cocdesk.outbox.models import OutboxMessage
-from cocdesk.transparency.models import IncidentSummary
+from cocdesk.transparency.models import CaseCheck, IncidentSummary
 from tests.factories import PASSWORD, member_factory, open_report, verified_client
 from tests.mailbox import delivered
 
@@ -465,6 +465,9 @@ def snapshot(case: Case) -> dict:
             ).values_list("match_id", "member_id")
         ),
         "outbox": OutboxMessage.objects.filter(case=case).count(),
+        "transparency_checks": sorted(
+            CaseCheck.objects.filter(case=case).values_list("pk", "outcome", "digest")
+        ),
     }
 
 
@@ -542,6 +545,7 @@ def is_public_route(route: Route) -> bool:
 # case through one of these is built and probed automatically.
 KWARG_BUILDERS = {
     "reference": lambda w: w.case.reference,
+    "year": lambda w: w.case.received_at.year,  # a transparency report's (the case team's check)
     "proposal_id": lambda w: w.open_proposal.pk,
     "attachment_id": lambda w: w.attachment.pk,
     "record_id": lambda w: w.law_record.pk,

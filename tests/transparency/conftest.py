@@ -1,5 +1,5 @@
-"""Transparency tests: cases received in 2026 (and one in 2025, outside the period), a chair who
-drafts and publishes, alice taking part in the cases, bob a committee member taking part in none."""
+"""Transparency tests: cases received in 2026 (and some in 2025 or 2027), a chair who drafts and
+publishes, alice taking part in the cases, bob a committee member taking part in none."""
 
 from datetime import UTC, datetime
 
@@ -14,7 +14,7 @@ from tests.factories import case_factory, member_factory
 
 IN_2026 = datetime(2026, 4, 2, 10, tzinfo=UTC)
 IN_2025 = datetime(2025, 11, 2, 10, tzinfo=UTC)
-AFTER = datetime(2027, 1, 10, 9, tzinfo=UTC)  # when the chair drafts and publishes
+AFTER = datetime(2027, 1, 10, 9, tzinfo=UTC)  # when the chair drafts and publishes the 2026 report
 
 
 @pytest.fixture
@@ -27,6 +27,12 @@ def chair(db):
     )
 
 
+@pytest.fixture
+def exact(settings):
+    """Every number shown as it is (no small-number protection), to test what is counted."""
+    settings.SMALL_NUMBER_THRESHOLD = 1
+
+
 def incident(
     *,
     by,
@@ -34,15 +40,20 @@ def incident(
     category="",
     state="new",
     resolution="",
+    closed_at=None,
     summary="",
     anonymizable=True,
     **kwargs,
 ) -> Case:
-    """A web report received at `at`, moved to `state`, with its type and public summary set by `by`."""
+    """A web report received at `at`, moved to `state` (closed at `closed_at`, by default the day it
+    was received), with its type and public summary set by `by`."""
     kwargs.setdefault("participants", (by,))
     with clock.frozen(at), TestCase.captureOnCommitCallbacks(execute=True):
         case = case_factory(**kwargs)
-    Case.objects.filter(pk=case.pk).update(state=state, resolution=resolution)
+    if state == "closed":
+        closed_at = closed_at or at
+        resolution = resolution or "resolved_with_action"
+    Case.objects.filter(pk=case.pk).update(state=state, resolution=resolution, closed_at=closed_at)
     case.refresh_from_db()
     if category or summary:
         services.case_public_summary_set(
@@ -51,6 +62,6 @@ def incident(
     return case
 
 
-def draft(chair, year=2026, **kwargs):
-    with clock.frozen(AFTER):
-        return services.report_draft_create(year=year, by=chair, **kwargs)
+def draft(chair, year=2026, at=AFTER):
+    with clock.frozen(at):
+        return services.report_draft_create(year=year, by=chair)

@@ -1,5 +1,6 @@
-"""Transparency pages: only the chair drafts and publishes, committee members read published
-reports, members taking part set a case's type and public summary; everyone else gets 404."""
+"""Transparency pages: the chair drafts and publishes after a confirmation; a published report is
+public at /transparency/<year>/ without login; drafts are the chair's and answer 404 to everyone
+else; members taking part set a case's type and public summary."""
 
 import pytest
 from django.test import Client
@@ -8,83 +9,159 @@ from cocdesk import clock
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case
 from cocdesk.cases.services import conflict_declare
+from cocdesk.middleware import is_public_path
+from cocdesk.transparency import selectors
 from cocdesk.transparency.models import IncidentSummary, ReportStatus, TransparencyReport
 from tests.factories import verified_client
 from tests.transparency.conftest import AFTER, incident
 
 pytestmark = pytest.mark.django_db
 
+DRAFT_PAGES = [
+    ("/transparency/drafts/2026/", None),
+    ("/transparency/drafts/2026/publish/", None),
+    ("/transparency/drafts/2026/promotion/", {"promotion": "probe"}),
+    ("/transparency/drafts/2026/refresh/", {}),
+    ("/transparency/drafts/2026/ask/", {}),
+    ("/transparency/drafts/2026/publish/", {"confirm": "on", "read": "0" * 64}),
+]
+PUBLIC_PAGES = ["/transparency/2026/", "/transparency/2026/report.md", "/transparency/2026/report.html"]
 
-def test_only_the_chair_drafts_and_publishes(alice, bob, chair):
-    incident(by=alice, category="harassment", summary="A remark.")
+
+def test_only_the_public_report_pages_are_public():
+    for path in PUBLIC_PAGES:
+        assert is_public_path(path), path
+    for path in [
+        "/transparency/",
+        "/transparency/new/",
+        "/transparency/published-elsewhere/",
+        "/transparency/drafts/2026/",
+        "/transparency/2026/publish/",
+        "/transparency/2026/promotion/",
+        "/transparency/2026/report.txt",
+        "/transparency/2026/report.md/x",
+        "/transparency/2026x/",
+        "/transparency/../cases/",
+        "/statistics/",
+    ]:
+        assert not is_public_path(path), path
+
+
+def test_only_the_chair_drafts(alice, bob, chair):
+    incident(by=alice, category="harassment", state="closed", summary="A remark.")
     member = verified_client(alice)
     assert member.post("/transparency/new/", {"year": "2026"}).status_code == 404
     assert not TransparencyReport.objects.exists()
 
     with clock.frozen(AFTER):
         head = verified_client(chair)
-        response = head.post("/transparency/new/", {"year": "2026"})
-        assert response.status_code == 302 and response["Location"] == "/transparency/2026/"
+        response = head.post("/transparency/new/", {"year": "2026", "period_start": "2026-06-01"})
+        assert response.status_code == 302 and response["Location"] == "/transparency/drafts/2026/"
         report = TransparencyReport.objects.get()
-        page = head.get("/transparency/2026/")
-        assert page.status_code == 200 and "A remark." in page.text and "Check and publish" in page.text
+        assert report.period_start.isoformat() == "2026-01-01"  # a whole calendar year, always
+        page = head.get("/transparency/drafts/2026/")
+        assert page.status_code == 200 and "A remark." in page.text and "Review and publish" in page.text
+    assert AuditEntry.objects.filter(action="transparency.read", actor=f"member:{chair.pk}").exists()
 
-    for path, data in [
-        ("/transparency/2026/", None),
-        ("/transparency/2026/report.md", None),
-        ("/transparency/2026/promotion/", {"promotion": "probe"}),
-        ("/transparency/2026/refresh/", {}),
-        ("/transparency/2026/publish/", {}),
-    ]:
-        for client in (member, verified_client(bob)):
+
+def test_a_draft_is_not_found_for_the_public_and_for_members(alice, bob, chair):
+    incident(by=alice, category="harassment", state="closed", summary="canary-draft-4411")
+    with clock.frozen(AFTER):
+        verified_client(chair).post("/transparency/new/", {"year": "2026"})
+    report = TransparencyReport.objects.get()
+
+    for path in PUBLIC_PAGES:
+        for client in (Client(), verified_client(alice), verified_client(bob), verified_client(chair)):
+            response = client.get(path)
+            assert response.status_code == 404, path
+            assert "canary-draft-4411" not in response.text
+    for path, data in DRAFT_PAGES:
+        anonymous = Client().get(path) if data is None else Client().post(path, data)
+        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/"), path
+        for client in (verified_client(alice), verified_client(bob)):
             response = client.get(path) if data is None else client.post(path, data)
             assert response.status_code == 404, path
+            assert "canary-draft-4411" not in response.text
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT and "probe" not in report.promotion
-    assert Client().get("/transparency/2026/").status_code == 302  # to the login page
-
-    with clock.frozen(AFTER):
-        head = verified_client(chair)
-        assert (
-            head.post("/transparency/2026/promotion/", {"promotion": "Linked from every page."}).status_code
-            == 302
-        )
-        assert head.post("/transparency/2026/publish/").status_code == 302
-    report.refresh_from_db()
-    assert report.status == ReportStatus.PUBLISHED and "Linked from every page." in report.body
-
-    # Published: every committee member may read it, but nobody may change it any more.
-    page = verified_client(bob).get("/transparency/2026/")
-    assert page.status_code == 200 and "Linked from every page." in page.text
-    assert "Check and publish" not in page.text
-    assert verified_client(bob).get("/transparency/2026/report.html").status_code == 200
-    assert AuditEntry.objects.filter(action="transparency.read", actor=f"member:{bob.pk}").exists()
-    with clock.frozen(AFTER):
-        assert (
-            verified_client(chair).post("/transparency/2026/promotion/", {"promotion": "x"}).status_code
-            == 302
-        )
-    report.refresh_from_db()
-    assert "Linked from every page." in report.promotion
+    assert "/transparency/2026/" not in Client().get("/").text
 
 
-def test_a_blocked_publication_shows_the_chair_which_case_and_kind(alice, chair):
-    case = incident(by=alice, category="harassment", summary="Jamie Doe apologized.")
-    hidden = incident(by=alice, category="harassment", summary="A remark.", reported="Sam Vimes")
-    conflict_declare(case=case, member=chair, has_conflict=False)  # the chair takes part in `case` only
+def test_publishing_needs_confirmation_and_then_serves_the_public_page_without_login(alice, chair):
+    incident(
+        by=alice,
+        category="harassment",
+        state="closed",
+        summary="A remark in a meeting.",
+        participants=(alice, chair),
+    )
+    incident(by=alice, category="", state="closed", summary="Spam in the forum.", participants=(alice, chair))
+    still_open = incident(by=alice, state="deliberation", participants=(alice, chair))
+    hidden = incident(by=alice, state="triage")  # one the chair does not take part in: its team checks
+
     with clock.frozen(AFTER):
         head = verified_client(chair)
         head.post("/transparency/new/", {"year": "2026"})
-        head.post("/transparency/2026/promotion/", {"promotion": "Thanks to sam.vimes@example.com."})
-        response = head.post("/transparency/2026/publish/")
-    assert response.status_code == 400
-    assert "so it was not published" in response.text
-    assert f"{case.reference}</a>: name “Jamie Doe”" in response.text
-    assert "A case you are not taking part in: email address." in response.text
-    assert (
-        hidden.reference not in response.text and "sam.vimes@example.com." in response.text
-    )  # their own text
-    assert TransparencyReport.objects.get().status == ReportStatus.DRAFT
+        head.post("/transparency/drafts/2026/promotion/", {"promotion": "Linked from every event page."})
+        confirm = head.get("/transparency/drafts/2026/publish/")
+        assert confirm.status_code == 200
+        text = confirm.text
+        assert "What the public will see" in text and "Linked from every event page." in text
+        assert "Still open" in text and still_open.reference in text
+        assert "1 more you do not take part in" in text
+        assert "without a type" in text.lower()
+        report = TransparencyReport.objects.get()
+        read = selectors.text_digest(report.body)
+        assert f'name="read" value="{read}"' in text
+
+        unconfirmed = head.post("/transparency/drafts/2026/publish/", {"read": read})
+        assert unconfirmed.status_code == 400 and "Please confirm" in unconfirmed.text
+        waiting = head.post("/transparency/drafts/2026/publish/", {"confirm": "on", "read": read})
+        assert waiting.status_code == 400 and "Waiting for the case teams’ check." in waiting.text
+        assert TransparencyReport.objects.get().status == ReportStatus.DRAFT
+
+        assert head.post("/transparency/drafts/2026/ask/").status_code == 302
+        team = verified_client(alice).post(
+            f"/cases/{hidden.reference}/transparency/2026/", {"read": read, "looks_fine": "on"}
+        )
+        assert team.status_code == 302
+
+        done = head.post("/transparency/drafts/2026/publish/", {"confirm": "on", "read": read})
+        assert done.status_code == 302 and done["Location"] == "/transparency/2026/"
+    report.refresh_from_db()
+    assert report.status == ReportStatus.PUBLISHED
+
+    public = Client().get("/transparency/2026/")
+    assert public.status_code == 200
+    assert "Linked from every event page." in public.text and "A remark in a meeting." in public.text
+    assert 'href="/static/cocdesk/site.css"' in public.text  # the site's look
+    assert 'href="/transparency/2026/report.md"' in public.text
+    markdown = Client().get("/transparency/2026/report.md")
+    assert markdown.status_code == 200 and markdown["Content-Type"].startswith("text/markdown")
+    assert markdown.content.decode() == report.body
+    assert Client().get("/transparency/2026/report.html").status_code == 200
+    home = Client().get("/").text
+    assert 'href="/transparency/2026/"' in home
+
+    index = verified_client(alice).get("/transparency/")
+    assert index.status_code == 200 and 'href="/transparency/2026/"' in index.text
+    with clock.frozen(AFTER):  # published: nothing changes it any more
+        assert head.post("/transparency/drafts/2026/promotion/", {"promotion": "x"}).status_code == 404
+        assert head.get("/transparency/drafts/2026/").status_code == 404
+    report.refresh_from_db()
+    assert "Linked from every event page." in report.promotion
+
+
+def test_the_check_ins_page_links_to_the_one_place(chair):
+    client = verified_client(chair)
+    assert 'href="/transparency/"' in client.get("/check-ins/").text
+    assert "published-elsewhere" not in client.get("/check-ins/").text
+
+
+def test_a_report_published_elsewhere_is_recorded_for_last_year_by_default(chair):
+    with clock.frozen(AFTER):
+        page = verified_client(chair).get("/transparency/").text
+    assert 'name="year" value="2026"' in page
 
 
 def test_a_member_taking_part_sets_the_type_and_summary_on_the_case_page(alice, bob):

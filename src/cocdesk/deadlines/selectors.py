@@ -9,16 +9,25 @@ from datetime import datetime
 from django.db.models import Max, Min, QuerySet
 
 from cocdesk import access
-from cocdesk.cases.models import Case, Kind, Message, MessageDirection, MessageKind, Party, PartyRole, State
+from cocdesk.cases.models import (
+    PERSONAL_MESSAGE_KINDS,
+    Case,
+    Kind,
+    Message,
+    MessageDirection,
+    MessageKind,
+    Party,
+    PartyRole,
+    State,
+)
 from cocdesk.cases.selectors import reporter_address
 from cocdesk.crypto import secret_hash
 from cocdesk.deadlines import defaults, rules
 from cocdesk.deadlines.models import CalendarToken, CheckIn, ReporterTemplate, Rule, TemplateKind
 from cocdesk.members.models import COMMITTEE_ROLES, Member
-from cocdesk.transparency.selectors import last_published_at
+from cocdesk.transparency.selectors.published import last_published_at
 
-# Messages that count as a member writing to the reporter personally (not the automatic ones).
-PERSONAL_KINDS = {MessageKind.ACKNOWLEDGEMENT, MessageKind.UPDATE, MessageKind.DECISION}
+PERSONAL_KINDS = PERSONAL_MESSAGE_KINDS  # a member writing to the reporter personally
 
 
 @dataclass(frozen=True)

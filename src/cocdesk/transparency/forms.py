@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk.cases.models import Case, Category
 from cocdesk.transparency.selectors import summary_of
+
+_DIGEST = RegexValidator(r"^[0-9a-f]{64}$", _("This page is out of date. Please open it again."))
 
 
 class CaseSummaryForm(forms.Form):
@@ -31,19 +34,9 @@ class CaseSummaryForm(forms.Form):
 
 
 class DraftForm(forms.Form):
+    """A report covers one calendar year, always the whole of it."""
+
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    period_start = forms.DateField(
-        label=_("From (optional)"),
-        required=False,
-        help_text=_("Leave empty to start the day after the last published report, or on 1 January."),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    period_end = forms.DateField(
-        label=_("To (optional)"),
-        required=False,
-        help_text=_("Leave empty for 31 December."),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
 
 
 class PublishedElsewhereForm(forms.Form):
@@ -58,6 +51,45 @@ class PromotionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("For example: where it is linked, how events announced it, training for responders."),
     )
+    include_statistics = forms.BooleanField(
+        label=_("Add the year's charts to the public report"),
+        required=False,
+        help_text=_(
+            "Reports by month and channel, and how quickly the committee answered, over the incidents "
+            "the report describes. Small numbers are shown as “fewer than 3”."
+        ),
+    )
+
+
+class PublishForm(forms.Form):
+    """The chair confirms that she read the text she is publishing (`read`: its digest)."""
+
+    read = forms.CharField(widget=forms.HiddenInput, validators=[_DIGEST])
+    confirm = forms.BooleanField(
+        label=_("I have read the text above. Publish it for everyone to read."),
+        error_messages={"required": _("Please confirm that you have read the text.")},
+    )
+
+
+class CaseCheckForm(forms.Form):
+    """A case team's answer: nothing in the text tells who was involved, or a change is needed."""
+
+    read = forms.CharField(widget=forms.HiddenInput, validators=[_DIGEST])
+    looks_fine = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    change = forms.CharField(
+        label=_("What should change?"),
+        required=False,
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The chair reads this. Say which part of the text should change, without naming anyone "
+            "or this case."
+        ),
+    )
+
+
+class StatisticsForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100, required=False)
 
 
 def case_summary_form_for(*, case: Case) -> CaseSummaryForm:

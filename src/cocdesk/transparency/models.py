@@ -1,9 +1,11 @@
 """Yearly transparency reports (D6) and the public summary of each incident.
 
-A report is drafted by the chair for a period, generated from the cases received in it, checked for
-every identifier of every party, and only then published. The summaries are written by the members
-taking part in a case, in general words; they are encrypted at rest like everything else about a
-case until the report that uses them is published.
+A report covers a calendar year: the cases received in it and the cases resolved in it. The chair
+drafts it; its text is checked for the identifiers of the year's parties (the chair sees what
+concerns the cases she may read, the team of each other case checks it for their people: a
+`CaseCheck`), and only then published, at a public address. The summaries are written by the
+members taking part in a case, in general words; they are encrypted at rest like everything else
+about a case until the report that uses them is published.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk import clock
-from cocdesk.crypto import EncryptedTextField
+from cocdesk.crypto import EncryptedJSONField, EncryptedTextField
 
 
 class IncidentSummary(models.Model):
@@ -44,14 +46,20 @@ class ReportStatus(models.TextChoices):
 
 
 class TransparencyReport(models.Model):
-    """One report per year, covering the cases received from `period_start` to `period_end`
-    (both included). `body` is the generated Markdown; once published it never changes."""
+    """One report per calendar year (`period_start` 1 January, `period_end` 31 December). `body` is
+    the generated Markdown and `statistics` the numbers its charts are drawn from (small numbers
+    already protected); once published neither changes."""
 
     year = models.PositiveIntegerField(unique=True)
     period_start = models.DateField()
     period_end = models.DateField()
     promotion = EncryptedTextField(blank=True, default="")  # how the Code of Conduct was promoted
     body = EncryptedTextField(blank=True, default="")
+    include_statistics = models.BooleanField(default=False)  # the chair adds the year's charts
+    statistics = EncryptedJSONField(default=dict, blank=True)
+    checks_requested_at = models.DateTimeField(null=True, blank=True)  # the case teams were asked
+    # Published outside cocdesk and recorded for the yearly reminder: no text here, no public page.
+    outside = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(
@@ -71,3 +79,34 @@ class TransparencyReport(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == ReportStatus.PUBLISHED
+
+
+class CheckOutcome(models.TextChoices):
+    LOOKS_FINE = "looks_fine", _("Nothing in the text tells who was involved")
+    CHANGE_ASKED = "change_asked", _("A change was asked for")
+
+
+class CaseCheck(models.Model):
+    """A case team's check of one text of a report, for the people of their case (D6).
+
+    It holds for the text it was made on (`digest`, a SHA-256 of the body): any change of the text
+    asks every team again. A team that asks for a change may leave the chair a note.
+    """
+
+    report = models.ForeignKey(TransparencyReport, on_delete=models.CASCADE, related_name="case_checks")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="transparency_checks")
+    digest = models.CharField(max_length=64)
+    outcome = models.CharField(max_length=16, choices=CheckOutcome.choices)
+    note = EncryptedTextField(blank=True, default="")  # to the chair; written to be read by her
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "case"], name="one_check_per_case_and_report")
+        ]
+
+    def __str__(self) -> str:
+        return f"check of report {self.report_id} by the team of case {self.case_id}"

@@ -1,6 +1,15 @@
-"""Transparency report pages (D6). Thin views: the chair drafts, edits, checks and publishes;
-committee members read published reports; the type and public summary of an incident are set on
-the case page by the members taking part. Anything a user may not see or do answers 404."""
+"""Transparency pages (D6). Thin views.
+
+- `/transparency/<year>/` (and `report.md`, `report.html`): a published report, public, no login
+  (`middleware.PUBLIC_REPORT`); a draft is "not found" there for everyone.
+- `/transparency/`: the one place for transparency reports (committee members); the chair starts a
+  draft or records a report published elsewhere.
+- `/transparency/drafts/<year>/…`: the chair's draft: its text, the identifier check, the case teams'
+  check, and publishing after a confirmation. Anyone else gets 404.
+- `/cases/<reference>/transparency/<year>/`: a case team checks the draft for the people of their case.
+- `/cases/<reference>/category/`: the members taking part set a case's type and public summary.
+- `/statistics/`: the committee's statistics, over the cases the viewer may read.
+"""
 
 from __future__ import annotations
 
@@ -12,27 +21,78 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
 from cocdesk.errors import Refused
 from cocdesk.transparency import selectors, services
-from cocdesk.transparency.forms import CaseSummaryForm, DraftForm, PromotionForm, PublishedElsewhereForm
+from cocdesk.transparency.forms import (
+    CaseCheckForm,
+    CaseSummaryForm,
+    DraftForm,
+    PromotionForm,
+    PublishedElsewhereForm,
+    PublishForm,
+    StatisticsForm,
+)
 from cocdesk.transparency.models import TransparencyReport
 from cocdesk.transparency.render import markdown_to_html
+from cocdesk.transparency.selectors.numbers import threshold
+from cocdesk.transparency.selectors.statistics import committee_statistics, public_statistics_of
 from cocdesk.web import found_or_404, refusal_to_form, refusal_to_messages, require, with_case
 
 if TYPE_CHECKING:
     from cocdesk.cases.models import Case
 
 
-def _readable_or_404(request: HttpRequest, year: int) -> TransparencyReport:
-    return found_or_404(selectors.report_visible(user=request.user, year=year))
+ELSEWHERE_ID = "elsewhere_%s"  # two forms with a year field on one page: distinct ids
 
 
-def _managed_or_404(request: HttpRequest, year: int) -> TransparencyReport:
-    return found_or_404(selectors.report_managed(user=request.user, year=year))
+def _html(report: TransparencyReport):
+    # markdown_to_html escapes every piece of text itself; the only markup is its own tags.
+    return mark_safe(markdown_to_html(report.body))  # noqa: S308
+
+
+# --- the public report -----------------------------------------------------------------------------
+
+
+def _published_or_404(year: int) -> TransparencyReport:
+    report = selectors.report_public(year=year)
+    return found_or_404(report if report is not None and report.body else None)
+
+
+@require_safe
+def public_report(request: HttpRequest, year: int) -> HttpResponse:
+    """A published report, for everyone (not audited: it is public, and anyone may request it)."""
+    report = _published_or_404(year)
+    context = {
+        "report": report,
+        "body_html": _html(report),
+        "charts": public_statistics_of(report.statistics),
+    }
+    return render(request, "transparency/public.html", context)
+
+
+def _download(request: HttpRequest, year: int, *, fmt: str) -> HttpResponse:
+    report = _published_or_404(year)
+    if fmt == "md":
+        return HttpResponse(report.body, content_type="text/markdown; charset=utf-8")
+    title = _("Code of Conduct transparency report %(year)s") % {"year": report.year}
+    return HttpResponse(markdown_to_html(report.body, title=title), content_type="text/html; charset=utf-8")
+
+
+@require_safe
+def public_markdown(request: HttpRequest, year: int) -> HttpResponse:
+    return _download(request, year, fmt="md")
+
+
+@require_safe
+def public_html(request: HttpRequest, year: int) -> HttpResponse:
+    return _download(request, year, fmt="html")
+
+
+# --- the one place for transparency (committee members) ----------------------------------------------
 
 
 @require(access.may_read_transparency)
@@ -42,14 +102,15 @@ def reports_index(
     elsewhere_form: PublishedElsewhereForm | None = None,
 ) -> HttpResponse:
     """Published reports for committee members; drafts, "start a report" and "record a report
-    published elsewhere" for the chair: the one place for transparency reports."""
+    published elsewhere" for the chair."""
     chair = access.may_manage_transparency(request.user)
+    year = clock.now().year
     context = {
         "reports": selectors.reports_for(user=request.user),
         "chair": chair,
-        "form": form or (DraftForm(initial={"year": clock.now().year}) if chair else None),
+        "form": form or (DraftForm(initial={"year": year - 1}) if chair else None),
         "elsewhere_form": elsewhere_form
-        or (PublishedElsewhereForm(initial={"year": clock.now().year - 1}) if chair else None),
+        or (PublishedElsewhereForm(initial={"year": year - 1}, auto_id=ELSEWHERE_ID) if chair else None),
     }
     failed = form is not None or elsewhere_form is not None
     return render(request, "transparency/index.html", context, status=400 if failed else 200)
@@ -58,7 +119,7 @@ def reports_index(
 @require_POST
 @require(access.may_manage_transparency)
 def report_published_elsewhere(request: HttpRequest) -> HttpResponse:
-    form = PublishedElsewhereForm(request.POST)
+    form = PublishedElsewhereForm(request.POST, auto_id=ELSEWHERE_ID)
     if form.is_valid():
         try:
             services.report_published_elsewhere_record(year=form.cleaned_data["year"], by=request.user)
@@ -75,141 +136,172 @@ def report_published_elsewhere(request: HttpRequest) -> HttpResponse:
 def report_new(request: HttpRequest) -> HttpResponse:
     form = DraftForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            report = services.report_draft_create(
-                year=data["year"],
-                by=request.user,
-                period_start=data["period_start"],
-                period_end=data["period_end"],
-            )
+            report = services.report_draft_create(year=form.cleaned_data["year"], by=request.user)
         except Refused as exc:
             refusal_to_form(form, exc)
         else:
-            return redirect("transparency:detail", year=report.year)
+            return redirect("transparency:draft", year=report.year)
     return reports_index(request, form=form)
 
 
-def _detail_page(
-    request: HttpRequest,
-    report: TransparencyReport,
-    *,
-    status: int = 200,
-    hits: list | None = None,
-    promotion_form: PromotionForm | None = None,
-) -> HttpResponse:
-    context = {
+# --- the chair's draft ------------------------------------------------------------------------------
+
+
+def _draft_or_404(request: HttpRequest, year: int) -> TransparencyReport:
+    return found_or_404(selectors.report_managed(user=request.user, year=year))
+
+
+def _draft_context(request: HttpRequest, report: TransparencyReport, outcome=None) -> dict:
+    """The draft, what the check found for the chair, the teams' check and the checklist. After a
+    blocked attempt to publish (`outcome`), the text was just generated again and checked."""
+    now = clock.now()
+    stale = outcome is None and selectors.report_generate(report=report, now=now).body != report.body
+    return {
         "report": report,
-        # markdown_to_html escapes every piece of text itself; the only markup is its own tags.
-        "body_html": mark_safe(markdown_to_html(report.body)),  # noqa: S308
-        "chair": access.may_manage_transparency(request.user),
+        "body_html": _html(report),
+        "charts": public_statistics_of(report.statistics),
+        "read": selectors.text_digest(report.body),
+        "stale": stale,
+        "year_over": selectors.year_is_over(report.year, now=now),
+        "checklist": selectors.report_checklist(year=report.year, user=request.user),
+        "hits": outcome.hits if outcome else selectors.hits_for_chair(report=report, user=request.user),
+        "teams": selectors.team_checks(report=report),
     }
-    if context["chair"] and not report.is_published:
-        facts = selectors.report_facts(start=report.period_start, end=report.period_end)
-        readable = set(
-            access.cases_visible_to(request.user)
-            .filter(pk__in=facts.unsummarized_case_ids)
-            .values_list("reference", flat=True)
-        )
-        context.update(
-            {
-                "promotion_form": promotion_form or PromotionForm(initial={"promotion": report.promotion}),
-                "unsummarized_readable": sorted(readable),
-                "unsummarized_other": len(facts.unsummarized_case_ids) - len(readable),
-                "hits": _hits_for_chair(request, hits or []),
-            }
-        )
-    return render(request, "transparency/detail.html", context, status=status)
 
 
-def _hits_for_chair(request: HttpRequest, hits: list) -> list[dict]:
-    """Which case and which kind of identifier; the reference and the identifier itself only for
-    cases the chair may read (of the others they learn that one exists, nothing more)."""
-    readable = set(
-        access.cases_visible_to(request.user)
-        .filter(pk__in={h.case_id for h in hits})
-        .values_list("pk", flat=True)
-    )
-    return [
-        {
-            "reference": hit.reference if hit.case_id in readable else "",
-            "kind": hit.kind,
-            "identifier": hit.identifier if hit.case_id in readable else "",
-        }
-        for hit in hits
-    ]
-
-
-def report_detail(request: HttpRequest, year: int) -> HttpResponse:
-    report = _readable_or_404(request, year)
+@require_GET
+def report_draft(request: HttpRequest, year: int) -> HttpResponse:
+    report = _draft_or_404(request, year)
     audit_record(actor=request.user, action="transparency.read", target=report)
-    return _detail_page(request, report)
+    context = _draft_context(request, report)
+    context["promotion_form"] = PromotionForm(
+        initial={"promotion": report.promotion, "include_statistics": report.include_statistics}
+    )
+    return render(request, "transparency/draft.html", context)
 
 
 @require_POST
 def report_promotion(request: HttpRequest, year: int) -> HttpResponse:
-    report = _managed_or_404(request, year)
+    report = _draft_or_404(request, year)
     form = PromotionForm(request.POST)
     if form.is_valid():
         try:
-            services.report_promotion_update(
-                report=report, by=request.user, promotion=form.cleaned_data["promotion"]
+            services.report_edit(
+                report=report,
+                by=request.user,
+                promotion=form.cleaned_data["promotion"],
+                include_statistics=form.cleaned_data["include_statistics"],
             )
         except Refused as exc:
             refusal_to_messages(request, exc)
-        return redirect("transparency:detail", year=report.year)
-    return _detail_page(request, report, status=400, promotion_form=form)
+        return redirect("transparency:draft", year=report.year)
+    context = {**_draft_context(request, report), "promotion_form": form}
+    return render(request, "transparency/draft.html", context, status=400)
 
 
 @require_POST
 def report_refresh(request: HttpRequest, year: int) -> HttpResponse:
-    report = _managed_or_404(request, year)
+    report = _draft_or_404(request, year)
     try:
         services.report_refresh(report=report, by=request.user)
     except Refused as exc:
         refusal_to_messages(request, exc)
-    return redirect("transparency:detail", year=report.year)
+    return redirect("transparency:draft", year=report.year)
 
 
 @require_POST
-def report_publish(request: HttpRequest, year: int) -> HttpResponse:
-    report = _managed_or_404(request, year)
+def report_ask_teams(request: HttpRequest, year: int) -> HttpResponse:
+    report = _draft_or_404(request, year)
     try:
-        outcome = services.report_publish(report=report, by=request.user)
+        services.report_checks_request(report=report, by=request.user)
     except Refused as exc:
         refusal_to_messages(request, exc)
-        return redirect("transparency:detail", year=report.year)
-    if outcome.published:
-        messages.success(request, _("The report is published. The yearly reminder now counts from today."))
-        return redirect("transparency:detail", year=report.year)
-    if outcome.changed:
-        messages.info(
-            request, _("The cases or summaries changed since you last looked. Please read the text again.")
-        )
-        return redirect("transparency:detail", year=report.year)
-    return _detail_page(request, outcome.report, status=400, hits=outcome.hits)
-
-
-def _download(request: HttpRequest, year: int, *, fmt: str) -> HttpResponse:
-    report = _readable_or_404(request, year)
-    audit_record(actor=request.user, action=f"transparency.downloaded_{fmt}", target=report)
-    if fmt == "md":
-        response = HttpResponse(report.body, content_type="text/markdown; charset=utf-8")
     else:
-        title = _("Code of Conduct transparency report %(year)s") % {"year": report.year}
-        response = HttpResponse(
-            markdown_to_html(report.body, title=title), content_type="text/html; charset=utf-8"
+        messages.success(
+            request, _("The case teams were asked to check this text. You can publish once they all have.")
         )
-    response["Content-Disposition"] = f'attachment; filename="transparency-report-{report.year}.{fmt}"'
-    return response
+    return redirect("transparency:draft", year=report.year)
 
 
-def report_markdown(request: HttpRequest, year: int) -> HttpResponse:
-    return _download(request, year, fmt="md")
+@require_http_methods(["GET", "POST"])
+def report_publish(request: HttpRequest, year: int) -> HttpResponse:
+    """GET: the confirmation page (what is still open or without a type, what the public will see).
+    POST: publish the text the chair confirmed she read."""
+    report = _draft_or_404(request, year)
+    if request.method != "POST":
+        audit_record(actor=request.user, action="transparency.read", target=report)
+        context = _draft_context(request, report)
+        context["form"] = PublishForm(initial={"read": context["read"]})
+        return render(request, "transparency/publish.html", context)
+    form = PublishForm(request.POST)
+    outcome = None
+    if form.is_valid():
+        try:
+            outcome = services.report_publish(report=report, by=request.user, read=form.cleaned_data["read"])
+        except Refused as exc:
+            refusal_to_form(form, exc)
+    if outcome is not None and outcome.published:
+        messages.success(
+            request,
+            _("The report is published for everyone to read. The yearly reminder now counts from today."),
+        )
+        return redirect("transparency:public", year=report.year)
+    if outcome is not None and outcome.changed:
+        messages.info(
+            request, _("The text changed since you read it. Please read it again before publishing.")
+        )
+        return redirect("transparency:publish", year=report.year)
+    report.refresh_from_db()
+    context = _draft_context(request, report, outcome=outcome)
+    context.update(
+        form=PublishForm(initial={"read": context["read"]}) if outcome else form, attempted=outcome
+    )
+    return render(request, "transparency/publish.html", context, status=400)
 
 
-def report_html(request: HttpRequest, year: int) -> HttpResponse:
-    return _download(request, year, fmt="html")
+# --- a case team's check ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+@with_case
+def case_check(request: HttpRequest, case: Case, year: int) -> HttpResponse:
+    """The members taking part in a case the chair may not read check the draft for their people."""
+    report = found_or_404(selectors.report_asking_team(case=case, year=year))
+    form = CaseCheckForm(request.POST or None, initial={"read": selectors.text_digest(report.body)})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.report_case_check(
+                    report=report,
+                    case=case,
+                    by=request.user,
+                    read=data["read"],
+                    looks_fine=data["looks_fine"],
+                    note=data["change"],
+                )
+            except Refused as exc:
+                refusal_to_form(form, exc)
+            else:
+                messages.success(request, _("Thank you. The chair sees that your team has answered."))
+                return redirect("transparency:case_check", reference=case.reference, year=report.year)
+    else:
+        audit_record(actor=request.user, action="transparency.case_check_read", target=case)
+    context = {
+        "case": case,
+        "report": report,
+        "body_html": _html(report),
+        "charts": public_statistics_of(report.statistics),
+        "hits": selectors.hits_for_case(report=report, case=case),
+        "check": selectors.case_check_of(report=report, case=case),
+        "form": form,
+        "read": selectors.text_digest(report.body),
+    }
+    return render(request, "transparency/case_check.html", context, status=status)
 
 
 @require_POST
@@ -234,3 +326,17 @@ def case_summary(request: HttpRequest, case: Case) -> HttpResponse:
             messages.success(request, _("Saved. Thank you."))
             return redirect(f"/cases/{case.reference}/#transparency")
     return render(request, "transparency/case_summary.html", {"case": case, "form": form}, status=400)
+
+
+# --- statistics ------------------------------------------------------------------------------------
+
+
+@require_GET
+@require(access.is_committee_member)
+def statistics(request: HttpRequest) -> HttpResponse:
+    now = clock.now()
+    form = StatisticsForm(request.GET)
+    year = (form.cleaned_data.get("year") if form.is_valid() else None) or now.year
+    stats = committee_statistics(user=request.user, year=year, now=now)
+    audit_record(actor=request.user, action="statistics.read", object_type="statistics", object_id=year)
+    return render(request, "transparency/statistics.html", {"stats": stats, "threshold": threshold()})

@@ -37,6 +37,7 @@ from cocdesk.cases.models.people import (  # noqa: F401
     PartyRole,
 )
 from cocdesk.cases.models.records import (  # noqa: F401
+    PERSONAL_MESSAGE_KINDS,
     Attachment,
     AttachmentSource,
     ImmediateAction,

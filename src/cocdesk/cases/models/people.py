@@ -29,6 +29,9 @@ class Party(models.Model):
     name_index = models.CharField(max_length=64, blank=True, db_index=True)
     email_index = models.CharField(max_length=64, blank=True, db_index=True)
     handle_index = models.CharField(max_length=64, blank=True, db_index=True)
+    # Blind indexes of the words of the name and the local parts of email and handle (crypto.part_indexes),
+    # for the transparency report's identifier check (D6).
+    part_indexes = models.TextField(blank=True, default="")
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -92,6 +92,11 @@ class MessageKind(models.TextChoices):
     REPLY = "reply", _("Reply from the reporter")
 
 
+# Messages that count as a member writing to the reporter personally (not the automatic ones): the
+# acknowledgement the plan asks for within 24 hours (D5), and what the statistics measure.
+PERSONAL_MESSAGE_KINDS = frozenset({MessageKind.ACKNOWLEDGEMENT, MessageKind.UPDATE, MessageKind.DECISION})
+
+
 class Message(models.Model):
     """A message between the committee and the reporter, by email and/or the receipt-code portal."""
 

@@ -25,6 +25,7 @@ from cocdesk.cases.forms import (
 from cocdesk.cases.models import Case, PartyRole
 from cocdesk.cases.services import TRANSITIONS
 from cocdesk.transparency.forms import case_summary_form_for
+from cocdesk.transparency.selectors import reports_asking_team_of
 from cocdesk.web import refusal_to_form
 
 CONTEXT_LABEL = _lazy("New context, e.g. what the reported person told us")
@@ -69,6 +70,7 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: f
         "possibly_involved": selectors.possibly_involved(case=case),
         "undeclared": selectors.case_undeclared_names(case=case),
         "lacks_reported_people": selectors.case_lacks_reported_people(case=case),
+        "transparency_asked": reports_asking_team_of(case=case),
         **page_forms,
     }
     return render(request, "cases/detail.html", context, status=status)
