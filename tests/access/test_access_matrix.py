@@ -150,6 +150,8 @@ OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     "offboarding": lambda w: {"pk": _offboarding(w).pk},
     "offboarding_tick": lambda w: {"pk": _offboarding(w).pk},
     "offboarding_notice": lambda w: {"pk": _offboarding(w).pk},
+    # The chair's role changes (D1): an account, never a case (tests/members/test_roles.py).
+    "member_role": lambda w: {"pk": w.p1.pk},
 }
 
 

@@ -92,3 +92,13 @@ class OffboardingTickForm(forms.Form):
     done = forms.TypedChoiceField(
         choices=[("1", "done"), ("0", "not done")], coerce=lambda value: value == "1"
     )
+
+
+class RoleForm(forms.Form):
+    """The chair gives an account another role; `roles` are the ones it may be given."""
+
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, roles: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles

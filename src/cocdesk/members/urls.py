@@ -14,6 +14,7 @@ urlpatterns = [
     path("removals/<int:pk>/post/", views.removal_post, name="removal_post"),
     path("removals/<int:pk>/vote/", views.removal_vote, name="removal_vote"),
     path("roster/", views.roster, name="roster"),
+    path("roster/<int:pk>/role/", views.member_role, name="member_role"),
     path("offboarding/<int:pk>/", views.offboarding_detail, name="offboarding"),
     path("offboarding/<int:pk>/tick/", views.offboarding_tick, name="offboarding_tick"),
     path("offboarding/<int:pk>/notice/", views.offboarding_notice, name="offboarding_notice"),
