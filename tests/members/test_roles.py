@@ -11,7 +11,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case
@@ -252,3 +253,23 @@ def test_member_add_cannot_make_an_operator_account():
     with pytest.raises(Refused, match="createsuperuser"):
         member_add(email="op2@example.org", name="Op", role=Role.OPERATOR)
     assert not Case.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_takes_admin_rights_from_an_account_that_also_has_another_role(capsys):
+    before = [("members", "0003_totp_secrets_encrypted")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        Old = executor.loader.project_state(before).apps.get_model("members", "Member")
+        both = Old.objects.create(email="both@example.org", name="Both", role="chair", is_superuser=True)
+        operator = Old.objects.create(
+            email="op@example.org", name="Op", role="operator", is_staff=True, is_superuser=True
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes("members"))
+    both, operator = Member.objects.get(pk=both.pk), Member.objects.get(pk=operator.pk)
+    assert (both.role, both.is_staff, both.is_superuser) == (Role.CHAIR, False, False)
+    assert (operator.is_staff, operator.is_superuser) == (True, True)
+    assert f"Admin rights removed from account(s) {both.pk}" in capsys.readouterr().out

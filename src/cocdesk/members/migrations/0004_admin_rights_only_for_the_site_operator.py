@@ -13,7 +13,7 @@ def admin_rights_removed_from_other_roles(apps, schema_editor):
     ids = list(both.values_list("pk", flat=True))
     if ids:
         both.update(is_staff=False, is_superuser=False)
-        print(  # noqa: T201 - shown once, by `cocdesk migrate`
+        print(  # shown once, by `cocdesk migrate`
             f"\n  Admin rights removed from account(s) {', '.join(map(str, ids))}: an account with a role "
             "on the committee is not the site operator's. Make an operator account with `cocdesk createsuperuser`."
         )
