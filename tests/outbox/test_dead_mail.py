@@ -5,6 +5,8 @@ removal discussion is about read "removal_opened" on their own dashboard.
 """
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.template.loader import get_template
 
 from cocdesk import notices
@@ -109,3 +111,24 @@ def test_the_neutral_labels_name_real_notices():
     for kind in COMMITTEE_KINDS | SEALED_KINDS:
         assert callable(getattr(notices, kind)), kind
         get_template(f"email/{kind}.subject.txt")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_gives_mail_already_queued_the_member_it_is_about(alice, bob):
+    removal = removal_open(member=alice, by=bob)  # notifies nobody else: there is no one
+    before = [("outbox", "0001_initial")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        Old = executor.loader.project_state(before).apps.get_model("outbox", "OutboxMessage")
+        old = Old.objects.create(
+            kind="removal_opened",
+            recipient_member_id=bob.pk,
+            subject="s",
+            body="b",
+            dedupe_key=f"removal_opened:{removal.pk}:{bob.pk}",
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes("outbox"))
+    assert OutboxMessage.objects.get(pk=old.pk).about_member_id == alice.pk
