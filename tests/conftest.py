@@ -41,6 +41,12 @@ def _own_spool(settings, tmp_path):
     settings.SPOOL_DIR = tmp_path / "spool"
 
 
+@pytest.fixture(autouse=True)
+def _own_audit_anchor_log(settings, tmp_path):
+    """`tick` appends the audit head to a file: each test has its own (the database is rolled back)."""
+    settings.AUDIT_ANCHOR_LOG = tmp_path / "audit-anchors.log"
+
+
 @pytest.fixture
 def alice(db):
     """A committee member."""

@@ -124,6 +124,42 @@ def may_manage_offboarding(user: object) -> bool:
     return is_chair(user)
 
 
+def may_change_roles(user: object) -> bool:
+    """The roster's role changes: the chair (D1)."""
+    return is_chair(user)
+
+
+def _administers(account: object) -> bool:
+    """The site operator's account, or any with admin rights (the two are the same, by constraint)."""
+    return bool(
+        getattr(account, "role", None) == Role.OPERATOR
+        or getattr(account, "is_staff", False)
+        or getattr(account, "is_superuser", False)
+    )
+
+
+def role_accounts_for(user: object) -> QuerySet:
+    """Accounts whose role the chair may change: active ones, never the chair's own (a chair's role
+    changes by another chair or the command line) and never the site operator's."""
+    if not may_change_roles(user):
+        return Member.objects.none()
+    return (
+        Member.objects.filter(is_active=True, is_staff=False, is_superuser=False)
+        .exclude(role=Role.OPERATOR)
+        .exclude(pk=user.pk)
+    )
+
+
+def may_change_role_of(member: object, account: object) -> bool:
+    """For the services: an active chair changing another account's role, not the site operator's."""
+    return (
+        _committee(member)
+        and getattr(member, "role", None) == Role.CHAIR
+        and getattr(account, "pk", None) != getattr(member, "pk", None)
+        and not _administers(account)
+    )
+
+
 def offboardings_visible_to(user: object) -> QuerySet:
 
     if not may_manage_offboarding(user):

@@ -48,8 +48,10 @@ def _to_members(
     context: dict,
     case: Case | None = None,
     kind: str | None = None,
+    about: Member | None = None,
 ) -> list[int]:
-    """Queue one email per member; returns the ids of the members it was queued for."""
+    """Queue one email per member; returns the ids of the members it was queued for. `about`: the
+    member a confidential process is about (never shown the message, even as failed mail)."""
     key = ":".join([kind or name, *(str(part) for part in scope)])
     queued = []
     for member in members:
@@ -58,6 +60,7 @@ def _to_members(
             kind=kind or name,
             case=case,
             member=member,
+            about=about,
             subject=subject,
             body=body,
             dedupe_key=f"{key}:{member.pk}",
@@ -73,12 +76,14 @@ def _to_address(
     scope: Iterable[object],
     context: dict,
     case: Case | None = None,
+    about: Member | None = None,
 ) -> OutboxMessage | None:
     subject, body = _render(name, {**context, "base_url": settings.BASE_URL})
     return outbox_enqueue(
         kind=name,
         case=case,
         address=address,
+        about=about,
         subject=subject,
         body=body,
         dedupe_key=":".join([name, *(str(part) for part in scope), "to"]),
@@ -309,6 +314,7 @@ def removal_opened(*, removal: Removal, by: Member) -> list[int]:
         "removal_opened",
         access.removal_voters(removal).exclude(pk=by.pk),
         scope=[removal.pk],
+        about=removal.member,
         context={"link": url("removal", pk=removal.pk)},
     )
 
@@ -318,6 +324,7 @@ def offboarding_started(*, offboarding: Offboarding) -> list[int]:
         "offboarding_started",
         access.chairs().exclude(pk=offboarding.member_id),
         scope=[offboarding.pk],
+        about=offboarding.member,
         context={
             "leaving": offboarding.member,
             "resigned": offboarding.reason == OffboardingReason.RESIGNATION,
@@ -334,6 +341,7 @@ def offboarding_notice(*, offboarding: Offboarding, by: Member) -> OutboxMessage
         "offboarding_notice",
         member.email,
         scope=[offboarding.pk],
+        about=member,
         context={
             "member": member,
             "chair": by,

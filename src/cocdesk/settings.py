@@ -114,6 +114,8 @@ FIELD_KEYS = [key.strip() for key in _FIELD_KEYS.split(",") if key.strip()]
 # Keys the audit chain (D9) and the blind indexes (D7); neither is stored in the database.
 AUDIT_KEY = env_secret("COCDESK_AUDIT_KEY", "audit_key", lambda: secrets.token_hex(32))
 INDEX_KEY = env_secret("COCDESK_INDEX_KEY", "index_key", lambda: secrets.token_hex(32))
+# `tick` appends the audit chain's signed head here once a day; the operator ships it elsewhere (D9).
+AUDIT_ANCHOR_LOG = DATA_DIR / "audit-anchors.log"
 
 DEBUG = env_bool("COCDESK_DEBUG", False) and not PRODUCTION
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])

@@ -173,6 +173,8 @@ OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     # Names and addresses a member is known by (issue 10): about a member, never about a case.
     "identity_remove": lambda w: {"pk": _identity(w).pk},
     "member_identities": lambda w: {"member_id": w.p1.pk},
+    # The chair's role changes (D1): an account, never a case (tests/members/test_roles.py).
+    "member_role": lambda w: {"pk": w.p1.pk},
 }
 
 

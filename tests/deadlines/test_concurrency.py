@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from cocdesk.cases.models import Message, MessageKind
-from cocdesk.deadlines.models import DeadlineAction
+from cocdesk.deadlines.models import DeadlineAction, Rule
 from tests.deadlines.conftest import DAY, HOUR, T, case_at
 
 CASES = 4
@@ -83,4 +83,7 @@ def test_two_tick_processes_started_together_send_each_message_once(tmp_path, an
     lines = b"".join(out for out, _err in outputs).decode().splitlines()
     assert len([line for line in lines if line.startswith("reminder  ")]) == CASES * 2
     assert len([line for line in lines if line.startswith("delay notice  ")]) == CASES
-    assert DeadlineAction.objects.count() == CASES * 3
+    assert DeadlineAction.objects.exclude(rule=Rule.AUDIT_ANCHOR).count() == CASES * 3
+    # The audit head is anchored once for the day, by one of the two (D9).
+    assert len([line for line in lines if line.startswith("audit anchor: ")]) == 1
+    assert len((tmp_path / "data" / "audit-anchors.log").read_text().splitlines()) == 1

@@ -168,10 +168,10 @@ def test_backoff_waits_before_the_next_attempt(settings):
     assert outbox_send() == {"sent": 0, "failed": 0, "dead": 0, "withheld": 0}
 
 
-def test_dead_mail_shows_on_the_dashboard(alice, settings):
+def test_dead_mail_shows_on_the_dashboard(chair, settings):
     message = queue()
     OutboxMessage.objects.filter(pk=message.pk).update(status=Status.DEAD, last_error="SMTPException")
-    page = verified_client(alice).get("/dashboard/").text
+    page = verified_client(chair).get("/dashboard/").text
     assert "Emails that could not be sent" in page and "SMTPException" in page
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from datetime import UTC
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F
 
 from cocdesk import clock
+from cocdesk.audit.anchors import SignedHead, head_sign
 from cocdesk.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 
 
@@ -67,3 +70,20 @@ def audit_record(
         entry.save(force_insert=True)
         AuditHead.objects.filter(pk=1).update(last_hash=entry.hash)
     return entry
+
+
+def audit_anchor_append(*, path: Path, seq: int, hash: str) -> SignedHead:
+    """Sign the head (entry #`seq`, `hash`, now) and append it as one line to the anchor file `path`.
+
+    Side effects: the file is created readable by its owner only if it does not exist; the line is
+    written with one append and flushed to disk before this returns. Nothing in the database.
+    The caller has verified the chain up to that entry (`audit.selectors`).
+    """
+    head = head_sign(seq=seq, hash=hash, at=clock.now())
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, (head.line + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return head

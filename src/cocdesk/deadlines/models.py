@@ -23,6 +23,7 @@ class Rule(models.TextChoices):
     CHECK_IN = "check_in", _("Six-monthly check-in: does the member continue?")
     TRANSPARENCY = "transparency", _("Yearly transparency report")
     RETENTION = "retention", _("Delete the case content at the end of its retention period")
+    AUDIT_ANCHOR = "audit_anchor", _("Anchor the audit log's head outside the database")
 
 
 class DeadlineAction(models.Model):

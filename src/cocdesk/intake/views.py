@@ -163,6 +163,7 @@ def status_case(request: HttpRequest) -> HttpResponse:
         case = _portal_case(request)
     except Http404:
         return redirect("intake:status")
+    audit_record(actor="public", action="case.portal_viewed", target=case)
     form = PortalReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.portal_reply(case=case, body=form.cleaned_data["body"])

@@ -111,3 +111,13 @@ class IdentityForm(forms.Form):
             "username on the community's chat, forum or code host."
         ),
     )
+
+
+class RoleForm(forms.Form):
+    """The chair gives an account another role; `roles` are the ones it may be given."""
+
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, roles: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles

@@ -30,6 +30,8 @@ class Role(models.TextChoices):
 
 
 COMMITTEE_ROLES = (Role.MEMBER, Role.CHAIR)
+# What a role change may give (D1): never the site operator's role, which `createsuperuser` gives.
+ASSIGNABLE_ROLES = (Role.MEMBER, Role.CHAIR, Role.COMMUNITY_MANAGER, Role.EVENT_RESPONDER)
 
 
 class MemberManager(BaseUserManager):
@@ -71,6 +73,17 @@ class Member(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["name"]
         verbose_name = _("member")
+        constraints = [
+            # The site operator administers the server and never reads a case (D1): an account with
+            # admin rights holds no other role, and no other account gets admin rights.
+            models.CheckConstraint(
+                condition=models.Q(role="operator") | models.Q(is_staff=False, is_superuser=False),
+                name="admin_rights_only_for_the_site_operator",
+                violation_error_message=_(
+                    "Only a site operator's account has admin rights, and it holds no other role."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email

@@ -12,7 +12,9 @@ from cocdesk import access, clock, identity
 from cocdesk.crypto import index_hash, secret_hash
 from cocdesk.identity import Strength
 from cocdesk.members.models import (
+    ASSIGNABLE_ROLES,
     CHECKLIST,
+    COMMITTEE_ROLES,
     EnrolmentToken,
     IdentityKind,
     Member,
@@ -22,6 +24,7 @@ from cocdesk.members.models import (
     RemovalPost,
     RemovalStatus,
     RemovalVote,
+    Role,
     TOTPDevice,
 )
 
@@ -195,11 +198,41 @@ def removal_candidates(*, user: object) -> QuerySet[Member]:
     return committee_members().exclude(pk=user.pk)
 
 
-def roster(*, user: object) -> QuerySet[Member]:
-    """Active committee members, for the chair."""
-    if not access.may_manage_offboarding(user):
-        return Member.objects.none()
-    return committee_members()
+def roles_assignable(*, member: Member) -> list[str]:
+    """The roles `member`'s account may be given, whoever asks (D1, D8). A committee member moves
+    between member and chair only: leaving the committee is their own resignation or the committee's
+    removal vote, never a role change. A community manager or event responder may take any of the
+    four. The site operator's account, and a disabled one, none."""
+    if not member.is_active or member.role == Role.OPERATOR or member.is_staff or member.is_superuser:
+        return []
+    allowed = COMMITTEE_ROLES if member.is_committee else ASSIGNABLE_ROLES
+    return [role for role in allowed if role != member.role]
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    member: Member
+    roles: list[tuple[str, str]]  # (value, label) the chair may choose; empty: not theirs to change
+
+
+def roster_roles(*, user: object) -> tuple[list[RoleRow], list[RoleRow]]:
+    """For the chair's roster: the committee, then the other accounts (community managers, event
+    responders), each with the roles the chair may give it."""
+    if not access.may_change_roles(user):
+        return [], []
+    changeable = set(access.role_accounts_for(user).values_list("pk", flat=True))
+
+    def row(member: Member) -> RoleRow:
+        roles = roles_assignable(member=member) if member.pk in changeable else []
+        return RoleRow(member, [(role, Role(role).label) for role in roles])
+
+    others = Member.objects.filter(is_active=True).exclude(role__in=[*COMMITTEE_ROLES, Role.OPERATOR])
+    return [row(m) for m in committee_members()], [row(m) for m in others]
+
+
+def role_account_for(*, user: object, pk: int) -> Member | None:
+    """An account whose role the chair may change, or None."""
+    return access.role_accounts_for(user).filter(pk=pk).first()
 
 
 def offboardings_for(*, user: object) -> QuerySet[Offboarding]:

@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cocdesk import access, clock, identity, notices, sessions
 from cocdesk.audit.services import audit_record
@@ -38,6 +39,9 @@ from cocdesk.members.models import (
 from cocdesk.votes import majority_outcome
 
 ENROLMENT_LIFETIME = timedelta(days=7)
+NOT_OPERATOR = gettext_lazy(
+    "Site operators are made with `cocdesk createsuperuser`, never by giving an account that role."
+)
 
 
 def enrolment_url(token: str) -> str:
@@ -53,7 +57,10 @@ def member_add(
     Side effects: a Member row, an EnrolmentToken row, an audit entry `member.added`; a committee
     member or community manager is matched against every existing report by their name and
     address (`cases.services.conflicts_recheck_member`), so a report about them stays hidden.
+    Refused for the site operator's role: operators are made with `cocdesk createsuperuser` (D1).
     """
+    if role == Role.OPERATOR:
+        raise Refused(NOT_OPERATOR)
     member = Member(email=email.strip().lower(), name=name.strip(), role=role)
     member.set_unusable_password()
     member.full_clean()
@@ -174,6 +181,70 @@ def member_disable(*, member: Member, actor: object | str | None) -> None:
     sessions.member_sessions_end(member_id=member.pk)
     TOTPDevice.objects.filter(user=member).delete()
     audit_record(actor=actor, action="member.disabled", target=member)
+
+
+@transaction.atomic
+def member_role_set(*, member: Member, role: str, actor: object | str) -> Member:
+    """Give an account another role (D1): the chair, on the roster page, for anyone but themself and
+    the site operator; or `cocdesk set-role` (actor "command-line:<user>").
+
+    Refused: the site operator's role, to or from (operators are made with `createsuperuser`; an
+    account with admin rights holds no other role, which a database constraint holds too); a disabled
+    account; a committee member given a role outside the committee (leaving the committee is their
+    resignation or the committee's removal vote, D8); the only chair made a member; a member actor
+    who is not the chair, or who is the account's owner. The same role again changes nothing.
+    Side effects: the role saved; audit `member.role_changed.<old>.<new>`; when the committee grew,
+    open removal votes are counted again (their electorate changed).
+    """
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if not isinstance(actor, str) and not access.may_change_role_of(actor, member):
+        raise Refused(_("Only the chair can change another person's role."))
+    if role == member.role:
+        return member
+    if role == Role.OPERATOR:
+        raise Refused(NOT_OPERATOR)
+    if member.role == Role.OPERATOR or member.is_staff or member.is_superuser:
+        raise Refused(
+            _(
+                "This is the site operator's account: it holds no other role. Someone who also serves "
+                "on the committee needs an account of their own for that."
+            )
+        )
+    if not member.is_active:
+        raise Refused(_("This account is disabled, so its role cannot change."))
+    if role not in selectors.roles_assignable(member=member):
+        if member.is_committee:
+            raise Refused(
+                _(
+                    "A role change never takes someone off the committee. They can step down on their "
+                    "own Resign page, or the committee can vote on removing them."
+                )
+            )
+        raise Refused(_("That is not a role an account can be given."))
+    if member.role == Role.CHAIR and not access.chairs().exclude(pk=member.pk).exists():
+        raise Refused(_("They are the only chair. Make another member chair first."))
+    old, joined = member.role, not member.is_committee
+    member.role = role
+    member.full_clean(validate_unique=False)
+    member.save(update_fields=["role"])
+    audit_record(actor=actor, action=f"member.role_changed.{old}.{role}", target=member)
+    if joined and member.is_committee:
+        _removals_reevaluate(actor=actor)
+    return member
+
+
+@transaction.atomic
+def member_rename(*, member: Member, name: str, actor: object | str) -> Member:
+    """The name shown for an account (the operator's admin). Side effects: the name saved (nothing
+    else of the account); audit `member.renamed` (ids only, never the name)."""
+    name = name.strip()
+    if not name:
+        raise Refused(_("Please give a name."))
+    if name != Member.objects.get(pk=member.pk).name:
+        Member.objects.filter(pk=member.pk).update(name=name)
+        audit_record(actor=actor, action="member.renamed", target=member)
+    member.name = name
+    return member
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ urlpatterns = [
     path("identities/", views.identities, name="identities"),
     path("identities/<int:pk>/remove/", views.identity_remove, name="identity_remove"),
     path("roster/<int:member_id>/identities/", views.member_identities, name="member_identities"),
+    path("roster/<int:pk>/role/", views.member_role, name="member_role"),
     path("offboarding/<int:pk>/", views.offboarding_detail, name="offboarding"),
     path("offboarding/<int:pk>/tick/", views.offboarding_tick, name="offboarding_tick"),
     path("offboarding/<int:pk>/notice/", views.offboarding_notice, name="offboarding_notice"),

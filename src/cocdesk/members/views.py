@@ -32,8 +32,9 @@ from cocdesk.members.forms import (
     RemovalOpenForm,
     RemovalPostForm,
     RemovalVoteForm,
+    RoleForm,
 )
-from cocdesk.members.models import OffboardingReason
+from cocdesk.members.models import OffboardingReason, Role
 from cocdesk.middleware import SessionLifetimeMiddleware
 from cocdesk.web import found_or_404, refusal_to_form, refusal_to_messages, require
 
@@ -207,15 +208,40 @@ def removal_vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(access.may_manage_offboarding)
-def roster(request: HttpRequest) -> HttpResponse:
-    """For the chair: who is on the committee, and who is being off-boarded."""
+def roster(request: HttpRequest, status: int = 200) -> HttpResponse:
+    """For the chair: who is on the committee (and their roles), the other accounts, and who is
+    being off-boarded."""
+    committee, others = selectors.roster_roles(user=request.user)
     context = {
-        "members": selectors.roster(user=request.user),
+        "committee": committee,
+        "others": others,
         "identity_holders": selectors.identity_holders(user=request.user),
         "offboardings": selectors.offboardings_for(user=request.user),
         "open_removals": selectors.removals_open_for(user=request.user),
     }
-    return render(request, "members/roster.html", context)
+    return render(request, "members/roster.html", context, status=status)
+
+
+@require_POST
+@require(access.may_change_roles)
+def member_role(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair gives another account another role (never their own, never the operator's)."""
+    member = found_or_404(selectors.role_account_for(user=request.user, pk=pk))
+    roles = selectors.roles_assignable(member=member)
+    form = RoleForm(request.POST, roles=[(role, Role(role).label) for role in roles])
+    if not form.is_valid():
+        messages.error(request, _("%(name)s cannot be given that role.") % {"name": member.name})
+        return roster(request, status=400)
+    try:
+        services.member_role_set(member=member, role=form.cleaned_data["role"], actor=request.user)
+    except Refused as exc:
+        refusal_to_messages(request, exc)
+        return roster(request, status=400)
+    messages.success(
+        request,
+        _("%(name)s is now %(role)s.") % {"name": member.name, "role": member.get_role_display()},
+    )
+    return redirect("roster")
 
 
 def offboarding_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -28,6 +28,11 @@ class OutboxMessage(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     recipient_address = EncryptedTextField(blank=True, default="")
+    # The member a confidential process is about (a removal discussion, an off-boarding): whatever
+    # becomes of this message, they never see it listed (outbox.selectors.outbox_dead_for).
+    about_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     subject = EncryptedTextField()
     body = EncryptedTextField()
     headers = models.JSONField(default=dict, blank=True)  # In-Reply-To and the like: no content

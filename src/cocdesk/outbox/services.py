@@ -65,6 +65,7 @@ def outbox_enqueue(
     case: object | None = None,
     member: object | None = None,
     address: str = "",
+    about: object | None = None,
     dedupe_key: str | None = None,
     headers: dict | None = None,
 ) -> OutboxMessage | None:
@@ -72,7 +73,8 @@ def outbox_enqueue(
 
     Side effects: one OutboxMessage (pending, with its own Message-ID) in the caller's transaction.
     Returns None if `dedupe_key` was already queued, which is what makes repeated runs send
-    nothing twice."""
+    nothing twice. `about`: the member a confidential process is about (removal, off-boarding), who
+    never sees the message listed."""
     if (member is None) == (not address):
         raise ValueError("An outbox message needs exactly one of member or address.")
     message = OutboxMessage(
@@ -80,6 +82,7 @@ def outbox_enqueue(
         case=case,
         recipient_member=member,
         recipient_address=address,
+        about_member=about,
         subject=subject,
         body=body,
         dedupe_key=dedupe_key,

@@ -28,8 +28,10 @@ SORTS = [
 
 @require(access.is_committee_member)
 def cases_index(request: HttpRequest) -> HttpResponse:
-    """The case list ("the spreadsheet"), with filters and sorting."""
+    """The case list ("the spreadsheet"), with filters and sorting. Audited, without the filters (a
+    search may hold a name)."""
     listing = selectors.CaseListing.from_query(request.GET)
+    audit_record(actor=request.user, action="cases.listed", object_type="case", object_id="list")
     context = {
         "cases": selectors.cases_list(user=request.user, listing=listing),
         "awaiting": selectors.cases_awaiting_list(user=request.user),

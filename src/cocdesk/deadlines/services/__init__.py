@@ -14,11 +14,12 @@ from cocdesk.deadlines.services.reporter import (
     reporter_template_update,
     template_fill,
 )
-from cocdesk.deadlines.services.tick import TickReport, tick_run
+from cocdesk.deadlines.services.tick import TickReport, audit_anchor_daily, tick_run
 
 __all__ = [
     "Delivery",
     "TickReport",
+    "audit_anchor_daily",
     "calendar_feed_used",
     "calendar_token_new",
     "calendar_token_revoke",

@@ -70,6 +70,11 @@ def calendar_token_revoke(*, member: Member) -> bool:
     return bool(deleted)
 
 
+@transaction.atomic
 def calendar_feed_used(*, member: Member) -> None:
-    """Note when a feed was last fetched (shown to the member, so they can spot a leaked link)."""
+    """Note when a feed was last fetched (shown to the member, so they can spot a leaked link).
+
+    Side effects: the token's last use; audit `calendar.fetched` as the member (the feed lists the
+    references of their cases; whoever holds the link reads it as them)."""
     CalendarToken.objects.filter(member=member).update(last_used_at=clock.now())
+    audit_record(actor=member, action="calendar.fetched", target=member)

@@ -11,12 +11,16 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 
 from cocdesk import access, clock, notices
+from cocdesk.audit.selectors import anchors_read, audit_verify, audit_verify_since
+from cocdesk.audit.services import audit_anchor_append
 from cocdesk.cases import evidence
 from cocdesk.cases.selectors import case_consequences_in_force, case_latest_related_report_at
 from cocdesk.cases.services import case_expunge, expunge_date_set
@@ -24,6 +28,7 @@ from cocdesk.deadlines import rules, selectors
 from cocdesk.deadlines.models import CheckIn, Rule
 from cocdesk.deadlines.services.claims import action_claim, stamp
 from cocdesk.deadlines.services.reporter import delay_notice_send
+from cocdesk.errors import Refused
 
 if TYPE_CHECKING:
     from cocdesk.cases.models import Case
@@ -73,6 +78,34 @@ def tick_run() -> TickReport:
     _retention(report=report)
     _stored_files(report=report)
     return report
+
+
+def audit_anchor_daily() -> str | None:
+    """Once a day (claimed like every tick action, so concurrent runs write one line): check the
+    audit entries written since the newest anchor in `settings.AUDIT_ANCHOR_LOG` (the whole chain
+    the first time), then append the chain's signed head to that log (D9). Returns the line to
+    print, or None when today's head is already anchored.
+
+    A log that does not hold is never anchored: the day's claim is given back, so every run says so
+    until someone looks (`cocdesk audit verify --anchor` names what is missing).
+    Side effects: a DeadlineAction `audit_anchor:<date>`; one line appended to the log.
+    """
+    path = Path(settings.AUDIT_ANCHOR_LOG)
+    key = f"audit_anchor:{clock.now().astimezone(UTC):%Y-%m-%d}"
+    try:
+        with transaction.atomic():
+            if not action_claim(key=key, rule=Rule.AUDIT_ANCHOR):
+                return None
+            anchors = anchors_read(path=path)
+            check = audit_verify_since(anchor=anchors[-1]) if anchors else audit_verify()
+            if not check.intact:
+                raise Refused(f"the log is broken at entry #{check.broken_seq}: {check.reason}")
+            head = audit_anchor_append(path=path, seq=check.entries, hash=check.head_hash)
+    except (Refused, OSError) as exc:
+        why = " ".join(exc.messages) if isinstance(exc, Refused) else f"{path}: {exc.strerror or exc}"
+        log.error("the audit anchor was not written: %s", why)
+        return f"audit anchor NOT written: {why}"
+    return f"audit anchor: entry #{head.seq} appended to {path}"
 
 
 def _stored_files(*, report: TickReport) -> None:

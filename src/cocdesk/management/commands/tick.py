@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from cocdesk import clock
 from cocdesk.cache import cache_expired_clear
-from cocdesk.deadlines.services import tick_run
+from cocdesk.deadlines.services import audit_anchor_daily, tick_run
 from cocdesk.intake.recovery import spool_import
 from cocdesk.outbox.services import outbox_send, outbox_summary
 
@@ -10,8 +10,8 @@ from cocdesk.outbox.services import outbox_send, outbox_summary
 class Command(BaseCommand):
     help = (
         "Import reports kept in the spool during a database outage, evaluate every deadline rule once, "
-        "take what action is due, send the mail that is due and clear expired entries from the "
-        "database cache. "
+        "take what action is due, anchor the audit log's head (once a day), send the mail that is due "
+        "and clear expired entries from the database cache. "
         "Idempotent and safe to run concurrently; run it from cron every few minutes."
     )
 
@@ -31,6 +31,9 @@ class Command(BaseCommand):
             counts = outbox_send()
             done = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "nothing due"
             self.stdout.write(f"tick {report.now.isoformat(timespec='seconds')}: {done}")
+            anchored = audit_anchor_daily()
+            if anchored:  # once a day: the audit log's signed head, for the operator to ship (D9)
+                self.stdout.write(anchored)
             self.stdout.write(outbox_summary(counts))
             cleared = cache_expired_clear()
             if cleared is not None:  # the database cache: sessions, rate limits and lockouts that ended
