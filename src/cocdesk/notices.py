@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from cocdesk import access
-from cocdesk.cases.models import Case, ConflictDeclaration, LawEnforcementRecord, Message
+from cocdesk.cases.models import Case, ConflictDeclaration, Kind, LawEnforcementRecord, Message
 from cocdesk.cases.selectors import reporter_address
 from cocdesk.escrow.models import EscrowMatch
 from cocdesk.members.models import Member, Offboarding, OffboardingReason, Removal
@@ -106,26 +106,28 @@ def case_new(*, case: Case) -> list[int]:
 
 
 def reporter_confirmation(*, case: Case) -> OutboxMessage | None:
-    """ "We received your report", to the address the reporter gave (named), or only a "new
-    message" style note to an anonymous reporter's notification address."""
+    """ "We received your report", to the address a named reporter gave. An anonymous reporter's
+    notification address only ever hears "you have a new message" (`reporter_ping`). Nothing goes
+    to a reporter who asked for no further involvement."""
     address = reporter_address(case=case)
     if not address or not case.wants_updates:
         return None
+    if case.kind != Kind.NAMED:
+        return _ping(case=case, scope=["confirmation", case.pk], send_now=True)
     return _to_address(
         "reporter_confirmation",
         address,
         scope=[case.pk],
         case=case,
-        context={"case": case, "anonymous": case.kind != "named", "status_url": url("intake:status")},
+        context={"case": case, "status_url": url("intake:status")},
     )
 
 
 def reporter_confirmation_text(*, case: Case) -> str:
-    """The confirmation's body as the portal shows it."""
-    return _render(
-        "reporter_confirmation",
-        {"case": case, "anonymous": case.kind != "named", "status_url": url("intake:status")},
-    )[1]
+    """The confirmation as the receipt-code portal shows it (not the email: nothing to reply to)."""
+    return render_to_string(
+        "email/reporter_confirmation.portal.txt", {"case": case, "named": case.kind == Kind.NAMED}
+    ).strip()
 
 
 def reporter_wrote(*, message: Message) -> list[int]:
@@ -190,14 +192,18 @@ def reporter_message(*, message: Message, subject: str, send_now: bool) -> Outbo
 
 def reporter_ping(*, message: Message, send_now: bool) -> OutboxMessage | None:
     """An anonymous reporter's notification address hears only that there is a new message."""
-    case = message.case
+    return _ping(case=message.case, scope=[message.pk], send_now=send_now)
+
+
+def _ping(*, case: Case, scope: list[object], send_now: bool) -> OutboxMessage | None:
+    """The one email a notification-only address ever gets: no reference, nothing of the case."""
     return _to_address(
         "reporter_ping",
-        reporter_address(case=case),
-        scope=[message.pk],
+        case.notify_email,
+        scope=scope,
         case=case,
         send_now=send_now,
-        context={"case": case, "status_url": url("intake:status")},
+        context={"status_url": url("intake:status")},
     )
 
 
