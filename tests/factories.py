@@ -85,7 +85,8 @@ def case_factory(
     if kind == "named":
         parties.append(PartyInput(role=PartyRole.REPORTER, name="Robin Reporter", email=reporter_email))
     kwargs.setdefault("channel", "web")
-    opened = open_report(description=description, kind=kind, parties=parties, with_receipt=True, **kwargs)
+    kwargs.setdefault("with_receipt", True)
+    opened = open_report(description=description, kind=kind, parties=parties, **kwargs)
     for member in participants:
         conflict_declare(case=opened.case, member=member, has_conflict=False)
     opened.case.receipt_code = opened.receipt_code

@@ -190,6 +190,17 @@ def reporter_message(*, message: Message, subject: str, send_now: bool) -> Outbo
     )
 
 
+def reporter_message_text(*, case: Case, subject: str, body: str) -> tuple[str, str]:
+    """The email `reporter_message` would send, as (subject, body): what the preview shows."""
+    context = {"case": case, "subject": subject, "body": body, "base_url": settings.BASE_URL}
+    return _render("reporter_message", context)
+
+
+def reporter_ping_text() -> tuple[str, str]:
+    """The email a notification-only address gets, as (subject, body): what the preview shows."""
+    return _render("reporter_ping", {"status_url": url("intake:status"), "base_url": settings.BASE_URL})
+
+
 def reporter_ping(*, message: Message, send_now: bool) -> OutboxMessage | None:
     """An anonymous reporter's notification address hears only that there is a new message."""
     return _ping(case=message.case, scope=[message.pk], send_now=send_now)

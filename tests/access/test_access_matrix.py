@@ -120,6 +120,10 @@ CASE_ROUTES: dict[str, Spec] = {
     "deadlines:compose": Spec(
         BOTH, payload=lambda w, m: {"kind": "update", "subject": "probe", "body": "probe: must not be sent"}
     ),
+    "deadlines:told": Spec(
+        POST_ONLY, payload=lambda w, m: {"kind": "update", "how": "phone", "text": "probe: not stored"}
+    ),
+    "deadlines:wishes": Spec(POST_ONLY, payload=lambda w, m: {"wants_updates": "no"}),
     "deadlines:case": Spec(GET_ONLY),
     "cases:search_start": Spec(POST_ONLY),
     "cases:search_end": Spec(POST_ONLY),

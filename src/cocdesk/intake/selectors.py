@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
-from cocdesk.cases.models import Case, Message
+from cocdesk.cases.models import AttachmentSource, Case, Message
 from cocdesk.receipts import receipt_hash
 
 
@@ -23,5 +25,29 @@ def case_in_portal(*, case_id: object) -> Case | None:
 
 
 def portal_messages(*, case: Case) -> QuerySet[Message]:
-    """What the reporter may read: every message to and from them, nothing else of the case."""
-    return case.messages.order_by("created_at", "pk")
+    """What the reporter may read: every message to and from them (not the members' records of
+    having told them by phone or in person), nothing else of the case."""
+    return case.messages.filter(told="").order_by("created_at", "pk")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the reporter sent us, as they can read it back in the portal: their own words and the
+    names of their files. Nothing the committee added."""
+
+    description: str
+    occurred_when: str
+    occurred_where: str
+    event: str
+    files: list[str]
+
+
+def portal_submission(*, case: Case) -> Submission:
+    files = case.attachments.filter(source=AttachmentSource.REPORTER).order_by("created_at", "pk")
+    return Submission(
+        description=case.description,
+        occurred_when=case.occurred_when,
+        occurred_where=case.occurred_where,
+        event=case.event.name if case.event_id else "",
+        files=[attachment.original_name for attachment in files],
+    )

@@ -109,29 +109,24 @@ def _portal_case(request: HttpRequest):
 
 @sensitive_post_parameters()
 def status_case(request: HttpRequest) -> HttpResponse:
-    """The reporter's view: status and messages; they can add information or answer questions."""
+    """The reporter's view: what they sent us, the status, the messages, and a reply box."""
     try:
         case = _portal_case(request)
     except Http404:
         return redirect("intake:status")
     form = PortalReplyForm(request.POST or None)
+    sent = False
     if request.method == "POST" and form.is_valid():
         services.portal_reply(case=case, body=form.cleaned_data["body"])
-        return render(
-            request,
-            "intake/status_case.html",
-            {
-                "case": case,
-                "messages_": selectors.portal_messages(case=case),
-                "form": PortalReplyForm(),
-                "sent": True,
-            },
-        )
-    return render(
-        request,
-        "intake/status_case.html",
-        {"case": case, "messages_": selectors.portal_messages(case=case), "form": form},
-    )
+        form, sent = PortalReplyForm(), True
+    context = {
+        "case": case,
+        "submission": selectors.portal_submission(case=case),
+        "messages_": selectors.portal_messages(case=case),
+        "form": form,
+        "sent": sent,
+    }
+    return render(request, "intake/status_case.html", context)
 
 
 @require_POST

@@ -90,8 +90,19 @@ class MessageKind(models.TextChoices):
     REPLY = "reply", _("Reply from the reporter")
 
 
+class ToldHow(models.TextChoices):
+    """How a member told the reporter something outside cocdesk (D5: reporters without email)."""
+
+    PHONE = "phone", _("by phone")
+    IN_PERSON = "in_person", _("in person")
+    DIRECT_MESSAGE = "direct_message", _("by direct message")
+    OTHER = "other", _("another way")
+
+
 class Message(models.Model):
-    """A message between the committee and the reporter, by email and/or the receipt-code portal."""
+    """A message between the committee and the reporter, by email and/or the receipt-code portal,
+    or a record that a member told the reporter by phone or in person (`told` set: who is the
+    author, when is `created_at`, what is the body; it is not shown in the portal)."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=16, choices=MessageDirection.choices)
@@ -100,6 +111,7 @@ class Message(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=clock.now)
     emailed = models.BooleanField(default=False)
+    told = models.CharField(max_length=16, choices=ToldHow.choices, blank=True, default="")
 
     class Meta:
         ordering = ["created_at", "pk"]
