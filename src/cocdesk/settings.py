@@ -91,6 +91,8 @@ BASE_URL = os.environ.get("COCDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/
 REPORT_RATE_LIMIT = (10, 3600)
 RECEIPT_CODE_RATE_LIMIT = (10, 600)
 QUICK_EXIT_URL = os.environ.get("COCDESK_QUICK_EXIT_URL", "https://www.wikipedia.org/")
+# Shown to people in danger when an event names no number of its own (D2), e.g. "112 (Europe), 911 (US)".
+EMERGENCY_NUMBERS = os.environ.get("COCDESK_EMERGENCY_NUMBERS", "").strip()
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [BASE_URL])
 
 

@@ -139,6 +139,7 @@ CASE_ROUTES: dict[str, Spec] = {
 # Patterns with arguments that are not case data: probed by every role, and must show no case.
 OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     "intake:event": lambda w: {"event_id": w.event.pk},
+    "intake:event_safety": lambda w: {"event_id": w.event.pk},
     "deadlines:template_edit": lambda w: {"kind": "acknowledgement"},
     # Transparency reports are addressed by year; drafts are the chair's, published ones the committee's.
     "transparency:detail": lambda w: {"year": 2026},

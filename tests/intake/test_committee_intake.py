@@ -8,9 +8,10 @@ from django.test import TestCase
 
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case, ConflictDeclaration, Handoff, ImmediateResponse, Kind, PartyRole
+from cocdesk.errors import Refused
 from cocdesk.intake.models import Event
 from cocdesk.members.models import Role
-from tests.factories import case_factory, member_factory, verified_client
+from tests.factories import case_factory, member_factory, open_report, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +136,20 @@ def test_chair_creates_an_event_and_names_a_responder(chair):
     assert "/enrol/" in page.text
 
 
+def test_the_chair_sets_who_to_call_at_an_event_when_someone_is_in_danger(chair, alice):
+    event = Event.objects.create(name="DevDay", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 2))
+    data = {
+        "emergency_number": "112",
+        "venue_security": "+351 555 0100",
+        "safety_contact": "Ana, +351 555 0101",
+    }
+    assert verified_client(alice).post(f"/events/{event.pk}/safety/", data).status_code == 404
+    assert verified_client(chair).post(f"/events/{event.pk}/safety/", data).status_code == 302
+    event.refresh_from_db()
+    assert (event.emergency_number, event.venue_security, event.safety_contact) == tuple(data.values())
+    assert "Ana, +351 555 0101" in verified_client(chair).get(f"/events/{event.pk}/").text
+
+
 def test_members_other_than_the_chair_cannot_manage_events(alice):
     assert verified_client(alice).get("/events/").status_code == 404
 
@@ -171,3 +186,11 @@ def test_any_report_can_be_tied_to_an_event(event, alice):
     take(verified_client(alice), in_person(event=str(event.pk)))
     assert Case.objects.get().event == event
     assert case_factory(event=event).event == event
+
+
+def test_an_escrowed_report_of_immediate_danger_is_refused_so_someone_is_alerted(alice):
+    response = take(verified_client(alice), in_person(kind="escrowed", immediate_danger="on"))
+    assert response.status_code == 200 and "cannot be held in escrow" in response.text
+    assert not Case.objects.exists()
+    with pytest.raises(Refused, match="cannot be held in escrow"):
+        open_report(description="x", kind="escrowed", urgent=True)

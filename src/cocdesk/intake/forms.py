@@ -14,6 +14,10 @@ from cocdesk.members.selectors import committee_members
 
 MAX_TEXT = 20_000
 REPORTED_SLOTS = 3
+DANGER_NOT_IN_ESCROW = _(
+    "A report about someone in danger right now cannot be held in escrow: the committee must act on "
+    "it at once. Please choose to report with your name or anonymously."
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -127,6 +131,10 @@ class PublicReportForm(IncidentFields):
         ],
         initial=Kind.NAMED,
         widget=forms.RadioSelect,
+        help_text=_(
+            "Anonymous or escrow: the name and contact boxes are not kept. A report about someone in "
+            "danger right now cannot be held in escrow."
+        ),
     )
     event = fields.ModelChoiceField(
         label=_("Was it at an event?"),
@@ -139,10 +147,11 @@ class PublicReportForm(IncidentFields):
     your_phone = _text(_("Your phone number"), max_length=50)
     other_contact = _text(_("Another way to reach you"), max_length=300)
     preferred_contact = forms.ChoiceField(
-        label=_("How should we contact you?"),
+        label=_("How should we contact you? (optional)"),
         choices=ContactPreference.choices,
-        initial=ContactPreference.EMAIL,
+        required=False,
         widget=forms.RadioSelect,
+        help_text=_("If you choose one, please fill in that box above."),
     )
     wants_updates = forms.ChoiceField(
         label=_("Would you like to hear from us?"),
@@ -183,6 +192,17 @@ class PublicReportForm(IncidentFields):
         super().__init__(*args, **kwargs)
         self.fields["event"].queryset = events if events is not None else Event.objects.all()
         self.fields["exclude_members"].queryset = committee_members()
+        self.fields["immediate_danger"].help_text = _(
+            "The committee is alerted at once. A report about danger cannot be held in escrow: it is "
+            "filed with your name or anonymously, as you choose above."
+        )
+
+    CONTACT_FIELDS = ("your_name", "your_email", "your_phone", "other_contact")
+
+    def discarded_contact(self) -> bool:
+        """A reporter who chose anonymous or escrow typed a name or contact: it is not kept."""
+        data = self.cleaned_data
+        return data["kind"] != Kind.NAMED and any((data.get(f) or "").strip() for f in self.CONTACT_FIELDS)
 
     def report(self) -> ReportInput:
         """The report as `intake.services.web_report_submit` takes it."""
@@ -211,6 +231,8 @@ class PublicReportForm(IncidentFields):
     def clean(self) -> dict:
         data = super().clean()
         named = data.get("kind") == Kind.NAMED
+        if data.get("kind") == Kind.ESCROWED and data.get("immediate_danger"):
+            self.add_error("kind", DANGER_NOT_IN_ESCROW)
         if named and data.get("wants_updates") == "yes":
             preferred = data.get("preferred_contact")
             needed = {
@@ -249,8 +271,8 @@ class CommitteeIntakeForm(IncidentFields):
     reporter_other_contact = _text(_("Another way to reach them"), max_length=300)
     preferred_contact = forms.ChoiceField(
         label=_("How they would like to be contacted"),
-        choices=ContactPreference.choices,
-        initial=ContactPreference.EMAIL,
+        choices=[("", _("They did not say")), *ContactPreference.choices],
+        required=False,
     )
     wants_updates = forms.ChoiceField(
         label=_("Updates"),
@@ -323,6 +345,8 @@ class CommitteeIntakeForm(IncidentFields):
 
     def clean(self) -> dict:
         data = super().clean()
+        if data.get("kind") == Kind.ESCROWED and data.get("immediate_danger"):
+            self.add_error("kind", DANGER_NOT_IN_ESCROW)
         if data.get("immediate_action") == ImmediateAction.LAW_ENFORCEMENT and not data.get(
             "law_enforcement"
         ):
@@ -347,11 +371,28 @@ class PortalReplyForm(forms.Form):
     body = _long(_("Add information or answer a question"), required=True)
 
 
-class EventForm(forms.Form):
+class EventSafetyForm(forms.Form):
+    """Who to call when someone is in danger at this event (shown after an urgent report and on
+    every case's safety page)."""
+
+    emergency_number = _text(
+        _("Emergency number where the event is"),
+        max_length=100,
+        help_text=_("For example 112 or 911. Empty: the site's default is shown."),
+    )
+    venue_security = _text(_("Venue security (a phone number, or where to find them)"), max_length=200)
+    safety_contact = _text(
+        _("The event's safety contact"), max_length=200, help_text=_("A name and a phone number.")
+    )
+
+
+class EventForm(EventSafetyForm):
     name = _text(_("Event name"), required=True, max_length=200)
     starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
     place = _text(_("Place"), max_length=200)
+
+    field_order = ["name", "starts_on", "ends_on", "place"]
 
     def clean(self) -> dict:
         data = super().clean()

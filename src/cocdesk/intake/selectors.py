@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from cocdesk.cases.models import AttachmentSource, Case, Message
+from cocdesk.intake.models import Event
 from cocdesk.receipts import receipt_hash
 
 
@@ -51,3 +53,28 @@ def portal_submission(*, case: Case) -> Submission:
         event=case.event.name if case.event_id else "",
         files=[attachment.original_name for attachment in files],
     )
+
+
+@dataclass(frozen=True)
+class SafetyInfo:
+    """Who to call when someone is in danger (D2): the event's numbers, else the site's default."""
+
+    emergency_number: str
+    venue_security: str
+    safety_contact: str
+    event_name: str = ""
+
+
+def safety_info(*, event: Event | None) -> SafetyInfo:
+    if event is None:
+        return SafetyInfo(emergency_number=settings.EMERGENCY_NUMBERS, venue_security="", safety_contact="")
+    return SafetyInfo(
+        emergency_number=event.emergency_number or settings.EMERGENCY_NUMBERS,
+        venue_security=event.venue_security,
+        safety_contact=event.safety_contact,
+        event_name=event.name,
+    )
+
+
+def event_by_id(*, event_id: object) -> Event | None:
+    return Event.objects.filter(pk=event_id).first() if isinstance(event_id, int) else None

@@ -95,11 +95,43 @@ def portal_reply(*, case: Case, body: str) -> Message:
 
 
 @transaction.atomic
-def event_create(*, actor: Member, name: str, starts_on: date, ends_on: date, place: str = "") -> Event:
-    event = Event(name=name, starts_on=starts_on, ends_on=ends_on, place=place)
+def event_create(
+    *,
+    actor: Member,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    place: str = "",
+    emergency_number: str = "",
+    venue_security: str = "",
+    safety_contact: str = "",
+) -> Event:
+    event = Event(
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        place=place,
+        emergency_number=emergency_number,
+        venue_security=venue_security,
+        safety_contact=safety_contact,
+    )
     event.full_clean()
     event.save()
     audit_record(actor=actor, action="event.created", target=event)
+    return event
+
+
+@transaction.atomic
+def event_safety_update(
+    *, actor: Member, event: Event, emergency_number: str, venue_security: str, safety_contact: str
+) -> Event:
+    """Who to call at this event when someone is in danger (D2). Side effects: the Event, audit."""
+    event.emergency_number = emergency_number.strip()
+    event.venue_security = venue_security.strip()
+    event.safety_contact = safety_contact.strip()
+    event.full_clean()
+    event.save(update_fields=["emergency_number", "venue_security", "safety_contact"])
+    audit_record(actor=actor, action="event.safety_updated", target=event)
     return event
 
 

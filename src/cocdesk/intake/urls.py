@@ -13,4 +13,5 @@ urlpatterns = [
     path("intake/filed/", views.intake_filed, name="filed"),
     path("events/", views.events_list, name="events"),
     path("events/<int:event_id>/", views.event_detail, name="event"),
+    path("events/<int:event_id>/safety/", views.event_safety, name="event_safety"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from cocdesk.intake import ratelimit, selectors, services
 from cocdesk.intake.forms import (
     CommitteeIntakeForm,
     EventForm,
+    EventSafetyForm,
     PortalReplyForm,
     PublicReportForm,
     ReceiptCodeForm,
@@ -63,6 +65,11 @@ def report_form(request: HttpRequest) -> HttpResponse:
                     "reference": opened.case.reference,
                     "code": opened.receipt_code,
                     "kind": opened.case.kind,
+                    "urgent": opened.case.urgent,
+                    "alerted": bool(opened.notified),
+                    "event_id": opened.case.event_id,
+                    "discarded_contact": form.discarded_contact(),
+                    "wants_updates": opened.case.wants_updates,
                 }
                 return redirect("intake:thanks")
         elif request.FILES:
@@ -73,9 +80,14 @@ def report_form(request: HttpRequest) -> HttpResponse:
 
 
 def report_thanks(request: HttpRequest) -> HttpResponse:
-    """Shows the reference and the receipt code once; a reload shows them no more."""
+    """Shows the reference and the receipt code once; a reload shows them no more. After an urgent
+    report: what to do now (emergency number, venue security, the event's safety contact)."""
     thanks = request.session.pop(THANKS_SESSION_KEY, None)
-    return render(request, "intake/report_thanks.html", {"thanks": thanks})
+    context = {"thanks": thanks}
+    if thanks and thanks.get("urgent"):
+        event = selectors.event_by_id(event_id=thanks.get("event_id"))
+        context["safety"] = selectors.safety_info(event=event)
+    return render(request, "intake/report_thanks.html", context)
 
 
 @sensitive_post_parameters()
@@ -202,5 +214,32 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _member, link = services.event_responder_add(actor=request.user, event=event, **form.cleaned_data)
         form = ResponderForm()
-    context = {"event": event, "form": form, "link": link, "base_url": settings.BASE_URL}
+    context = {
+        "event": event,
+        "form": form,
+        "link": link,
+        "base_url": settings.BASE_URL,
+        "safety_form": EventSafetyForm(
+            initial={
+                "emergency_number": event.emergency_number,
+                "venue_security": event.venue_security,
+                "safety_contact": event.safety_contact,
+            }
+        ),
+    }
     return render(request, "intake/event.html", context)
+
+
+@require_POST
+def event_safety(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The chair sets who to call at the event when someone is in danger."""
+    if not access.may_manage_events(request.user):
+        raise Http404
+    event = get_object_or_404(Event, pk=event_id)
+    form = EventSafetyForm(request.POST)
+    if form.is_valid():
+        services.event_safety_update(actor=request.user, event=event, **form.cleaned_data)
+        messages.success(request, _("Saved. It is shown to anyone reporting danger at this event."))
+        return redirect("intake:event", event_id=event.pk)
+    context = {"event": event, "form": ResponderForm(), "safety_form": form, "base_url": settings.BASE_URL}
+    return render(request, "intake/event.html", context, status=400)

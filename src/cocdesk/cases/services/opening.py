@@ -35,6 +35,7 @@ from cocdesk.cases.models import (
 from cocdesk.cases.services.conflicts import conflict_auto
 from cocdesk.cases.services.records import attachment_add
 from cocdesk.crypto import blind_index
+from cocdesk.errors import Refused
 from cocdesk.members.selectors import accounts_by_email_index
 from cocdesk.receipts import receipt_code_new, receipt_hash
 
@@ -147,8 +148,16 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
     files (encrypted); an intake timeline entry and the discussion's opening line; audit
     `case.created`; queued mail: the reporter's confirmation (if they gave an address and want
     updates) and a notice (reference only) to every member not conflicted, marked urgent when there
-    is immediate danger. Escrowed reports are sealed and notify no member.
+    is immediate danger. Escrowed reports are sealed and notify no member, so a report of
+    immediate danger is never escrowed (refused: the reporter files it named or anonymous).
     """
+    if report.kind == Kind.ESCROWED and report.incident.urgent:
+        raise Refused(
+            _(
+                "A report about someone in danger right now cannot be held in escrow: the committee "
+                "must act on it at once. Please file it with a name or anonymously."
+            )
+        )
     anonymous = report.keeps_no_identity
     parties = [p for p in report.parties if not p.is_empty()]
     if anonymous:  # nothing that identifies the reporter is kept, even if it was typed
