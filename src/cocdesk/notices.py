@@ -20,7 +20,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from cocdesk import access
-from cocdesk.cases.models import Case, ConflictDeclaration, Kind, LawEnforcementRecord, Message
+from cocdesk.cases.models import (
+    Case,
+    ConflictDeclaration,
+    ImmediateResponse,
+    Kind,
+    LawEnforcementRecord,
+    Message,
+)
 from cocdesk.cases.selectors import reporter_address
 from cocdesk.escrow.models import EscrowMatch
 from cocdesk.members.models import Member, Offboarding, OffboardingReason, Removal
@@ -102,6 +109,18 @@ def case_new(*, case: Case) -> list[int]:
         kind=kind,
         case=case,
         context={"case": case, "urgent": case.urgent, "link": url("cases:detail", reference=case.reference)},
+    )
+
+
+def case_danger(*, case: Case, response: ImmediateResponse, by: Member) -> list[int]:
+    """ "Someone may be in danger" was raised on a case: every member free of conflict (those who
+    have not declared included) is told at once, but the one who raised it. Reference and link only."""
+    return _to_members(
+        "case_danger",
+        access.members_to_notify(case).exclude(pk=by.pk),
+        scope=[response.pk],
+        case=case,
+        context={"case": case, "link": url("cases:detail", reference=case.reference)},
     )
 
 

@@ -11,7 +11,7 @@ from cocdesk.cases import selectors as case_selectors
 from cocdesk.cases.models import State
 from cocdesk.deadlines import selectors as deadline_selectors
 from cocdesk.outbox.selectors import outbox_dead_for
-from cocdesk.web import require
+from cocdesk.web import TAKEN_SESSION_KEY, require
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -31,6 +31,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             my_cases=case_selectors.cases_list(user=request.user).exclude(state=State.CLOSED),
             dead_mail=outbox_dead_for(request.user),
         )
+    elif access.may_take_reports(request.user):
+        references = request.session.get(TAKEN_SESSION_KEY, [])
+        context["taken"] = case_selectors.cases_taken_here(user=request.user, references=references)
     return render(request, "dashboard.html", context)
 
 

@@ -120,6 +120,12 @@ CASE_ROUTES: dict[str, Spec] = {
     "deadlines:compose": Spec(
         BOTH, payload=lambda w, m: {"kind": "update", "subject": "probe", "body": "probe: must not be sent"}
     ),
+    # "Someone may be in danger" (D2): members taking part, and the responder who took the report.
+    "cases:danger": Spec(
+        BOTH,
+        frozenset({"participant", "responder"}),
+        payload=lambda w, m: {"action": "none_yet", "note": "probe: not stored"},
+    ),
     "deadlines:told": Spec(
         POST_ONLY, payload=lambda w, m: {"kind": "update", "how": "phone", "text": "probe: not stored"}
     ),
@@ -140,6 +146,8 @@ CASE_ROUTES: dict[str, Spec] = {
 OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     "intake:event": lambda w: {"event_id": w.event.pk},
     "intake:event_safety": lambda w: {"event_id": w.event.pk},
+    # A report the taker filed from this session, by position (the probes have none: 404).
+    "cases:taken_danger": lambda w: {"index": 0},
     "deadlines:template_edit": lambda w: {"kind": "acknowledgement"},
     # Transparency reports are addressed by year; drafts are the chair's, published ones the committee's.
     "transparency:detail": lambda w: {"year": 2026},

@@ -76,6 +76,7 @@ def committee_report_take(
     if anonymous:
         report.intake_details["safety"] = {}
     report.intake_details["taken_by"] = taker.pk
+    report.taken_by = taker
     report.received_by = handoff_to or (taker if taker.is_committee else None)
     report.with_receipt = anonymous
     opened = report_store(report=report, actor=taker)

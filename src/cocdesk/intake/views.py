@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cocdesk import access
 from cocdesk.audit.services import audit_record
+from cocdesk.cases import selectors as case_selectors
 from cocdesk.intake import ratelimit, selectors, services
 from cocdesk.intake.forms import (
     CommitteeIntakeForm,
@@ -28,6 +29,7 @@ from cocdesk.intake.forms import (
 )
 from cocdesk.intake.models import Event
 from cocdesk.members.selectors import committee_members
+from cocdesk.web import TAKEN_SESSION_KEY
 
 log = logging.getLogger("cocdesk.intake")
 
@@ -180,16 +182,24 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                 "reference": opened.case.reference,
                 "code": opened.receipt_code,
             }
+            # The dashboard offers "Someone may be in danger" on the reports taken on this device.
+            taken = request.session.get(TAKEN_SESSION_KEY, [])[-9:]
+            request.session[TAKEN_SESSION_KEY] = [*taken, opened.case.reference]
             return redirect("intake:filed")
     return render(request, "intake/intake_form.html", {"form": form})
 
 
 def intake_filed(request: HttpRequest) -> HttpResponse:
+    """The report is filed: its reference, the receipt code for an anonymous reporter (once), a link
+    to the case for a member who may read it, and "Someone may be in danger" for the taker."""
     if not access.may_take_reports(request.user):
         raise Http404
-    return render(
-        request, "intake/intake_filed.html", {"thanks": request.session.pop(THANKS_SESSION_KEY, None)}
-    )
+    thanks = request.session.pop(THANKS_SESSION_KEY, None)
+    if thanks:
+        thanks["can_read"] = (
+            case_selectors.case_visible(user=request.user, reference=thanks["reference"]) is not None
+        )
+    return render(request, "intake/intake_filed.html", {"thanks": thanks})
 
 
 # --- events ------------------------------------------------------------------------------------

@@ -121,6 +121,7 @@ class Message(models.Model):
 
 
 class ImmediateAction(models.TextChoices):
+    NONE_YET = "none_yet", _("Nothing yet: the committee is alerted")
     VENUE_SECURITY = "venue_security", _("Called venue security")
     CRISIS_LINE = "crisis_line", _("Called a crisis line or non-emergency number")
     REMOVAL = "removal", _("Removed the person from the space")
@@ -129,7 +130,8 @@ class ImmediateAction(models.TextChoices):
 
 
 class ImmediateResponse(models.Model):
-    """What a responder did at once in an unsafe situation, without convening the committee."""
+    """What a responder did at once in an unsafe situation, without convening the committee: the
+    action, who recorded it, when it was done, and a note."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="immediate_responses")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

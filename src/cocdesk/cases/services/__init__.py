@@ -41,7 +41,6 @@ from cocdesk.cases.services.records import (
     case_search_start,
     case_unseal,
     case_wants_updates_set,
-    immediate_response_record,
     reporter_message_in,
     reporter_message_out,
     timeline_add,
@@ -55,6 +54,7 @@ from cocdesk.cases.services.response import (
     law_enforcement_request_record,
 )
 from cocdesk.cases.services.retention import case_expunge, expunge_date_set
+from cocdesk.cases.services.safety import danger_raise, immediate_response_record
 
 __all__ = [
     "TRANSITIONS",
@@ -82,6 +82,7 @@ __all__ = [
     "conflict_set",
     "context_add",
     "conversation_record",
+    "danger_raise",
     "discussion_opening_text",
     "discussion_post_add",
     "expunge_date_set",

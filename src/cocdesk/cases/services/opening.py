@@ -91,6 +91,7 @@ class ReportInput:
     notify_email: str = ""  # anonymous reporters: only ever told "there is a new message"
     files: list[FileInput] = field(default_factory=list)
     received_by: Member | None = None
+    taken_by: Member | None = None  # who took it in person, by phone or DM (may raise danger on it)
     event: Event | None = None
     with_receipt: bool = False
 
@@ -177,6 +178,7 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
         preferred_contact="" if anonymous else report.preferred_contact,
         received_at=now,
         received_by=report.received_by,
+        taken_by=report.taken_by,
         event=report.event,
         description=incident.description,
         occurred_when=incident.occurred_when,

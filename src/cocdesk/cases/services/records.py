@@ -19,8 +19,6 @@ from cocdesk.cases.models import (
     Attachment,
     Case,
     Category,
-    ImmediateAction,
-    ImmediateResponse,
     Message,
     MessageDirection,
     MessageKind,
@@ -76,21 +74,6 @@ def attachment_add(
         actor=actor if actor is not None else uploaded_by, action="attachment.added", target=attachment
     )
     return attachment
-
-
-@transaction.atomic
-def immediate_response_record(*, case: Case, by: Member, action: str, note: str = "") -> ImmediateResponse:
-    """Any responder may act at once on an unsafe situation; law enforcement only if the reporter asked."""
-    if action == ImmediateAction.LAW_ENFORCEMENT and not case.law_enforcement_requested:
-        raise Refused(_("Law enforcement is only involved when the reporter asks for it."))
-    response = ImmediateResponse.objects.create(case=case, recorded_by=by, action=action, note=note)
-    timeline_add(
-        case=case,
-        author=by,
-        kind=TimelineKind.IMMEDIATE,
-        text=f"{response.get_action_display()}. {note}".strip(),
-    )
-    return response
 
 
 @transaction.atomic
