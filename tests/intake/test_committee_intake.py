@@ -194,3 +194,43 @@ def test_an_escrowed_report_of_immediate_danger_is_refused_so_someone_is_alerted
     assert not Case.objects.exists()
     with pytest.raises(Refused, match="cannot be held in escrow"):
         open_report(description="x", kind="escrowed", urgent=True)
+
+
+def test_the_intake_form_speaks_in_the_takers_voice(alice):
+    page = verified_client(alice).get("/intake/new/").text
+    assert "They would like the committee to involve law enforcement" in page
+    assert "I would like the committee" not in page
+    assert "Nothing yet" not in page  # the choices of the intake form: none, or what was done
+
+
+def test_an_event_responders_form_starts_with_their_event(event):
+    oli = member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER)
+    event.responders.add(oli)
+    page = verified_client(oli).get("/intake/new/").text
+    assert f'<option value="{event.pk}" selected>' in page
+
+
+def test_a_taker_with_a_conflict_hands_off_with_contact_details_only(alice, bob):
+    client = verified_client(alice)
+    data = {
+        "channel": "in_person",
+        "kind": "named",
+        "reporter_name": "Robin Reporter",
+        "reporter_phone": "+1 555 0100",
+        "wants_updates": "yes",
+        "handoff_to": str(bob.pk),
+    }
+    response = take(client, data)
+    assert response.status_code == 302, response.text
+    case = Case.objects.get()
+    assert case.description == "" and case.received_by == bob
+    assert Handoff.objects.get(case=case).to_member == bob
+    refused = take(client, {**data, "handoff_to": ""})  # without a hand-off, what happened is needed
+    assert refused.status_code == 200 and Case.objects.count() == 1
+
+
+def test_the_filed_page_links_to_the_new_case_for_a_member_who_may_read_it(alice):
+    client = verified_client(alice)
+    take(client, in_person())
+    case = Case.objects.get()
+    assert f'href="/cases/{case.reference}/"' in client.get("/intake/filed/").text

@@ -286,7 +286,7 @@ class CommitteeIntakeForm(IncidentFields):
     reporter_clothing = _text(_("What are they wearing?"))
     immediate_action = forms.ChoiceField(
         label=_("Immediate response already taken"),
-        choices=[("", _("None")), *ImmediateAction.choices],
+        choices=[("", _("None")), *[c for c in ImmediateAction.choices if c[0] != ImmediateAction.NONE_YET]],
         required=False,
     )
     immediate_note = _text(_("What was done"), max_length=2000)
@@ -317,6 +317,16 @@ class CommitteeIntakeForm(IncidentFields):
         self.fields["handoff_to"].queryset = (
             handoff_members if handoff_members is not None else committee_members()
         )
+        # In the taker's voice: they write down what the reporter tells them.
+        what = self.fields["what_happened"]
+        what.required = False  # a taker with a conflict hands off with contact details only
+        what.help_text = _(
+            "In their words, as far as you can. If you have a conflict of interest, leave this for the "
+            "member you hand the report to."
+        )
+        self.fields["law_enforcement"].label = _("They would like the committee to involve law enforcement")
+        self.fields["law_enforcement"].help_text = _("Only ever at their request.")
+        self.fields["witnesses"].label = _("Did anyone else see or hear it?")
 
     def report(self) -> ReportInput:
         """The report as `intake.services.committee_report_take` takes it."""
@@ -347,6 +357,11 @@ class CommitteeIntakeForm(IncidentFields):
         data = super().clean()
         if data.get("kind") == Kind.ESCROWED and data.get("immediate_danger"):
             self.add_error("kind", DANGER_NOT_IN_ESCROW)
+        if not data.get("handoff_to") and not (data.get("what_happened") or "").strip():
+            self.add_error(
+                "what_happened",
+                _("Please write down what happened, or hand the report to another member below."),
+            )
         if data.get("immediate_action") == ImmediateAction.LAW_ENFORCEMENT and not data.get(
             "law_enforcement"
         ):

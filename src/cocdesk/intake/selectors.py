@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet
 
+from cocdesk import clock
 from cocdesk.cases.models import AttachmentSource, Case, Message
 from cocdesk.intake.models import Event
 from cocdesk.receipts import receipt_hash
@@ -78,3 +79,14 @@ def safety_info(*, event: Event | None) -> SafetyInfo:
 
 def event_by_id(*, event_id: object) -> Event | None:
     return Event.objects.filter(pk=event_id).first() if isinstance(event_id, int) else None
+
+
+def responder_event(*, events: QuerySet[Event]) -> Event | None:
+    """The event an event responder's intake form starts with: the one going on today, else the
+    next one, else the latest."""
+    today = clock.now().date()
+    return (
+        events.filter(starts_on__lte=today, ends_on__gte=today).order_by("starts_on").first()
+        or events.filter(starts_on__gt=today).order_by("starts_on").first()
+        or events.order_by("-ends_on").first()
+    )

@@ -160,7 +160,13 @@ def intake_new(request: HttpRequest) -> HttpResponse:
     events = access.events_for_intake(request.user)
     handoff = committee_members().exclude(pk=request.user.pk)
     form = CommitteeIntakeForm(
-        request.POST or None, request.FILES or None, events=events, handoff_members=handoff
+        request.POST or None,
+        request.FILES or None,
+        events=events,
+        handoff_members=handoff,
+        initial={"event": selectors.responder_event(events=events)}
+        if not access.is_committee_member(request.user)
+        else None,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -196,8 +202,10 @@ def intake_filed(request: HttpRequest) -> HttpResponse:
         raise Http404
     thanks = request.session.pop(THANKS_SESSION_KEY, None)
     if thanks:
-        thanks["can_read"] = (
-            case_selectors.case_visible(user=request.user, reference=thanks["reference"]) is not None
+        reference = thanks["reference"]
+        thanks["can_read"] = case_selectors.case_visible(user=request.user, reference=reference) is not None
+        thanks["can_raise"] = (
+            case_selectors.case_for_safety(user=request.user, reference=reference) is not None
         )
     return render(request, "intake/intake_filed.html", {"thanks": thanks})
 
