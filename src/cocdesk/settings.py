@@ -179,6 +179,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "cocdesk.error_pages.ErrorPagesMiddleware",  # innermost: an empty 405 gets the app's page
 ]
 
 ROOT_URLCONF = "cocdesk.urls"
@@ -224,6 +225,7 @@ SESSION_ABSOLUTE_LIFETIME = timedelta(hours=int(os.environ.get("COCDESK_SESSION_
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "cocdesk.error_pages.csrf_failure"
 CSRF_COOKIE_SAMESITE = "Lax"
 
 # Lockout (django-axes): keyed on account AND client, so a stranger guessing a member's email
