@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from cocdesk import access
+from cocdesk.keep_typed import kept_context
 from cocdesk.middleware import is_public_path
 
 
@@ -14,4 +15,5 @@ def site(request: HttpRequest) -> dict:
         "quick_exit_url": settings.QUICK_EXIT_URL,
         "public_page": public,
         "nav": access.navigation(user),
+        **kept_context(request),
     }

@@ -175,6 +175,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "cocdesk.middleware.SessionLifetimeMiddleware",
+    "cocdesk.keep_typed.KeepTypedMiddleware",  # before the login redirect: a POST after expiry is kept
     "cocdesk.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
