@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from cocdesk import clock, notices
 from cocdesk.audit.services import audit_record
@@ -75,7 +76,7 @@ def placeholders_in(*texts: str) -> list[str]:
     return list(dict.fromkeys(found for text in texts for found in PLACEHOLDER.findall(text)))
 
 
-NO_FURTHER_INVOLVEMENT = _(
+NO_FURTHER_INVOLVEMENT = _lazy(
     "This reporter asked for no further involvement, so we do not write to them or call them. "
     "If they tell us they would like to hear from us again, record that first."
 )
