@@ -86,3 +86,20 @@ def test_a_reporter_who_tells_us_they_would_like_updates_again_gets_them(ann):
     assert [m.to for m in mail.outbox] == [[REPORTER]]
     tick(T + 7 * DAY + HOUR)
     assert messages_to_them(case).count() == 2  # and the delay notice is due to them again
+
+
+def test_a_member_records_that_the_reporter_asked_for_no_further_involvement(ann):
+    case = case_at(T, participants=(ann,))
+    client = verified_client(ann)
+    assert (
+        client.post(f"/cases/{case.reference}/messages/wishes/", {"wants_updates": "no"}).status_code == 302
+    )
+    case.refresh_from_db()
+    assert not case.wants_updates
+    assert (
+        "This reporter asked for no further involvement"
+        in client.get(f"/cases/{case.reference}/messages/new/").text
+    )
+    queued = len(to_reporter())  # the confirmation, sent before they asked
+    tick(T + 7 * DAY + HOUR)
+    assert len(to_reporter()) == queued and not messages_to_them(case).exclude(kind="confirmation").exists()
