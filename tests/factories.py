@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -84,8 +85,17 @@ def case_factory(
     if kind == "named":
         parties.append(PartyInput(role=PartyRole.REPORTER, name="Robin Reporter", email=reporter_email))
     kwargs.setdefault("channel", "web")
-    opened = open_report(description=description, kind=kind, parties=parties, with_receipt=True, **kwargs)
+    kwargs.setdefault("with_receipt", True)
+    opened = open_report(description=description, kind=kind, parties=parties, **kwargs)
     for member in participants:
         conflict_declare(case=opened.case, member=member, has_conflict=False)
     opened.case.receipt_code = opened.receipt_code
     return opened.case
+
+
+_RECEIPT_CODE = re.compile(r'<p class="receipt-code"><code>(.*?)</code></p>', re.S)
+
+
+def receipt_codes_in(page: str) -> list[str]:
+    """The receipt codes a page shows (in groups: `templates/receipt_code.html`), as typed back."""
+    return [re.sub(r"<[^>]+>", "", found) for found in _RECEIPT_CODE.findall(page)]

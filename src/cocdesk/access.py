@@ -15,9 +15,11 @@ the records shared with them. Sealed (escrowed) cases are seen by nobody until u
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from cocdesk import clock
 from cocdesk.cases.models import Case, ConflictDeclaration, LawEnforcementRecord, Party, State
 from cocdesk.escrow.models import EscrowMatch
 from cocdesk.intake.models import Event
@@ -208,6 +210,36 @@ def cases_awaiting_declaration_by(user: object) -> QuerySet[Case]:
 
 def may_view_case(user: object, case: Case) -> bool:
     return cases_visible_to(user).filter(pk=case.pk).exists()
+
+
+# The person who took a report in person may raise "someone may be in danger" on it for this long
+# after, or while its event lasts (D2), without seeing anything of the case.
+TAKER_SAFETY_WINDOW = timedelta(days=3)
+
+
+def cases_for_safety(user: object) -> QuerySet[Case]:
+    """The cases on which `user` may raise "someone may be in danger" and read the safety page:
+    those they take part in, and those they took themselves (in person, by phone or DM) within
+    TAKER_SAFETY_WINDOW or while the event lasts — unless they have a conflict on it. The safety
+    page shows nothing of the case but its reference."""
+    if not (_verified(user) and takes_reports(user)):
+        return _live_cases().none()
+    return _cases_for_safety(user)
+
+
+def _cases_for_safety(member: object) -> QuerySet[Case]:
+    now = clock.now()
+    recent = Q(received_at__gte=now - TAKER_SAFETY_WINDOW) | Q(event__ends_on__gte=now.date())
+    taken = Q(taken_by=member) & recent & ~_declared(member, has_conflict=True)
+    taking_part = _declared(member, has_conflict=False) if _committee(member) else Q(pk__in=[])
+    return _live_cases().filter(taken | Q(taking_part))
+
+
+def may_raise_danger(member: object, case: Case) -> bool:
+    """For services (no request): the same rule as `cases_for_safety`."""
+    if not takes_reports(member):
+        return False
+    return _cases_for_safety(member).filter(pk=case.pk).exists()
 
 
 def members_to_notify(case: Case) -> QuerySet:

@@ -2,8 +2,18 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from cocdesk import access
+from cocdesk.keep_typed import kept_context
+from cocdesk.middleware import is_public_path
 
 
 def site(request: HttpRequest) -> dict:
-    """What every page may show: the quick-exit address, and the menu `access` allows this user."""
-    return {"quick_exit_url": settings.QUICK_EXIT_URL, "nav": access.navigation(request.user)}
+    """What every page may show: the quick-exit address (and whether this is a public page, which
+    carries the quick exit), and the menu `access` allows this user."""
+    user = getattr(request, "user", None)
+    public = is_public_path(request.path) or not getattr(user, "is_authenticated", False)
+    return {
+        "quick_exit_url": settings.QUICK_EXIT_URL,
+        "public_page": public,
+        "nav": access.navigation(user),
+        **kept_context(request),
+    }

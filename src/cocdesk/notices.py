@@ -20,7 +20,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from cocdesk import access
-from cocdesk.cases.models import Case, ConflictDeclaration, LawEnforcementRecord, Message
+from cocdesk.cases.models import (
+    Case,
+    ConflictDeclaration,
+    ImmediateResponse,
+    Kind,
+    LawEnforcementRecord,
+    Message,
+)
 from cocdesk.cases.selectors import reporter_address
 from cocdesk.escrow.models import EscrowMatch
 from cocdesk.members.models import Member, Offboarding, OffboardingReason, Removal
@@ -120,27 +127,41 @@ def case_short_of_members(*, case: Case) -> list[int]:
     )
 
 
+def case_danger(*, case: Case, response: ImmediateResponse, by: Member) -> list[int]:
+    """ "Someone may be in danger" was raised on a case: every member free of conflict (those who
+    have not declared included) is told at once, but the one who raised it. Reference and link only."""
+    return _to_members(
+        "case_danger",
+        access.members_to_notify(case).exclude(pk=by.pk),
+        scope=[response.pk],
+        case=case,
+        context={"case": case, "link": url("cases:detail", reference=case.reference)},
+    )
+
+
 def reporter_confirmation(*, case: Case) -> OutboxMessage | None:
-    """ "We received your report", to the address the reporter gave (named), or only a "new
-    message" style note to an anonymous reporter's notification address."""
+    """ "We received your report", to the address a named reporter gave. An anonymous reporter's
+    notification address only ever hears "you have a new message" (`reporter_ping`). Nothing goes
+    to a reporter who asked for no further involvement."""
     address = reporter_address(case=case)
     if not address or not case.wants_updates:
         return None
+    if case.kind != Kind.NAMED:
+        return _ping(case=case, scope=["confirmation", case.pk])
     return _to_address(
         "reporter_confirmation",
         address,
         scope=[case.pk],
         case=case,
-        context={"case": case, "anonymous": case.kind != "named", "status_url": url("intake:status")},
+        context={"case": case, "status_url": url("intake:status")},
     )
 
 
 def reporter_confirmation_text(*, case: Case) -> str:
-    """The confirmation's body as the portal shows it."""
-    return _render(
-        "reporter_confirmation",
-        {"case": case, "anonymous": case.kind != "named", "status_url": url("intake:status")},
-    )[1]
+    """The confirmation as the receipt-code portal shows it (not the email: nothing to reply to)."""
+    return render_to_string(
+        "email/reporter_confirmation.portal.txt", {"case": case, "named": case.kind == Kind.NAMED}
+    ).strip()
 
 
 def reporter_wrote(*, message: Message) -> list[int]:
@@ -214,15 +235,30 @@ def reporter_message(*, message: Message, subject: str) -> OutboxMessage | None:
     )
 
 
+def reporter_message_text(*, case: Case, subject: str, body: str) -> tuple[str, str]:
+    """The email `reporter_message` would send, as (subject, body): what the preview shows."""
+    context = {"case": case, "subject": subject, "body": body, "base_url": settings.BASE_URL}
+    return _render("reporter_message", context)
+
+
+def reporter_ping_text() -> tuple[str, str]:
+    """The email a notification-only address gets, as (subject, body): what the preview shows."""
+    return _render("reporter_ping", {"status_url": url("intake:status"), "base_url": settings.BASE_URL})
+
+
 def reporter_ping(*, message: Message) -> OutboxMessage | None:
     """An anonymous reporter's notification address hears only that there is a new message."""
-    case = message.case
+    return _ping(case=message.case, scope=[message.pk])
+
+
+def _ping(*, case: Case, scope: list[object]) -> OutboxMessage | None:
+    """The one email a notification-only address ever gets: no reference, nothing of the case."""
     return _to_address(
         "reporter_ping",
-        reporter_address(case=case),
-        scope=[message.pk],
+        case.notify_email,
+        scope=scope,
         case=case,
-        context={"case": case, "status_url": url("intake:status")},
+        context={"status_url": url("intake:status")},
     )
 
 

@@ -132,6 +132,8 @@ QUICK_EXIT_URL = os.environ.get("COCDESK_QUICK_EXIT_URL", "https://www.wikipedia
 # Small-number protection (D6): a count under this is shown as "fewer than N" in the transparency
 # report and the committee statistics. 1 turns it off.
 SMALL_NUMBER_THRESHOLD = max(1, int(os.environ.get("COCDESK_SMALL_NUMBER_THRESHOLD", "3")))
+# Shown to people in danger when an event names no number of its own (D2), e.g. "112 (Europe), 911 (US)".
+EMERGENCY_NUMBERS = os.environ.get("COCDESK_EMERGENCY_NUMBERS", "").strip()
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [BASE_URL])
 
 
@@ -253,11 +255,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "cocdesk.middleware.SessionLifetimeMiddleware",
+    "cocdesk.keep_typed.KeepTypedMiddleware",  # before the login redirect: a POST after expiry is kept
     "cocdesk.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "cocdesk.intake.middleware.SpoolImportMiddleware",
+    "cocdesk.error_pages.ErrorPagesMiddleware",  # innermost: an empty 405 gets the app's page
 ]
 
 ROOT_URLCONF = "cocdesk.urls"
@@ -306,6 +310,7 @@ SESSION_ABSOLUTE_LIFETIME = timedelta(hours=int(os.environ.get("COCDESK_SESSION_
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "cocdesk.error_pages.csrf_failure"
 CSRF_COOKIE_SAMESITE = "Lax"
 
 # Lockout (django-axes): keyed on account AND client, so a stranger guessing a member's email

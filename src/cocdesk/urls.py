@@ -18,3 +18,9 @@ urlpatterns = [
     path("", include("cocdesk.transparency.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the app's own look (cocdesk/error_pages.py); 405 through ErrorPagesMiddleware.
+handler400 = "cocdesk.error_pages.bad_request"
+handler403 = "cocdesk.error_pages.permission_denied"
+handler404 = "cocdesk.error_pages.not_found"
+handler500 = "cocdesk.error_pages.server_error"

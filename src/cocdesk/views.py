@@ -12,7 +12,7 @@ from cocdesk.cases.models import State
 from cocdesk.deadlines import selectors as deadline_selectors
 from cocdesk.outbox.selectors import outbox_dead_for
 from cocdesk.transparency import selectors as transparency_selectors
-from cocdesk.web import require
+from cocdesk.web import TAKEN_SESSION_KEY, require
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -36,6 +36,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             dead_mail=outbox_dead_for(request.user),
             transparency_checks=transparency_selectors.case_checks_waiting(user=request.user),
         )
+    elif access.may_take_reports(request.user):
+        references = request.session.get(TAKEN_SESSION_KEY, [])
+        context["taken"] = case_selectors.cases_taken_here(user=request.user, references=references)
     return render(request, "dashboard.html", context)
 
 

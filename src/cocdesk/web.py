@@ -31,6 +31,15 @@ from cocdesk.cases.selectors import case_visible
 View = Callable[..., HttpResponse]
 T = TypeVar("T")
 
+# The references of the reports a taker filed from this session (newest last): the dashboard and
+# the safety page reach them by position, so the taker is not shown a reference again (D2, D3).
+TAKEN_SESSION_KEY = "cocdesk_reports_taken"
+
+
+def taken_reference(request: HttpRequest, index: int) -> str | None:
+    taken = request.session.get(TAKEN_SESSION_KEY, [])
+    return taken[index] if 0 <= index < len(taken) else None
+
 
 def require(predicate: Callable[[object], bool]) -> Callable[[View], View]:
     """404 unless `predicate(request.user)` (a function of `cocdesk.access`)."""

@@ -134,6 +134,16 @@ CASE_ROUTES: dict[str, Spec] = {
     "deadlines:compose": Spec(
         BOTH, payload=lambda w, m: {"kind": "update", "subject": "probe", "body": "probe: must not be sent"}
     ),
+    # "Someone may be in danger" (D2): members taking part, and the responder who took the report.
+    "cases:danger": Spec(
+        BOTH,
+        frozenset({"participant", "responder"}),
+        payload=lambda w, m: {"action": "none_yet", "note": "probe: not stored"},
+    ),
+    "deadlines:told": Spec(
+        POST_ONLY, payload=lambda w, m: {"kind": "update", "how": "phone", "text": "probe: not stored"}
+    ),
+    "deadlines:wishes": Spec(POST_ONLY, payload=lambda w, m: {"wants_updates": "no"}),
     "deadlines:case": Spec(GET_ONLY),
     "cases:search_start": Spec(POST_ONLY),
     "cases:search_end": Spec(POST_ONLY),
@@ -156,6 +166,9 @@ CASE_ROUTES: dict[str, Spec] = {
 # Patterns with arguments that are not case data: probed by every role, and must show no case.
 OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     "intake:event": lambda w: {"event_id": w.event.pk},
+    "intake:event_safety": lambda w: {"event_id": w.event.pk},
+    # A report the taker filed from this session, by position (the probes have none: 404).
+    "cases:taken_danger": lambda w: {"index": 0},
     "deadlines:template_edit": lambda w: {"kind": "acknowledgement"},
     # Transparency drafts are addressed by year and the chair's only (published ones are public).
     "transparency:draft": lambda w: {"year": _asking_report(w).year},

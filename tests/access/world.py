@@ -253,7 +253,7 @@ def build_world(
         occurred_when=f"{canary} when",
         occurred_where=f"{canary} where",
         ongoing=True,
-        urgent=True,
+        urgent=not sealed,  # a report of immediate danger is never escrowed (issue 13)
         law_enforcement_requested=True,
         preferred_contact="email",
         wants_updates=True,
@@ -268,6 +268,7 @@ def build_world(
         files=[FileInput(name=f"evidence-{canary}.txt", data=f"{canary} evidence content\n".encode())],
         event=event,
         with_receipt=anonymous,
+        taken_by=members["responder"],
         actor=members["responder"],
     )
     immediate_response_record(

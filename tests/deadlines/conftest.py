@@ -34,11 +34,15 @@ def cleo(db):
     return member_factory(name="Cleo Chair", email="cleo@example.org", role=Role.CHAIR, joined_at=T - DAY)
 
 
-def case_at(moment=T, **kwargs):
-    """A web report received at `moment`, its confirmation and notices sent, then mail cleared."""
+def case_at(moment=T, *, keep_mail=False, **kwargs):
+    """A web report received at `moment`, its confirmation and notices sent, then mail cleared
+    (unless `keep_mail`)."""
     with clock.frozen(moment), TestCase.captureOnCommitCallbacks(execute=True):
         case = case_factory(**kwargs)
-        forget_delivered()
+        if keep_mail:
+            delivered()  # sent now, at `moment`, and kept for the test to read
+        else:
+            forget_delivered()
     return case
 
 

@@ -3,6 +3,8 @@
 alice takes part in the case, bob declared a conflict, carol has not declared yet.
 """
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +17,7 @@ from cocdesk.cases.services import conflict_declare
 from cocdesk.deadlines import services
 from cocdesk.deadlines.models import CalendarToken, CheckIn, ReporterTemplate
 from cocdesk.deadlines.selectors import reporter_templates
+from cocdesk.errors import Refused
 from cocdesk.intake import ratelimit
 from cocdesk.members.models import Role
 from cocdesk.transparency.models import TransparencyReport
@@ -71,9 +74,22 @@ def test_members_who_may_not_see_the_case_get_404_and_send_nothing(case, who, re
     assert delivered() == []
 
 
+def preview_then_send(client, case, data):
+    """What a member does: Preview, then "Send to the reporter" on the preview page."""
+    preview = post(client, compose_url(case), {**data, "action": "preview"})
+    assert preview.status_code == 200, preview.text
+    assert "Check your message before it goes" in preview.text, preview.text
+    token = re.search(r'name="previewed" value="([0-9a-f]+)"', preview.text).group(1)
+    return post(client, compose_url(case), {**data, "action": "send", "previewed": token})
+
+
+def checked_kind(page: str) -> str:
+    return re.search(r'name="kind" value="(\w+)"[^>]*checked', page).group(1)
+
+
 def test_a_message_to_a_named_reporter_is_emailed_kept_and_on_the_timeline(case, alice):
     data = {"kind": "acknowledgement", "subject": "We have your report", "body": "Thank you, from Alice."}
-    response = post(verified_client(alice), compose_url(case), data)
+    response = preview_then_send(verified_client(alice), case, data)
     assert response.status_code == 302
     [sent] = delivered()
     assert sent.to == ["robin@example.net"]
@@ -88,22 +104,80 @@ def test_a_message_to_a_named_reporter_is_emailed_kept_and_on_the_timeline(case,
     ).exists()
 
 
-def test_a_reporter_who_asked_for_no_further_involvement_is_written_to_only_when_they_asked(alice):
-    case = case_factory(participants=(alice,), wants_updates=False)
-    forget_delivered()
-    client = verified_client(alice)
-    assert "asked for no further involvement" in client.get(compose_url(case)).text
-    data = {"kind": "update", "subject": "An update", "body": "An update you did not ask for."}
-    refused = post(client, compose_url(case), data)
-    assert refused.status_code == 200 and "tick the box" in refused.text
-    assert not Message.objects.filter(case=case, kind=MessageKind.UPDATE).exists()
-    assert delivered() == []
+def test_the_preview_shows_exactly_the_email_and_the_portal_message_and_names_the_channel(case, alice):
+    data = {"kind": "decision", "subject": "What we decided", "body": "We spoke with them.\nThey agreed."}
+    page = post(verified_client(alice), compose_url(case), {**data, "action": "preview"}).text
+    assert "By email to <strong>ro•••@example.net</strong>" in page  # shortened until step-up
+    assert f"[{case.reference}] What we decided" in page
+    assert "<pre>We spoke with them.\nThey agreed.</pre>" in page  # the email body, as sent
+    assert "On their receipt-code page" in page and "We spoke with them.<br>They agreed." in page
+    assert "counts as telling the reporter the committee's decision" in page
+    assert delivered() == [] and not Message.objects.filter(case=case, kind="decision").exists()
 
-    answered = post(
-        client, compose_url(case), {**data, "body": "The answer you asked for.", "reporter_asked": "on"}
+
+def test_an_unreplaced_placeholder_is_refused_and_the_text_is_kept(case, alice):
+    client = verified_client(alice)
+    template = client.get(compose_url(case) + "?template=decision").text
+    assert checked_kind(template) == "decision"  # the template sets the kind of message
+    body = html.unescape(template.split('name="body"')[1].split(">", 1)[1].split("</textarea>")[0]).strip()
+    assert "[What the committee decided" in body
+    data = {"kind": "decision", "subject": "What the committee decided", "body": body}
+    for action in ("preview", "send"):
+        page = post(client, compose_url(case), {**data, "action": action, "previewed": "x"})
+        assert page.status_code == 200
+        assert "Please replace the parts in square brackets before sending" in page.text
+        assert "[What the committee decided" in page.text  # named in the error, and still in the box
+    with pytest.raises(Refused, match="square brackets"):
+        services.reporter_message_send(case=case, author=alice, kind="decision", subject="s", body=body)
+    assert delivered() == [] and not Message.objects.filter(case=case, kind="decision").exists()
+
+
+def test_sending_needs_the_preview_of_exactly_that_text(case, alice):
+    client = verified_client(alice)
+    data = {"kind": "update", "subject": "An update", "body": "What we previewed."}
+    preview = post(client, compose_url(case), {**data, "action": "preview"}).text
+    token = re.search(r'name="previewed" value="([0-9a-f]+)"', preview).group(1)
+    changed = {**data, "body": "Something else.", "action": "send", "previewed": token}
+    page = post(client, compose_url(case), changed)
+    assert page.status_code == 200 and "Check your message before it goes" in page.text
+    assert delivered() == [] and not Message.objects.filter(case=case, kind="update").exists()
+
+
+def test_choosing_a_template_keeps_typed_text_until_the_member_says_replace(case, alice):
+    client = verified_client(alice)
+    typed = {"kind": "decision", "subject": "Hello", "body": "canary-typed I wrote this myself."}
+    asked = post(client, compose_url(case), {**typed, "action": "template"}).text
+    assert "Replace it with the “Decision and actions” template?" in asked
+    assert not re.search(r'id="compose-ask"[^>]*hidden>', asked)
+    assert "canary-typed I wrote this myself." in asked and checked_kind(asked) == "decision"
+    kept = post(client, compose_url(case), {**typed, "action": "keep"}).text
+    assert "canary-typed I wrote this myself." in kept and checked_kind(kept) == "decision"
+    assert re.search(r'id="compose-ask"[^>]*hidden>', kept)  # asked once: no question any more
+    replaced = post(client, compose_url(case), {**typed, "action": "replace"}).text
+    assert "canary-typed" not in replaced and "[What the committee decided" in replaced
+    empty = {"kind": "update", "subject": "", "body": "", "action": "template"}
+    fresh = post(client, compose_url(case), empty).text
+    assert "This is an update on your report" in fresh and checked_kind(fresh) == "update"
+
+
+def test_a_reporter_we_cannot_write_to_is_told_by_phone_and_the_member_records_it(alice):
+    case = case_factory(participants=(alice,), reporter_email="", with_receipt=False, channel="phone")
+    forget_delivered()  # the members' notices of the new report
+    client = verified_client(alice)
+    page = client.get(compose_url(case)).text
+    assert "We cannot write to this reporter" in page and "Told them by phone or in person?" in page
+    with pytest.raises(Refused, match="no way to write"):
+        services.reporter_message_send(case=case, author=alice, kind="update", subject="s", body="b")
+    told = post(
+        client,
+        f"/cases/{case.reference}/messages/told/",
+        {"kind": "acknowledgement", "how": "phone", "text": "Called Robin; they are safe at home."},
     )
-    assert answered.status_code == 302
-    assert [m.to for m in delivered()] == [["robin@example.net"]]
+    assert told.status_code == 302
+    message = Message.objects.get(case=case, told="phone")
+    assert (message.kind, message.author, message.emailed) == ("acknowledgement", alice, False)
+    assert "told the reporter by phone" in case.timeline.get(kind=TimelineKind.MESSAGE_OUT).text
+    assert delivered() == []
 
 
 def test_an_anonymous_reporter_reads_the_message_in_the_portal_and_the_email_says_only_that_there_is_one(
@@ -113,7 +187,7 @@ def test_an_anonymous_reporter_reads_the_message_in_the_portal_and_the_email_say
         case = case_factory(participants=(alice,), kind="anonymous", notify_email="ping@example.net")
     forget_delivered()
     data = {"kind": "update", "subject": "An update", "body": "canary-portal-3e1 we spoke to them"}
-    assert post(verified_client(alice), compose_url(case), data).status_code == 302
+    assert preview_then_send(verified_client(alice), case, data).status_code == 302
     [ping] = delivered()
     assert ping.to == ["ping@example.net"] and "canary-portal-3e1" not in ping.subject + ping.body
     ratelimit.reset()

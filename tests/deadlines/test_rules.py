@@ -27,11 +27,24 @@ def test_acknowledgement_is_due_24_hours_after_the_report():
         {"acknowledged_at": T + H},
         {"closed": True},
         {"wants_updates": False},  # no further involvement
-        {"reachable": False},  # no address and no receipt code
     ],
 )
 def test_acknowledgement_is_not_due_when(overrides):
     assert rules.acknowledgement_due(facts=facts(**overrides)) is None
+
+
+def test_a_reporter_we_cannot_write_to_gets_the_same_deadlines_as_tasks_for_the_owners():
+    """Phone, in person, direct message: the owners tell them and record it (D5)."""
+    unreachable = facts(reachable=False)
+    assert rules.told_in_person(facts=unreachable) and not rules.told_in_person(facts=facts())
+    assert rules.acknowledgement_due(facts=unreachable) == T + 24 * H
+    assert rules.decision_due(facts=unreachable) == T + 7 * D
+    started = T + 2 * D
+    searching = facts(reachable=False, search_started_at=started)
+    assert rules.search_update_due(facts=searching) == started + 24 * H
+    assert rules.delay_notice_due(facts=unreachable) is None  # nothing automatic can reach them
+    told = facts(reachable=False, acknowledged_at=T + H, decided_at=T + 3 * D)
+    assert rules.acknowledgement_due(facts=told) is None and rules.decision_due(facts=told) is None
 
 
 def test_decision_is_due_after_seven_days_even_for_a_reporter_who_wants_no_updates():

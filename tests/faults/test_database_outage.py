@@ -29,10 +29,8 @@ from cocdesk.intake.models import Event
 from cocdesk.intake.recovery import spool_import
 from cocdesk.intake.selectors import case_by_receipt_code
 from cocdesk.outbox.models import OutboxMessage
-from tests.factories import member_factory, verified_client
+from tests.factories import member_factory, receipt_codes_in, verified_client
 from tests.faults.outage import database_down, outage_end, outage_start
-
-CODE_RE = re.compile(r'<p class="receipt-code"><code>([A-Z0-9-]+)</code>')
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +86,7 @@ def test_a_report_during_an_outage_is_received_with_its_code_and_imported_exactl
         )
     assert response.status_code == 200
     assert "safely received" in response.text
-    [code] = CODE_RE.findall(response.text)
+    [code] = receipt_codes_in(response.text)
     assert not Case.objects.exists()
     [entry] = spool.spool_pending()
     assert b"spooled canary" not in entry.path.read_bytes()  # encrypted at rest
@@ -148,7 +146,7 @@ def test_a_commit_lost_with_the_connection_is_imported_once(monkeypatch):
     monkeypatch.setattr(services, "web_report_store", committed_then_lost)
     response = Client().post("/report/", report("in doubt"))
     assert response.status_code == 200 and "safely received" in response.text
-    [code] = CODE_RE.findall(response.text)
+    [code] = receipt_codes_in(response.text)
     monkeypatch.undo()
     spool_import()
     assert Case.objects.count() == 1
@@ -250,7 +248,7 @@ def _submit(base_url: str, text: str, results: dict, errors: list) -> None:
             f"{base_url}/report/", data=body, headers={"Referer": f"{base_url}/report/"}
         )
         page = opener.open(request, timeout=60).read().decode()
-        results[text] = CODE_RE.findall(page)[0]
+        results[text] = receipt_codes_in(page)[0]
     except Exception as exc:
         errors.append(f"{text}: {exc!r}")
 

@@ -27,11 +27,10 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from cocdesk.receipts import receipt_hash
-from tests.factories import member_factory
+from tests.factories import member_factory, receipt_codes_in
 from tests.faults.test_smtp_faults import free_port
 
 GUNICORN = ["--workers", "2", "--threads", "8", "--graceful-timeout", "2"]
-CODE_RE = re.compile(r'<p class="receipt-code"><code>([A-Z0-9-]+)</code>')
 
 
 def _env(database: str, data: Path) -> dict:
@@ -70,7 +69,7 @@ def _submit(base_url: str, text: str, results: dict, errors: list) -> None:
             f"{base_url}/report/", data=body, headers={"Referer": f"{base_url}/report/"}
         )
         page = opener.open(request, timeout=60).read().decode()
-        results[text] = CODE_RE.findall(page)[0]
+        results[text] = receipt_codes_in(page)[0]
         if "safely received" in page:
             spooled.append(text)
     except Exception as exc:

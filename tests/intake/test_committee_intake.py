@@ -7,9 +7,10 @@ from django.test import TestCase
 
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case, ConflictDeclaration, Handoff, ImmediateResponse, Kind, PartyRole
+from cocdesk.errors import Refused
 from cocdesk.intake.models import Event
 from cocdesk.members.models import Role
-from tests.factories import case_factory, member_factory, verified_client
+from tests.factories import case_factory, member_factory, open_report, verified_client
 from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +136,20 @@ def test_chair_creates_an_event_and_names_a_responder(chair):
     assert "/enrol/" in page.text
 
 
+def test_the_chair_sets_who_to_call_at_an_event_when_someone_is_in_danger(chair, alice):
+    event = Event.objects.create(name="DevDay", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 2))
+    data = {
+        "emergency_number": "112",
+        "venue_security": "+351 555 0100",
+        "safety_contact": "Ana, +351 555 0101",
+    }
+    assert verified_client(alice).post(f"/events/{event.pk}/safety/", data).status_code == 404
+    assert verified_client(chair).post(f"/events/{event.pk}/safety/", data).status_code == 302
+    event.refresh_from_db()
+    assert (event.emergency_number, event.venue_security, event.safety_contact) == tuple(data.values())
+    assert "Ana, +351 555 0101" in verified_client(chair).get(f"/events/{event.pk}/").text
+
+
 def test_members_other_than_the_chair_cannot_manage_events(alice):
     assert verified_client(alice).get("/events/").status_code == 404
 
@@ -171,3 +186,51 @@ def test_any_report_can_be_tied_to_an_event(event, alice):
     take(verified_client(alice), in_person(event=str(event.pk)))
     assert Case.objects.get().event == event
     assert case_factory(event=event).event == event
+
+
+def test_an_escrowed_report_of_immediate_danger_is_refused_so_someone_is_alerted(alice):
+    response = take(verified_client(alice), in_person(kind="escrowed", immediate_danger="on"))
+    assert response.status_code == 200 and "cannot be held in escrow" in response.text
+    assert not Case.objects.exists()
+    with pytest.raises(Refused, match="cannot be held in escrow"):
+        open_report(description="x", kind="escrowed", urgent=True)
+
+
+def test_the_intake_form_speaks_in_the_takers_voice(alice):
+    page = verified_client(alice).get("/intake/new/").text
+    assert "They would like the committee to involve law enforcement" in page
+    assert "I would like the committee" not in page
+    assert "Nothing yet" not in page  # the choices of the intake form: none, or what was done
+
+
+def test_an_event_responders_form_starts_with_their_event(event):
+    oli = member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER)
+    event.responders.add(oli)
+    page = verified_client(oli).get("/intake/new/").text
+    assert f'<option value="{event.pk}" selected>' in page
+
+
+def test_a_taker_with_a_conflict_hands_off_with_contact_details_only(alice, bob):
+    client = verified_client(alice)
+    data = {
+        "channel": "in_person",
+        "kind": "named",
+        "reporter_name": "Robin Reporter",
+        "reporter_phone": "+1 555 0100",
+        "wants_updates": "yes",
+        "handoff_to": str(bob.pk),
+    }
+    response = take(client, data)
+    assert response.status_code == 302, response.text
+    case = Case.objects.get()
+    assert case.description == "" and case.received_by == bob
+    assert Handoff.objects.get(case=case).to_member == bob
+    refused = take(client, {**data, "handoff_to": ""})  # without a hand-off, what happened is needed
+    assert refused.status_code == 200 and Case.objects.count() == 1
+
+
+def test_the_filed_page_links_to_the_new_case_for_a_member_who_may_read_it(alice):
+    client = verified_client(alice)
+    take(client, in_person())
+    case = Case.objects.get()
+    assert f'href="/cases/{case.reference}/"' in client.get("/intake/filed/").text

@@ -32,7 +32,9 @@ def test_receipt_code_opens_the_reporters_view_with_committee_messages():
     page = client.get("/report/status/case/")
     assert case.reference in page.text
     assert "Was it Saturday?" in page.text
-    assert "canary" not in page.text  # the reporter's view shows messages, not the case file
+    # The reporter's view: their own words and the messages, nothing the committee added.
+    assert "What you told us" in page.text and "canary-9d2b7 the words they used" in page.text
+    assert "Who does not have a conflict" not in page.text and "Jamie" not in page.text
 
 
 def test_code_is_accepted_in_lower_case_and_without_dashes():

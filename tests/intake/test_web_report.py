@@ -1,5 +1,8 @@
 """The public report form (intake issue; D2)."""
 
+import re
+from datetime import date
+
 import pytest
 from django.core import mail
 from django.test import Client, TestCase
@@ -7,6 +10,7 @@ from django.test import Client, TestCase
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case, ConflictDeclaration, Kind, PartyRole
 from cocdesk.intake import ratelimit
+from cocdesk.intake.models import Event
 from cocdesk.outbox.models import OutboxMessage
 from tests.factories import member_factory
 from tests.mailbox import delivered
@@ -67,7 +71,7 @@ def test_named_web_report_becomes_a_case_with_the_right_fields(alice, bob):
 def test_receipt_code_is_shown_once_and_stored_only_as_a_hash():
     client, _ = submit(named_report())
     page = client.get("/report/thanks/").text
-    code = page.split('<p class="receipt-code"><code>')[1].split("</code>")[0]
+    code = re.sub(r"<[^>]+>", "", page.split('<p class="receipt-code"><code>')[1].split("</code>")[0])
     assert len(code.replace("-", "")) == 20  # 98 bits
     case = Case.objects.get()
     assert code not in str(Case.objects.values().get())
@@ -194,3 +198,62 @@ def test_the_report_request_only_queues_mail_the_outbox_worker_sends_it(alice):
     submit(named_report())
     assert mail.outbox == []  # nothing left during the request
     assert OutboxMessage.objects.filter(status="pending").count() == 2
+
+
+# --- form truth, danger and escrow (issue 13) ----------------------------------------------------
+
+
+def test_no_way_of_contact_is_chosen_until_the_reporter_chooses_one():
+    page = Client().get("/report/").text
+    assert not re.search(r'name="preferred_contact"[^>]*checked', page)
+    assert re.search(r'for="id_what_happened">What happened\? <span class="required">', page)
+    assert page.count('class="required"') == 1  # only "What happened?" is truly required
+
+
+def test_a_name_a_story_and_someone_in_danger_is_enough(alice):
+    data = {"kind": "named", "your_name": "Robin", "what_happened": CANARY, "immediate_danger": "on"}
+    data.update(wants_updates="yes")
+    _, response = submit(data)
+    assert response.status_code == 302, response.text
+    assert Case.objects.get().urgent
+
+
+def test_a_danger_report_cannot_be_held_in_escrow_and_is_filed_as_the_reporter_chooses(alice):
+    page = Client().get("/report/").text
+    assert "cannot be held in escrow" in page
+    _, refused = submit(named_report(kind="escrowed", immediate_danger="on"))
+    assert refused.status_code == 200 and not Case.objects.exists()
+    assert "cannot be held in escrow" in refused.text and CANARY in refused.text  # nothing lost
+    submit(named_report(kind="anonymous", immediate_danger="on"))
+    case = Case.objects.get()
+    assert (case.kind, case.urgent, case.sealed) == ("anonymous", True, False)
+    assert any("URGENT" in m.subject for m in delivered() if m.to == [alice.email])
+
+
+def test_an_urgent_reports_thank_you_page_says_what_to_do_now_and_that_the_committee_was_alerted(alice):
+    event = Event.objects.create(
+        name="CommunityConf",
+        starts_on=date(2027, 3, 1),
+        ends_on=date(2027, 3, 3),
+        venue_security="+1 555 0199 (front desk)",
+        safety_contact="Sam Safety, +1 555 0123",
+        emergency_number="911",
+    )
+    client, _ = submit(named_report(immediate_danger="on", event=str(event.pk)))
+    page = client.get("/report/thanks/").text
+    assert "The committee has been alerted" in page
+    for what in ("911", "+1 555 0199 (front desk)", "Sam Safety, +1 555 0123"):
+        assert what in page
+
+
+def test_the_escrow_thank_you_page_does_not_promise_a_review():
+    client, _ = submit(named_report(kind="escrowed"))
+    page = client.get("/report/thanks/").text
+    assert "held in escrow" in page and "review it right away" not in page
+
+
+def test_choosing_anonymously_discards_typed_contact_details_and_says_so(alice):
+    client, _ = submit(named_report(kind="anonymous", your_phone="+1 555 0100"))
+    assert not Case.objects.get().parties.filter(role=PartyRole.REPORTER).exists()
+    page = client.get("/report/thanks/").text
+    assert "we did not keep the name and contact details you typed" in page

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from cocdesk import fields
 from cocdesk.cases.models import (
     ConsequenceCatalogItem,
+    ImmediateAction,
     ProposalKind,
     Resolution,
     State,
@@ -198,6 +199,36 @@ class TextForm(forms.Form):
         super().__init__(*args, **kwargs)
         if label:
             self.fields["text"].label = label
+
+
+class DangerForm(forms.Form):
+    """ "Someone may be in danger": what was done at once (action), when, and a note. Who is the
+    member recording it."""
+
+    action = forms.ChoiceField(
+        label=_("What has been done?"),
+        choices=ImmediateAction.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose what has been done, or “Nothing yet”.")},
+    )
+    at = forms.DateTimeField(
+        label=_("When? (leave empty for now)"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Who acted, where the people are now, what was given to law enforcement."),
+    )
+    reporter_asked = forms.BooleanField(
+        label=_("The reporter asked us to involve law enforcement"),
+        required=False,
+        help_text=_("Only call law enforcement if the reporter asks you to."),
+    )
 
 
 class LawEnforcementForm(forms.Form):

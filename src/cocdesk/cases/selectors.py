@@ -49,6 +49,18 @@ def case_by_spool_id(*, spool_id: str) -> Case | None:
     return Case.objects.filter(spool_id=spool_id).first()
 
 
+def case_for_safety(*, user: object, reference: str) -> Case | None:
+    """The case if `user` may raise "someone may be in danger" on it (they see its reference only)."""
+    return access.cases_for_safety(user).filter(reference=reference).select_related("event").first()
+
+
+def cases_taken_here(*, user: object, references: list[str]) -> list[tuple[int, Case]]:
+    """Of the reports `user` took on this device (`references`, by position), those they may still
+    raise "someone may be in danger" on, newest first. The caller shows when, never the reference."""
+    found = {c.reference: c for c in access.cases_for_safety(user).filter(reference__in=references)}
+    return [(i, found[ref]) for i, ref in reversed(list(enumerate(references))) if ref in found]
+
+
 def case_awaiting_declaration(*, user: object, reference: str) -> Case | None:
     """The case if `user` still has to declare on it (they may see the prompt only)."""
     return access.cases_awaiting_declaration_by(user).filter(reference=reference).first()

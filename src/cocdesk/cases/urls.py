@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cocdesk.cases.views import deliberation, file, lists
+from cocdesk.cases.views import deliberation, file, lists, safety
 
 app_name = "cases"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("shared/<int:record_id>/declare/", lists.shared_declare, name="shared_declare"),
     path("cases/<str:reference>/", file.case_detail, name="detail"),
     path("cases/<str:reference>/declare/", file.case_declare, name="declare"),
+    path("cases/<str:reference>/danger/", safety.case_danger, name="danger"),
+    path("taken/<int:index>/danger/", safety.taken_danger, name="taken_danger"),
     path("cases/<str:reference>/recuse/", file.case_recuse, name="recuse"),
     path("cases/<str:reference>/notes/", file.case_note_add, name="note_add"),
     path("cases/<str:reference>/contact/", file.case_contact, name="contact"),

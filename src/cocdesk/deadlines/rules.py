@@ -9,9 +9,12 @@ Decisions recorded here:
   or the decision); the automatic confirmation does not count.
 - "Decided" means the decision-and-actions message was sent to the reporter. Closing the case
   also ends the rule (a reporter who asked for no further involvement never gets that message).
-- Reporter rules apply only when the reporter can be written to: a named reporter with an email
-  address, or anyone with a receipt code (the portal). A reporter reachable only by phone is
-  called by the owners, who note it on the timeline; no automatic rule can know when that happened.
+- Reporter rules apply to every reporter who wants updates. One who can be written to (an email
+  address, or a receipt code for the portal) is written to; one who cannot (phone, in person,
+  direct message) is told by the owners, who record "told them by phone/in person" — that record
+  counts like the message of the same kind. The automatic delay notice is written, so it goes
+  only to a reporter who can be written to.
+- A reporter who asked for no further involvement is due nothing.
 """
 
 from __future__ import annotations
@@ -42,21 +45,27 @@ class CaseFacts:
     closed: bool
     wants_updates: bool
     reachable: bool  # the reporter can be written to (email address or receipt-code portal)
-    acknowledged_at: datetime | None = None  # first personal message to the reporter
-    decided_at: datetime | None = None  # first decision-and-actions message
+    acknowledged_at: datetime | None = None  # first personal message to the reporter, or told in person
+    decided_at: datetime | None = None  # first decision-and-actions message (written or told)
     delay_notice_at: datetime | None = None
     search_started_at: datetime | None = None
     search_ended_at: datetime | None = None
     last_update_at: datetime | None = None  # latest update or decision message to the reporter
 
 
-def _writes_to_reporter(facts: CaseFacts) -> bool:
-    return not facts.closed and facts.wants_updates and facts.reachable
+def _reporter_hears_from_us(facts: CaseFacts) -> bool:
+    return not facts.closed and facts.wants_updates
+
+
+def told_in_person(*, facts: CaseFacts) -> bool:
+    """The reporter cannot be written to: the owners tell them by phone or in person and record it."""
+    return not facts.reachable
 
 
 def acknowledgement_due(*, facts: CaseFacts) -> datetime | None:
-    """A member acknowledges the report personally within 24 hours of receiving it."""
-    if not _writes_to_reporter(facts) or facts.acknowledged_at is not None:
+    """A member acknowledges the report personally within 24 hours of receiving it (in writing, or
+    by phone or in person for a reporter who cannot be written to)."""
+    if not _reporter_hears_from_us(facts) or facts.acknowledged_at is not None:
         return None
     return facts.received_at + ACKNOWLEDGE_WITHIN
 
@@ -79,8 +88,14 @@ def declaration_reminder_due(*, received_at: datetime) -> datetime:
 
 
 def delay_notice_due(*, facts: CaseFacts) -> datetime | None:
-    """When the decision is late, the reporter is told once that it will take more time."""
-    if not _writes_to_reporter(facts) or facts.decided_at is not None or facts.delay_notice_at is not None:
+    """When the decision is late, the reporter is told once, automatically, that it will take more
+    time. Only in writing: a reporter who cannot be written to hears it from the owners."""
+    if (
+        not _reporter_hears_from_us(facts)
+        or not facts.reachable
+        or facts.decided_at is not None
+        or facts.delay_notice_at is not None
+    ):
         return None
     return facts.received_at + DECIDE_WITHIN
 
@@ -92,7 +107,7 @@ def searching(*, facts: CaseFacts) -> bool:
 def search_update_due(*, facts: CaseFacts) -> datetime | None:
     """While the reported person is being searched for, the reporter gets an update every 24 hours,
     counted from the start of the search or the latest update since then."""
-    if not searching(facts=facts) or not facts.wants_updates or not facts.reachable:
+    if not searching(facts=facts) or not facts.wants_updates:
         return None
     since = facts.search_started_at
     if facts.last_update_at is not None and facts.last_update_at > since:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Max, Min, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from cocdesk import access
 from cocdesk.cases.models import (
@@ -38,13 +39,28 @@ class Deadline:
     due_at: datetime
     case: Case | None = None
     member: Member | None = None  # the member a check-in is for
+    in_person: bool = False  # the reporter has no email or receipt code: tell them by phone or in person
 
     @property
     def label(self) -> str:
+        if self.in_person and self.rule in IN_PERSON_LABELS:
+            return str(IN_PERSON_LABELS[self.rule])
         return Rule(self.rule).label
 
     def overdue(self, now: datetime) -> bool:
         return self.due_at <= now
+
+
+# The same deadlines, as tasks for the owners when the reporter cannot be written to (D5).
+IN_PERSON_LABELS = {
+    Rule.ACKNOWLEDGE: _("Acknowledge the report within 24 hours: call or see the reporter, then record it"),
+    Rule.DECIDE: _(
+        "Tell the reporter the decision and actions within 7 days: call or see them, then record it"
+    ),
+    Rule.SEARCH_UPDATE: _(
+        "Daily update while the reported person is searched for: call or see the reporter, then record it"
+    ),
+}
 
 
 def case_facts(cases: Iterable[Case]) -> dict[int, rules.CaseFacts]:
@@ -94,7 +110,11 @@ def case_deadlines(*, case: Case, facts: rules.CaseFacts) -> list[Deadline]:
         (Rule.SEARCH_UPDATE, rules.search_update_due(facts=facts)),
     ]
     return sorted(
-        (Deadline(rule=rule, due_at=due, case=case) for rule, due in found if due is not None),
+        (
+            Deadline(rule=rule, due_at=due, case=case, in_person=rules.told_in_person(facts=facts))
+            for rule, due in found
+            if due is not None
+        ),
         key=lambda d: d.due_at,
     )
 
@@ -174,15 +194,25 @@ class Route:
     PING = "portal and a notification email"  # anonymous: the portal, and "you have a new message"
     PORTAL = "portal"  # a receipt code but no address
     NONE = "kept on the case only"  # no way to write to them; tell them by phone or in person
+    OPTED_OUT = "nothing"  # they asked for no further involvement: nothing is sent
 
 
-def reporter_route(*, case: Case, reporter_asked: bool = False) -> str:
-    """How a message written now would reach the reporter. One who chose no further involvement
-    gets no email, unless they asked for this message."""
-    address = reporter_address(case=case) if case.wants_updates or reporter_asked else ""
+def reporter_route(*, case: Case) -> str:
+    """How a message written now would reach the reporter (nothing, if they asked for no further
+    involvement)."""
+    if not case.wants_updates:
+        return Route.OPTED_OUT
+    address = reporter_address(case=case)
     if address:
         return Route.EMAIL if case.kind == Kind.NAMED else Route.PING
     return Route.PORTAL if case.receipt_hash else Route.NONE
+
+
+def suggested_kind(*, case: Case) -> str:
+    """The kind of message the compose page starts from: an acknowledgement until one was sent (or
+    told), then an update."""
+    personal = case.messages.filter(direction=MessageDirection.TO_REPORTER, kind__in=PERSONAL_KINDS)
+    return TemplateKind.UPDATE if personal.exists() else TemplateKind.ACKNOWLEDGEMENT
 
 
 def messages_to_reporter(*, case: Case) -> QuerySet[Message]:

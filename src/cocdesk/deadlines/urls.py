@@ -5,6 +5,8 @@ from cocdesk.deadlines import views
 app_name = "deadlines"
 urlpatterns = [
     path("cases/<str:reference>/messages/new/", views.compose, name="compose"),
+    path("cases/<str:reference>/messages/told/", views.told, name="told"),
+    path("cases/<str:reference>/messages/wishes/", views.wishes, name="wishes"),
     path("cases/<str:reference>/deadlines/", views.case_deadlines, name="case"),
     path("deadlines/templates/", views.templates_list, name="templates"),
     path("deadlines/templates/<str:kind>/", views.template_edit, name="template_edit"),

@@ -12,17 +12,25 @@ from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from cocdesk import access, clock
+from cocdesk import access, clock, stepup
 from cocdesk.audit.services import audit_record
 from cocdesk.deadlines import ical, rules, selectors, services
-from cocdesk.deadlines.forms import CheckInForm, ComposeForm, TemplateChoiceForm, TemplateForm
+from cocdesk.deadlines.forms import (
+    CheckInForm,
+    ComposeForm,
+    TemplateChoiceForm,
+    TemplateForm,
+    ToldForm,
+    WishesForm,
+)
 from cocdesk.deadlines.models import CheckInAnswer, Rule, TemplateKind
 from cocdesk.errors import Refused
-from cocdesk.web import refusal_to_form, require, with_case
+from cocdesk.web import refusal_to_form, refusal_to_messages, require, with_case
 
 if TYPE_CHECKING:
     from cocdesk.cases.models import Case
@@ -30,55 +38,173 @@ if TYPE_CHECKING:
 # --- writing to the reporter -----------------------------------------------------------------
 
 
+def _filled_templates(case: Case, member_name: str) -> dict[str, dict[str, str]]:
+    """Every template, filled in for this case and sender, by kind (the compose page offers them)."""
+    return {
+        template.kind: {
+            "label": str(TemplateKind(template.kind).label),
+            "subject": services.template_fill(template.subject, case=case, member_name=member_name),
+            "body": services.template_fill(template.body, case=case, member_name=member_name),
+        }
+        for template in selectors.reporter_templates()
+    }
+
+
+def _untouched(text: str, templates: dict[str, dict[str, str]]) -> bool:
+    """Nothing typed: empty, or exactly a template as it was filled in."""
+    text = text.strip()
+    return not text or any(text == t["body"].strip() for t in templates.values())
+
+
+def _preview_token(request: HttpRequest, case: Case, kind: str, subject: str, body: str) -> str:
+    """Proves the member saw the preview of exactly this message before sending it."""
+    value = "\x1f".join([str(case.pk), str(request.user.pk), kind, subject.strip(), body.strip()])
+    return salted_hmac("cocdesk.deadlines.compose", value).hexdigest()
+
+
+def _masked(address: str) -> str:
+    local, _at, domain = address.partition("@")
+    return f"{local[:2]}•••@{domain}" if domain else "•••"
+
+
 @sensitive_post_parameters()
 @with_case
 def compose(request: HttpRequest, case: Case) -> HttpResponse:
-    """A member picks a template, adapts it and sends it to the reporter."""
-    opted_out = not case.wants_updates
+    """Compose → preview → send. Choosing a kind of message offers its template: it fills the text
+    only when nothing is typed, or after asking. The preview shows exactly what the reporter gets
+    (email and portal) and where; only the preview can send."""
+    templates = _filled_templates(case, request.user.name)
+    ask = None
     if request.method == "POST":
-        form = ComposeForm(request.POST, opted_out=opted_out)
-        if form.is_valid():
-            data = form.cleaned_data
+        form = ComposeForm(request.POST)
+        form.is_valid()  # parse; errors are shown only when previewing or sending
+        data = {key: form.cleaned_data.get(key) or "" for key in ("kind", "subject", "body", "action")}
+        action = data["action"] or "preview"
+        kind, subject, body = data["kind"], data["subject"], data["body"]
+        if action in ("template", "replace", "keep") and kind:
+            if action == "replace" or (action == "template" and _untouched(body, templates)):
+                subject, body = templates[kind]["subject"], templates[kind]["body"]
+            elif action == "template":
+                ask = templates[kind]["label"]  # "Replace what you wrote with the … template?"
+            form = ComposeForm(initial={"kind": kind, "subject": subject, "body": body})
+        elif action == "edit":
+            form = ComposeForm(initial={"kind": kind, "subject": subject, "body": body})
+        elif form.is_valid():
             try:
-                delivery = services.reporter_message_send(
-                    case=case,
-                    author=request.user,
-                    kind=data["kind"],
-                    subject=data["subject"],
-                    body=data["body"],
-                    reporter_asked=data.get("reporter_asked", False),
+                if action == "send" and form.cleaned_data["previewed"] == _preview_token(
+                    request, case, kind, subject, body
+                ):
+                    delivery = services.reporter_message_send(
+                        case=case, author=request.user, kind=kind, subject=subject, body=body
+                    )
+                    messages.success(
+                        request,
+                        _("Your message is on its way (%(how)s) and on the timeline.")
+                        % {"how": delivery.how},
+                    )
+                    return redirect("deadlines:case", reference=case.reference)
+                preview = services.reporter_message_preview(
+                    case=case, author=request.user, kind=kind, subject=subject, body=body
                 )
             except Refused as exc:
                 refusal_to_form(form, exc)
             else:
-                messages.success(
-                    request,
-                    _("Your message is on its way (%(how)s) and on the timeline.") % {"how": delivery.how},
-                )
-                return redirect("deadlines:case", reference=case.reference)
+                return _preview_page(request, case, form, preview)
     else:
         choice = TemplateChoiceForm(request.GET)
-        kind = choice.cleaned_data["template"] if choice.is_valid() else TemplateKind.ACKNOWLEDGEMENT
-        template = selectors.reporter_template(kind=kind)
-        sender = request.user.name
+        kind = choice.cleaned_data["template"] if choice.is_valid() else selectors.suggested_kind(case=case)
         form = ComposeForm(
-            initial={
-                "kind": kind,
-                "subject": services.template_fill(template.subject, case=case, member_name=sender),
-                "body": services.template_fill(template.body, case=case, member_name=sender),
-            },
-            opted_out=opted_out,
+            initial={"kind": kind, "subject": templates[kind]["subject"], "body": templates[kind]["body"]}
         )
+    return _compose_page(request, case, form, templates=templates, ask=ask)
+
+
+def _compose_page(
+    request: HttpRequest,
+    case: Case,
+    form: ComposeForm,
+    *,
+    templates: dict | None = None,
+    ask: str | None = None,
+    told_form: ToldForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "case": case,
         "form": form,
-        "template_kinds": TemplateKind.choices,
-        # An opted-out reporter is written to only when they asked: show how that message would go.
-        "route": selectors.reporter_route(case=case, reporter_asked=opted_out),
-        "opted_out": opted_out,
+        "templates": templates or _filled_templates(case, request.user.name),
+        "ask": ask,
+        "route": selectors.reporter_route(case=case),
+        "opted_out": not case.wants_updates,
+        "has_portal": bool(case.receipt_hash),
         "reporter_has_written": selectors.reporter_has_written(case=case),
+        "told_form": told_form
+        or ToldForm(initial={"kind": form["kind"].value() or TemplateKind.ACKNOWLEDGEMENT}),
+        "wishes_form": WishesForm(),
     }
-    return render(request, "deadlines/compose.html", context)
+    return render(request, "deadlines/compose.html", context, status=status)
+
+
+def _preview_page(
+    request: HttpRequest, case: Case, form: ComposeForm, preview: services.Preview
+) -> HttpResponse:
+    data = form.cleaned_data
+    revealed = stepup.is_fresh(request)
+    context = {
+        "case": case,
+        "preview": preview,
+        "kind_label": TemplateKind(preview.kind).label,
+        "address": preview.address if revealed else _masked(preview.address),
+        "address_revealed": revealed,
+        "kind": data["kind"],
+        "subject": data["subject"],
+        "body": data["body"],
+        "token": _preview_token(request, case, data["kind"], data["subject"], data["body"]),
+        "now": clock.now(),
+    }
+    return render(request, "deadlines/compose_preview.html", context)
+
+
+@require_POST
+@sensitive_post_parameters()
+@with_case
+def told(request: HttpRequest, case: Case) -> HttpResponse:
+    """ "I told them by phone or in person" (who, when, what): counts like the written message of
+    that kind for the deadlines."""
+    form = ToldForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.reporter_told_record(
+                case=case,
+                by=request.user,
+                kind=data["kind"],
+                how=data["how"],
+                text=data["text"],
+                at=data["at"],
+            )
+        except Refused as exc:
+            refusal_to_form(form, exc)
+        else:
+            messages.success(request, _("Thank you. It is on the timeline, and counts for the deadlines."))
+            return redirect("deadlines:case", reference=case.reference)
+    compose_form = ComposeForm(initial={"kind": TemplateKind.ACKNOWLEDGEMENT})
+    return _compose_page(request, case, compose_form, told_form=form, status=400)
+
+
+@require_POST
+@with_case
+def wishes(request: HttpRequest, case: Case) -> HttpResponse:
+    """The reporter told us they would like to hear from us again (or no longer)."""
+    form = WishesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reporter_wishes_record(
+                case=case, by=request.user, wants_updates=form.cleaned_data["wants_updates"]
+            )
+        except Refused as exc:
+            refusal_to_messages(request, exc)
+    return redirect("deadlines:compose", reference=case.reference)
 
 
 @require_GET

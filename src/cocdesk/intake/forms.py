@@ -19,6 +19,10 @@ from cocdesk.receipts import receipt_code_new
 
 MAX_TEXT = 20_000
 REPORTED_SLOTS = 3
+DANGER_NOT_IN_ESCROW = _(
+    "A report about someone in danger right now cannot be held in escrow: the committee must act on "
+    "it at once. Please choose to report with your name or anonymously."
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -133,6 +137,10 @@ class PublicReportForm(IncidentFields):
         ],
         initial=Kind.NAMED,
         widget=forms.RadioSelect,
+        help_text=_(
+            "Anonymous or escrow: the name and contact boxes are not kept. A report about someone in "
+            "danger right now cannot be held in escrow."
+        ),
     )
     # Plain id choices, not querysets: the form renders and validates from `report_form_choices`,
     # which still answers from its cache when the database is down (D2).
@@ -144,10 +152,11 @@ class PublicReportForm(IncidentFields):
     your_phone = _text(_("Your phone number"), max_length=50)
     other_contact = _text(_("Another way to reach you"), max_length=300)
     preferred_contact = forms.ChoiceField(
-        label=_("How should we contact you?"),
+        label=_("How should we contact you? (optional)"),
         choices=ContactPreference.choices,
-        initial=ContactPreference.EMAIL,
+        required=False,
         widget=forms.RadioSelect,
+        help_text=_("If you choose one, please fill in that box above."),
     )
     wants_updates = forms.ChoiceField(
         label=_("Would you like to hear from us?"),
@@ -206,6 +215,10 @@ class PublicReportForm(IncidentFields):
             self.fields["exclude_members"].choices = choices.members
         else:
             del self.fields["exclude_members"]
+        self.fields["immediate_danger"].help_text = _(
+            "The committee is alerted at once. A report about danger cannot be held in escrow: it is "
+            "filed with your name or anonymously, as you choose above."
+        )
 
     def clean_evidence(self) -> list:
         if self.upload_problems:
@@ -223,6 +236,13 @@ class PublicReportForm(IncidentFields):
             event_id=data.get("event"),
             excluded_member_ids=list(data.get("exclude_members") or []),
         )
+
+    CONTACT_FIELDS = ("your_name", "your_email", "your_phone", "other_contact")
+
+    def discarded_contact(self) -> bool:
+        """A reporter who chose anonymous or escrow typed a name or contact: it is not kept."""
+        data = self.cleaned_data
+        return data["kind"] != Kind.NAMED and any((data.get(f) or "").strip() for f in self.CONTACT_FIELDS)
 
     def report(self) -> ReportInput:
         """The report without its event and exclusions (`submission()` carries those as ids)."""
@@ -263,6 +283,8 @@ class PublicReportForm(IncidentFields):
                 ),
             )
         named = data.get("kind") == Kind.NAMED
+        if data.get("kind") == Kind.ESCROWED and data.get("immediate_danger"):
+            self.add_error("kind", DANGER_NOT_IN_ESCROW)
         if named and data.get("wants_updates") == "yes":
             preferred = data.get("preferred_contact")
             needed = {
@@ -301,8 +323,8 @@ class CommitteeIntakeForm(IncidentFields):
     reporter_other_contact = _text(_("Another way to reach them"), max_length=300)
     preferred_contact = forms.ChoiceField(
         label=_("How they would like to be contacted"),
-        choices=ContactPreference.choices,
-        initial=ContactPreference.EMAIL,
+        choices=[("", _("They did not say")), *ContactPreference.choices],
+        required=False,
     )
     wants_updates = forms.ChoiceField(
         label=_("Updates"),
@@ -316,7 +338,7 @@ class CommitteeIntakeForm(IncidentFields):
     reporter_clothing = _text(_("What are they wearing?"))
     immediate_action = forms.ChoiceField(
         label=_("Immediate response already taken"),
-        choices=[("", _("None")), *ImmediateAction.choices],
+        choices=[("", _("None")), *[c for c in ImmediateAction.choices if c[0] != ImmediateAction.NONE_YET]],
         required=False,
     )
     immediate_note = _text(_("What was done"), max_length=2000)
@@ -347,6 +369,16 @@ class CommitteeIntakeForm(IncidentFields):
         self.fields["handoff_to"].queryset = (
             handoff_members if handoff_members is not None else committee_members()
         )
+        # In the taker's voice: they write down what the reporter tells them.
+        what = self.fields["what_happened"]
+        what.required = False  # a taker with a conflict hands off with contact details only
+        what.help_text = _(
+            "In their words, as far as you can. If you have a conflict of interest, leave this for the "
+            "member you hand the report to."
+        )
+        self.fields["law_enforcement"].label = _("They would like the committee to involve law enforcement")
+        self.fields["law_enforcement"].help_text = _("Only ever at their request.")
+        self.fields["witnesses"].label = _("Did anyone else see or hear it?")
 
     def report(self) -> ReportInput:
         """The report as `intake.services.committee_report_take` takes it."""
@@ -375,6 +407,13 @@ class CommitteeIntakeForm(IncidentFields):
 
     def clean(self) -> dict:
         data = super().clean()
+        if data.get("kind") == Kind.ESCROWED and data.get("immediate_danger"):
+            self.add_error("kind", DANGER_NOT_IN_ESCROW)
+        if not data.get("handoff_to") and not (data.get("what_happened") or "").strip():
+            self.add_error(
+                "what_happened",
+                _("Please write down what happened, or hand the report to another member below."),
+            )
         if data.get("immediate_action") == ImmediateAction.LAW_ENFORCEMENT and not data.get(
             "law_enforcement"
         ):
@@ -439,11 +478,28 @@ class PortalReplyForm(forms.Form):
     body = _long(_("Add information or answer a question"), required=True)
 
 
-class EventForm(forms.Form):
+class EventSafetyForm(forms.Form):
+    """Who to call when someone is in danger at this event (shown after an urgent report and on
+    every case's safety page)."""
+
+    emergency_number = _text(
+        _("Emergency number where the event is"),
+        max_length=100,
+        help_text=_("For example 112 or 911. Empty: the site's default is shown."),
+    )
+    venue_security = _text(_("Venue security (a phone number, or where to find them)"), max_length=200)
+    safety_contact = _text(
+        _("The event's safety contact"), max_length=200, help_text=_("A name and a phone number.")
+    )
+
+
+class EventForm(EventSafetyForm):
     name = _text(_("Event name"), required=True, max_length=200)
     starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
     place = _text(_("Place"), max_length=200)
+
+    field_order = ["name", "starts_on", "ends_on", "place"]
 
     def clean(self) -> dict:
         data = super().clean()

@@ -16,6 +16,11 @@ class Event(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField()
     place = models.CharField(max_length=200, blank=True)
+    # What a reporter or responder in danger needs at once (D2): shown after an urgent report and
+    # on the safety page of every case at this event. Blank: the site-wide default is shown.
+    emergency_number = models.CharField(max_length=100, blank=True)
+    venue_security = models.CharField(max_length=200, blank=True)
+    safety_contact = models.CharField(max_length=200, blank=True)
     responders = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="responder_events")
 
     class Meta:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import QuerySet
 
-from cocdesk.cases.models import Case, Message
+from cocdesk import clock
+from cocdesk.cases.models import AttachmentSource, Case, Message
 from cocdesk.errors import database_unavailable
 from cocdesk.intake.models import Event
 from cocdesk.members.selectors import committee_members
@@ -57,5 +59,65 @@ def case_in_portal(*, case_id: object) -> Case | None:
 
 
 def portal_messages(*, case: Case) -> QuerySet[Message]:
-    """What the reporter may read: every message to and from them, nothing else of the case."""
-    return case.messages.order_by("created_at", "pk")
+    """What the reporter may read: every message to and from them (not the members' records of
+    having told them by phone or in person), nothing else of the case."""
+    return case.messages.filter(told="").order_by("created_at", "pk")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the reporter sent us, as they can read it back in the portal: their own words and the
+    names of their files. Nothing the committee added."""
+
+    description: str
+    occurred_when: str
+    occurred_where: str
+    event: str
+    files: list[str]
+
+
+def portal_submission(*, case: Case) -> Submission:
+    files = case.attachments.filter(source=AttachmentSource.REPORTER).order_by("created_at", "pk")
+    return Submission(
+        description=case.description,
+        occurred_when=case.occurred_when,
+        occurred_where=case.occurred_where,
+        event=case.event.name if case.event_id else "",
+        files=[attachment.original_name for attachment in files],
+    )
+
+
+@dataclass(frozen=True)
+class SafetyInfo:
+    """Who to call when someone is in danger (D2): the event's numbers, else the site's default."""
+
+    emergency_number: str
+    venue_security: str
+    safety_contact: str
+    event_name: str = ""
+
+
+def safety_info(*, event: Event | None) -> SafetyInfo:
+    if event is None:
+        return SafetyInfo(emergency_number=settings.EMERGENCY_NUMBERS, venue_security="", safety_contact="")
+    return SafetyInfo(
+        emergency_number=event.emergency_number or settings.EMERGENCY_NUMBERS,
+        venue_security=event.venue_security,
+        safety_contact=event.safety_contact,
+        event_name=event.name,
+    )
+
+
+def event_by_id(*, event_id: object) -> Event | None:
+    return Event.objects.filter(pk=event_id).first() if isinstance(event_id, int) else None
+
+
+def responder_event(*, events: QuerySet[Event]) -> Event | None:
+    """The event an event responder's intake form starts with: the one going on today, else the
+    next one, else the latest."""
+    today = clock.now().date()
+    return (
+        events.filter(starts_on__lte=today, ends_on__gte=today).order_by("starts_on").first()
+        or events.filter(starts_on__gt=today).order_by("starts_on").first()
+        or events.order_by("-ends_on").first()
+    )

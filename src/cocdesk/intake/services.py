@@ -148,7 +148,11 @@ class Received:
 
     receipt_code: str | None
     kind: str
+    urgent: bool
+    wants_updates: bool
+    event_id: int | None
     reference: str | None = None
+    alerted: bool = False  # members were told at once (an urgent report waiting in the spool is not yet)
 
     @property
     def spooled(self) -> bool:
@@ -175,8 +179,23 @@ def web_report_receive(*, submission: WebSubmission) -> Received:
         for upload in report.files:  # cleaned now too, so the import cannot refuse a file later
             upload_prepare(upload.name, upload.data, keep_photo_metadata=upload.keep_metadata)
         spool.spool_write(kind="web", data=submission.to_bytes(), spool_id=report.spool_id)
-        return Received(receipt_code=report.receipt_code, kind=report.kind)
-    return Received(receipt_code=opened.receipt_code, kind=opened.case.kind, reference=opened.case.reference)
+        return Received(
+            receipt_code=report.receipt_code,
+            kind=report.kind,
+            urgent=report.incident.urgent,
+            wants_updates=report.wants_updates,
+            event_id=submission.event_id,
+        )
+    case = opened.case
+    return Received(
+        receipt_code=opened.receipt_code,
+        kind=case.kind,
+        urgent=case.urgent,
+        wants_updates=case.wants_updates,
+        event_id=case.event_id,
+        reference=case.reference,
+        alerted=bool(opened.notified),
+    )
 
 
 @transaction.atomic
@@ -222,6 +241,7 @@ def committee_report_take(
     if anonymous:
         report.intake_details["safety"] = {}
     report.intake_details["taken_by"] = taker.pk
+    report.taken_by = taker
     report.received_by = handoff_to or (taker if taker.is_committee else None)
     report.with_receipt = anonymous
     opened = report_store(report=report, actor=taker)
@@ -241,11 +261,43 @@ def portal_reply(*, case: Case, body: str) -> Message:
 
 
 @transaction.atomic
-def event_create(*, actor: Member, name: str, starts_on: date, ends_on: date, place: str = "") -> Event:
-    event = Event(name=name, starts_on=starts_on, ends_on=ends_on, place=place)
+def event_create(
+    *,
+    actor: Member,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    place: str = "",
+    emergency_number: str = "",
+    venue_security: str = "",
+    safety_contact: str = "",
+) -> Event:
+    event = Event(
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        place=place,
+        emergency_number=emergency_number,
+        venue_security=venue_security,
+        safety_contact=safety_contact,
+    )
     event.full_clean()
     event.save()
     audit_record(actor=actor, action="event.created", target=event)
+    return event
+
+
+@transaction.atomic
+def event_safety_update(
+    *, actor: Member, event: Event, emergency_number: str, venue_security: str, safety_contact: str
+) -> Event:
+    """Who to call at this event when someone is in danger (D2). Side effects: the Event, audit."""
+    event.emergency_number = emergency_number.strip()
+    event.venue_security = venue_security.strip()
+    event.safety_contact = safety_contact.strip()
+    event.full_clean()
+    event.save(update_fields=["emergency_number", "venue_security", "safety_contact"])
+    audit_record(actor=actor, action="event.safety_updated", target=event)
     return event
 
 

@@ -16,4 +16,5 @@ urlpatterns = [
     # Who a case is about: members taking part add and correct people on any case (D3).
     path("cases/<str:reference>/people/", views.case_people, name="people"),
     path("cases/<str:reference>/people/<int:party_id>/", views.case_person, name="person"),
+    path("events/<int:event_id>/safety/", views.event_safety, name="event_safety"),
 ]

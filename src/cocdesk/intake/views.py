@@ -24,6 +24,7 @@ from cocdesk.intake import ratelimit, selectors, services
 from cocdesk.intake.forms import (
     CommitteeIntakeForm,
     EventForm,
+    EventSafetyForm,
     PersonForm,
     PortalReplyForm,
     PublicReportForm,
@@ -33,7 +34,7 @@ from cocdesk.intake.forms import (
 from cocdesk.intake.models import Event
 from cocdesk.members.selectors import committee_members
 from cocdesk.uploads import upload_problems
-from cocdesk.web import refusal_to_form, with_case
+from cocdesk.web import TAKEN_SESSION_KEY, refusal_to_form, with_case
 
 log = logging.getLogger("cocdesk.intake")
 
@@ -78,6 +79,11 @@ def report_form(request: HttpRequest) -> HttpResponse:
                     "reference": received.reference,
                     "code": received.receipt_code,
                     "kind": received.kind,
+                    "urgent": received.urgent,
+                    "alerted": received.alerted,
+                    "event_id": received.event_id,
+                    "discarded_contact": form.discarded_contact(),
+                    "wants_updates": received.wants_updates,
                 }
                 if received.spooled:  # no session either: the thank-you page is this response
                     return render(request, "intake/report_thanks.html", {"thanks": thanks})
@@ -89,9 +95,14 @@ def report_form(request: HttpRequest) -> HttpResponse:
 
 
 def report_thanks(request: HttpRequest) -> HttpResponse:
-    """Shows the reference and the receipt code once; a reload shows them no more."""
+    """Shows the reference and the receipt code once; a reload shows them no more. After an urgent
+    report: what to do now (emergency number, venue security, the event's safety contact)."""
     thanks = request.session.pop(THANKS_SESSION_KEY, None)
-    return render(request, "intake/report_thanks.html", {"thanks": thanks})
+    context = {"thanks": thanks}
+    if thanks and thanks.get("urgent"):
+        event = selectors.event_by_id(event_id=thanks.get("event_id"))
+        context["safety"] = selectors.safety_info(event=event)
+    return render(request, "intake/report_thanks.html", context)
 
 
 @sensitive_post_parameters()
@@ -158,30 +169,25 @@ def _portal_case(request: HttpRequest):
 
 @sensitive_post_parameters()
 def status_case(request: HttpRequest) -> HttpResponse:
-    """The reporter's view: status and messages; they can add information or answer questions."""
+    """The reporter's view: what they sent us, the status, the messages, and a reply box."""
     try:
         case = _portal_case(request)
     except Http404:
         return redirect("intake:status")
     audit_record(actor="public", action="case.portal_viewed", target=case)
     form = PortalReplyForm(request.POST or None)
+    sent = False
     if request.method == "POST" and form.is_valid():
         services.portal_reply(case=case, body=form.cleaned_data["body"])
-        return render(
-            request,
-            "intake/status_case.html",
-            {
-                "case": case,
-                "messages_": selectors.portal_messages(case=case),
-                "form": PortalReplyForm(),
-                "sent": True,
-            },
-        )
-    return render(
-        request,
-        "intake/status_case.html",
-        {"case": case, "messages_": selectors.portal_messages(case=case), "form": form},
-    )
+        form, sent = PortalReplyForm(), True
+    context = {
+        "case": case,
+        "submission": selectors.portal_submission(case=case),
+        "messages_": selectors.portal_messages(case=case),
+        "form": form,
+        "sent": sent,
+    }
+    return render(request, "intake/status_case.html", context)
 
 
 @require_POST
@@ -201,7 +207,13 @@ def intake_new(request: HttpRequest) -> HttpResponse:
     events = access.events_for_intake(request.user)
     handoff = committee_members().exclude(pk=request.user.pk)
     form = CommitteeIntakeForm(
-        request.POST or None, request.FILES or None, events=events, handoff_members=handoff
+        request.POST or None,
+        request.FILES or None,
+        events=events,
+        handoff_members=handoff,
+        initial={"event": selectors.responder_event(events=events)}
+        if not access.is_committee_member(request.user)
+        else None,
     )
     if request.method == "POST" and _valid_unless_unavailable(form):
         data = form.cleaned_data
@@ -225,6 +237,9 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                 "reference": opened.case.reference,
                 "code": opened.receipt_code,
             }
+            # The dashboard offers "Someone may be in danger" on the reports taken on this device.
+            taken = request.session.get(TAKEN_SESSION_KEY, [])[-9:]
+            request.session[TAKEN_SESSION_KEY] = [*taken, opened.case.reference]
             return redirect("intake:filed")
     return render(request, "intake/intake_form.html", {"form": form})
 
@@ -249,11 +264,18 @@ def _without_lists(form: CommitteeIntakeForm) -> None:
 
 
 def intake_filed(request: HttpRequest) -> HttpResponse:
+    """The report is filed: its reference, the receipt code for an anonymous reporter (once), a link
+    to the case for a member who may read it, and "Someone may be in danger" for the taker."""
     if not access.may_take_reports(request.user):
         raise Http404
-    return render(
-        request, "intake/intake_filed.html", {"thanks": request.session.pop(THANKS_SESSION_KEY, None)}
-    )
+    thanks = request.session.pop(THANKS_SESSION_KEY, None)
+    if thanks:
+        reference = thanks["reference"]
+        thanks["can_read"] = case_selectors.case_visible(user=request.user, reference=reference) is not None
+        thanks["can_raise"] = (
+            case_selectors.case_for_safety(user=request.user, reference=reference) is not None
+        )
+    return render(request, "intake/intake_filed.html", {"thanks": thanks})
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -278,7 +300,19 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _member, link = services.event_responder_add(actor=request.user, event=event, **form.cleaned_data)
         form = ResponderForm()
-    context = {"event": event, "form": form, "link": link, "base_url": settings.BASE_URL}
+    context = {
+        "event": event,
+        "form": form,
+        "link": link,
+        "base_url": settings.BASE_URL,
+        "safety_form": EventSafetyForm(
+            initial={
+                "emergency_number": event.emergency_number,
+                "venue_security": event.venue_security,
+                "safety_contact": event.safety_contact,
+            }
+        ),
+    }
     return render(request, "intake/event.html", context)
 
 
@@ -329,3 +363,18 @@ def case_person(request: HttpRequest, case, party_id: int) -> HttpResponse:
             return _after_person_change(request, case)
     context = {"case": case, "party": party, "form": form}
     return render(request, "intake/person.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def event_safety(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The chair sets who to call at the event when someone is in danger."""
+    if not access.may_manage_events(request.user):
+        raise Http404
+    event = get_object_or_404(Event, pk=event_id)
+    form = EventSafetyForm(request.POST)
+    if form.is_valid():
+        services.event_safety_update(actor=request.user, event=event, **form.cleaned_data)
+        messages.success(request, _("Saved. It is shown to anyone reporting danger at this event."))
+        return redirect("intake:event", event_id=event.pk)
+    context = {"event": event, "form": ResponderForm(), "safety_form": form, "base_url": settings.BASE_URL}
+    return render(request, "intake/event.html", context, status=400)

@@ -47,6 +47,7 @@ from cocdesk.cases.models.records import (  # noqa: F401
     MessageKind,
     TimelineEntry,
     TimelineKind,
+    ToldHow,
 )
 from cocdesk.cases.models.response import (  # noqa: F401
     Conversation,

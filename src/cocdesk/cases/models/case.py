@@ -103,6 +103,11 @@ class Case(models.Model):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who took the report in person, by phone or DM (a member or an event responder). They may raise
+    # "someone may be in danger" on it for a while after, without seeing anything of the case (D2).
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     event = models.ForeignKey(
         "intake.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )

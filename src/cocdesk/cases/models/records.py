@@ -97,8 +97,19 @@ class MessageKind(models.TextChoices):
 PERSONAL_MESSAGE_KINDS = frozenset({MessageKind.ACKNOWLEDGEMENT, MessageKind.UPDATE, MessageKind.DECISION})
 
 
+class ToldHow(models.TextChoices):
+    """How a member told the reporter something outside cocdesk (D5: reporters without email)."""
+
+    PHONE = "phone", _("by phone")
+    IN_PERSON = "in_person", _("in person")
+    DIRECT_MESSAGE = "direct_message", _("by direct message")
+    OTHER = "other", _("another way")
+
+
 class Message(models.Model):
-    """A message between the committee and the reporter, by email and/or the receipt-code portal."""
+    """A message between the committee and the reporter, by email and/or the receipt-code portal,
+    or a record that a member told the reporter by phone or in person (`told` set: who is the
+    author, when is `created_at`, what is the body; it is not shown in the portal)."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=16, choices=MessageDirection.choices)
@@ -107,6 +118,7 @@ class Message(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=clock.now)
     emailed = models.BooleanField(default=False)
+    told = models.CharField(max_length=16, choices=ToldHow.choices, blank=True, default="")
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -116,6 +128,7 @@ class Message(models.Model):
 
 
 class ImmediateAction(models.TextChoices):
+    NONE_YET = "none_yet", _("Nothing yet: the committee is alerted")
     VENUE_SECURITY = "venue_security", _("Called venue security")
     CRISIS_LINE = "crisis_line", _("Called a crisis line or non-emergency number")
     REMOVAL = "removal", _("Removed the person from the space")
@@ -124,7 +137,8 @@ class ImmediateAction(models.TextChoices):
 
 
 class ImmediateResponse(models.Model):
-    """What a responder did at once in an unsafe situation, without convening the committee."""
+    """What a responder did at once in an unsafe situation, without convening the committee: the
+    action, who recorded it, when it was done, and a note."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="immediate_responses")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

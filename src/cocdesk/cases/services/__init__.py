@@ -45,7 +45,7 @@ from cocdesk.cases.services.records import (
     case_category_set,
     case_search_end,
     case_search_start,
-    immediate_response_record,
+    case_wants_updates_set,
     reporter_message_in,
     reporter_message_out,
     timeline_add,
@@ -59,6 +59,7 @@ from cocdesk.cases.services.response import (
     law_enforcement_request_record,
 )
 from cocdesk.cases.services.retention import case_expunge, expunge_date_set
+from cocdesk.cases.services.safety import danger_raise, immediate_response_record
 
 __all__ = [
     "TRANSITIONS",
@@ -78,6 +79,7 @@ __all__ = [
     "case_search_start",
     "case_transition",
     "case_unseal",
+    "case_wants_updates_set",
     "catalog_item_save",
     "conflict_auto",
     "conflict_declare",
@@ -89,6 +91,7 @@ __all__ = [
     "conflicts_recheck_member",
     "context_add",
     "conversation_record",
+    "danger_raise",
     "discussion_opening_text",
     "discussion_post_add",
     "expunge_date_set",

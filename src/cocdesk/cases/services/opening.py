@@ -37,6 +37,7 @@ from cocdesk.cases.selectors import case_prompt
 from cocdesk.cases.services.conflicts import case_free_members_check, conflict_auto, conflicts_recheck
 from cocdesk.cases.services.records import attachment_add
 from cocdesk.crypto import blind_index, part_indexes
+from cocdesk.errors import Refused
 from cocdesk.receipts import receipt_code_new, receipt_hash
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class ReportInput:
     notify_email: str = ""  # anonymous reporters: only ever told "there is a new message"
     files: list[FileInput] = field(default_factory=list)
     received_by: Member | None = None
+    taken_by: Member | None = None  # who took it in person, by phone or DM (may raise danger on it)
     event: Event | None = None
     with_receipt: bool = False
     receipt_code: str | None = None  # chosen before storing (the spool keeps it); else made here
@@ -173,8 +175,16 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
     intake timeline entry and the discussion's opening line; audit
     `case.created`; queued mail: the reporter's confirmation (if they gave an address and want
     updates) and a notice (reference only) to every member not conflicted, marked urgent when there
-    is immediate danger. Escrowed reports are sealed and notify no member.
+    is immediate danger. Escrowed reports are sealed and notify no member, so a report of
+    immediate danger is never escrowed (refused: the reporter files it named or anonymous).
     """
+    if report.kind == Kind.ESCROWED and report.incident.urgent:
+        raise Refused(
+            _(
+                "A report about someone in danger right now cannot be held in escrow: the committee "
+                "must act on it at once. Please file it with a name or anonymously."
+            )
+        )
     anonymous = report.keeps_no_identity
     parties = [p for p in report.parties if not p.is_empty()]
     if anonymous:  # nothing that identifies the reporter is kept, even if it was typed
@@ -194,6 +204,7 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
         preferred_contact="" if anonymous else report.preferred_contact,
         received_at=now,
         received_by=report.received_by,
+        taken_by=report.taken_by,
         event=report.event,
         description=incident.description,
         occurred_when=incident.occurred_when,

@@ -6,6 +6,7 @@ Every other app changes case tables through these functions (docs/architecture.m
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.core.files.base import File
@@ -19,8 +20,6 @@ from cocdesk.cases.models import (
     Attachment,
     Case,
     Category,
-    ImmediateAction,
-    ImmediateResponse,
     Message,
     MessageDirection,
     MessageKind,
@@ -85,21 +84,6 @@ def attachment_add(
 
 
 @transaction.atomic
-def immediate_response_record(*, case: Case, by: Member, action: str, note: str = "") -> ImmediateResponse:
-    """Any responder may act at once on an unsafe situation; law enforcement only if the reporter asked."""
-    if action == ImmediateAction.LAW_ENFORCEMENT and not case.law_enforcement_requested:
-        raise Refused(_("Law enforcement is only involved when the reporter asks for it."))
-    response = ImmediateResponse.objects.create(case=case, recorded_by=by, action=action, note=note)
-    timeline_add(
-        case=case,
-        author=by,
-        kind=TimelineKind.IMMEDIATE,
-        text=f"{response.get_action_display()}. {note}".strip(),
-    )
-    return response
-
-
-@transaction.atomic
 def reporter_message_in(
     *,
     case: Case,
@@ -123,29 +107,65 @@ def reporter_message_in(
 
 @transaction.atomic
 def reporter_message_out(
-    *, case: Case, kind: str, body: str, author: Member | None, how: str, emailed: bool
+    *,
+    case: Case,
+    kind: str,
+    body: str,
+    author: Member | None,
+    how: str,
+    emailed: bool,
+    told: str = "",
+    at: datetime | None = None,
 ) -> Message:
     """A message to the reporter (shown in the receipt-code portal) and its timeline entry; `how`
-    says how it reaches them. The caller queues the email (`notices.reporter_message`)."""
+    says how it reaches them. The caller queues the email (`notices.reporter_message`).
+
+    With `told` (a `ToldHow`), it records instead that `author` told the reporter `body` by phone,
+    in person or otherwise at `at`: it counts for the deadlines like a written message (D5) and
+    is not shown in the portal. Side effects: a Message, a timeline entry, audit
+    `case.message_sent.<kind>` or `case.reporter_told.<kind>`."""
     message = Message.objects.create(
         case=case,
         direction=MessageDirection.TO_REPORTER,
         kind=kind,
         body=body,
         author=author,
-        created_at=clock.now(),
+        created_at=at or clock.now(),
         emailed=emailed,
+        told=told,
     )
-    timeline_add(
-        case=case,
-        author=author,
-        kind=TimelineKind.MESSAGE_OUT,
-        text=_("%(kind)s to the reporter (%(how)s):") % {"kind": message.get_kind_display(), "how": how}
-        + "\n\n"
-        + body,
-    )
-    audit_record(actor=author or "system", action=f"case.message_sent.{kind}", target=case)
+    if told:
+        heading = _("%(kind)s: told the reporter %(how)s") % {
+            "kind": message.get_kind_display(),
+            "how": message.get_told_display(),
+        }
+    else:
+        heading = _("%(kind)s to the reporter (%(how)s)") % {"kind": message.get_kind_display(), "how": how}
+    timeline_add(case=case, author=author, kind=TimelineKind.MESSAGE_OUT, text=heading + ":\n\n" + body)
+    action = f"case.reporter_told.{kind}" if told else f"case.message_sent.{kind}"
+    audit_record(actor=author or "system", action=action, target=case)
     return message
+
+
+@transaction.atomic
+def case_wants_updates_set(*, case: Case, by: Member, wants_updates: bool) -> Case:
+    """The reporter told us they would (or would no longer) like to hear from us: the one "no
+    further involvement" field (D5). Side effects: Case.wants_updates, a timeline entry, audit
+    `case.wants_updates_set` — only when it changes."""
+    require_participant(case, by)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.wants_updates == wants_updates:
+        return case
+    case.wants_updates = wants_updates
+    case.save(update_fields=["wants_updates"])
+    text = (
+        _("The reporter told us they would like to hear from us again.")
+        if wants_updates
+        else _("The reporter asked for no further involvement.")
+    )
+    timeline_add(case=case, author=by, kind=TimelineKind.NOTE, text=text)
+    audit_record(actor=by, action="case.wants_updates_set", target=case)
+    return case
 
 
 @transaction.atomic

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cocdesk import notices
-from cocdesk.audit.services import audit_record
 from cocdesk.cases.models import Case, Conversation, FollowUp, LawEnforcementRecord, State, TimelineKind
 from cocdesk.cases.selectors import case_current_round
 from cocdesk.cases.services.deliberation import advance
 from cocdesk.cases.services.records import require_participant, timeline_add
+from cocdesk.cases.services.safety import law_enforcement_record_create
 from cocdesk.errors import Refused
 
 if TYPE_CHECKING:
@@ -112,22 +111,9 @@ def law_enforcement_request_record(*, case: Case, by: Member) -> None:
 @transaction.atomic
 def law_enforcement_record(*, case: Case, by: Member, shared: str, shared_on: date) -> LawEnforcementRecord:
     """Record what was given to law enforcement and tell the community manager, who may read exactly
-    this record. Refused unless the reporter asked."""
+    this record. Refused unless the reporter asked (`safety.law_enforcement_record_create`)."""
     require_participant(case, by)
-    if not case.law_enforcement_requested:
-        raise Refused(_("Law enforcement is only involved when the reporter asks for it."))
-    record = LawEnforcementRecord.objects.create(
-        case=case, shared=shared, shared_on=shared_on, recorded_by=by
-    )
-    timeline_add(
-        case=case,
-        author=by,
-        kind=TimelineKind.LAW_ENFORCEMENT,
-        text=_("Shared with law enforcement: %(s)s") % {"s": shared},
-    )
-    notices.law_enforcement_shared(record=record)
-    audit_record(actor=by, action="law_enforcement.recorded", target=record)
-    return record
+    return law_enforcement_record_create(case=case, by=by, shared=shared, shared_on=shared_on)
 
 
 @transaction.atomic

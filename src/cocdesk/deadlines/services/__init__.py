@@ -9,15 +9,22 @@ from cocdesk.deadlines.services.members import (
 )
 from cocdesk.deadlines.services.reporter import (
     Delivery,
+    Preview,
     delay_notice_send,
+    placeholders_in,
+    reporter_message_check,
+    reporter_message_preview,
     reporter_message_send,
     reporter_template_update,
+    reporter_told_record,
+    reporter_wishes_record,
     template_fill,
 )
 from cocdesk.deadlines.services.tick import TickReport, audit_anchor_daily, tick_run
 
 __all__ = [
     "Delivery",
+    "Preview",
     "TickReport",
     "audit_anchor_daily",
     "calendar_feed_used",
@@ -25,8 +32,13 @@ __all__ = [
     "calendar_token_revoke",
     "check_in_answer",
     "delay_notice_send",
+    "placeholders_in",
+    "reporter_message_check",
+    "reporter_message_preview",
     "reporter_message_send",
     "reporter_template_update",
+    "reporter_told_record",
+    "reporter_wishes_record",
     "template_fill",
     "tick_run",
 ]

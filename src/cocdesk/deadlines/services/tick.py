@@ -56,7 +56,8 @@ def tick_run() -> TickReport:
     - reminders to members (DeadlineAction + outbox) for overdue acknowledgements, decisions and
       search updates, at most once a day per case and rule;
     - a delay notice to the reporter (Message, timeline entry, audit, outbox) when the decision is
-      more than 7 days late;
+      more than 7 days late and the reporter wants updates and can be written to (one told by
+      phone or in person is reminded to the owners instead, by the decision reminder);
     - a reminder to each member who has not answered the conflict question on a report received
       more than 24 hours ago, at most once a day per member (one email listing every such report),
       whoever else has answered;
@@ -125,7 +126,7 @@ def _case_rules(*, case: Case, facts: rules.CaseFacts, report: TickReport) -> No
     for deadline in selectors.case_deadlines(case=case, facts=facts):
         round_ = rules.reminder_round(due_at=deadline.due_at, now=now, every=rules.REMIND_CASE_EVERY)
         if round_ is not None:
-            _remind(case=case, rule=deadline.rule, due_at=deadline.due_at, round_=round_, report=report)
+            _remind(case=case, deadline=deadline, round_=round_, report=report)
     due = rules.delay_notice_due(facts=facts)
     if due is not None and due <= now:
         delivery = delay_notice_send(case=case)
@@ -133,13 +134,14 @@ def _case_rules(*, case: Case, facts: rules.CaseFacts, report: TickReport) -> No
             report.add("delay notice", f"delay notice  {case.reference}  to the reporter ({delivery.how})")
 
 
-def _remind(*, case: Case, rule: str, due_at: datetime, round_: int, report: TickReport) -> None:
+def _remind(*, case: Case, deadline: selectors.Deadline, round_: int, report: TickReport) -> None:
+    rule, due_at = deadline.rule, deadline.due_at
     key = f"remind:{rule}:{case.pk}:{stamp(due_at)}:{round_}"
     with transaction.atomic():
         if not access.members_to_remind(case).exists() or not action_claim(key=key, rule=rule, case=case):
             return
         recipients = notices.deadline_reminder(
-            case=case, rule=rule, rule_label=Rule(rule).label, due_at=due_at, scope=[key]
+            case=case, rule=rule, rule_label=deadline.label, due_at=due_at, scope=[key]
         )
     report.add(
         "reminder", f"reminder  {case.reference}  {rule}  to {len(recipients)} member(s), round {round_ + 1}"
