@@ -59,6 +59,13 @@ def totp_secret_base32(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
+def totp_secret_grouped(device: TOTPDevice) -> str:
+    """The same key in groups of four ("ABCD EFGH …"), easier to read and type on a phone.
+    Authenticator apps ignore the spaces, so it may be copied as it is."""
+    secret = totp_secret_base32(device)
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
 def totp_current_code(device: TOTPDevice) -> str:
     """The code an authenticator app shows now (development helper for `cocdesk totp`, and tests).
 

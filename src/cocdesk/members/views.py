@@ -104,7 +104,9 @@ def enrol_view(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "member": enrolment.member,
         "qr_svg": _qr_svg(device.config_url),
-        "secret": selectors.totp_secret_base32(device),
+        # On a phone the QR code cannot be scanned with that phone: the otpauth: link opens the app.
+        "config_url": device.config_url,
+        "secret": selectors.totp_secret_grouped(device),
     }
     return render(request, "members/enrol.html", context)
 
