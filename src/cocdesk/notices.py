@@ -23,7 +23,14 @@ from cocdesk import access
 from cocdesk.cases.models import Case, ConflictDeclaration, LawEnforcementRecord, Message
 from cocdesk.cases.selectors import reporter_address
 from cocdesk.escrow.models import EscrowMatch
-from cocdesk.members.models import Member, Offboarding, OffboardingReason, Removal
+from cocdesk.members.models import (
+    ChairElection,
+    Member,
+    Offboarding,
+    OffboardingReason,
+    OffboardingStep,
+    Removal,
+)
 from cocdesk.outbox.models import OutboxMessage
 from cocdesk.outbox.services import outbox_enqueue
 
@@ -258,21 +265,44 @@ def removal_opened(*, removal: Removal, by: Member) -> list[int]:
 
 
 def offboarding_started(*, offboarding: Offboarding) -> list[int]:
+    """The chair(s) are asked to finish the off-boarding; with no chair left, every member is, and
+    the email says that two of them act for the chair together."""
     return _to_members(
         "offboarding_started",
-        access.chairs().exclude(pk=offboarding.member_id),
+        access.offboarding_stewards(offboarding),
         scope=[offboarding.pk],
         context={
             "leaving": offboarding.member,
             "resigned": offboarding.reason == OffboardingReason.RESIGNATION,
+            "no_chair": access.offboarding_has_no_chair(offboarding),
             "link": url("offboarding", pk=offboarding.pk),
         },
     )
 
 
-def offboarding_notice(*, offboarding: Offboarding, by: Member) -> OutboxMessage | None:
+def offboarding_step_proposed(*, step: OffboardingStep) -> list[int]:
+    """Without a chair: a member proposed one of the chair's off-boarding steps; the other members
+    who may confirm it are asked to."""
+    offboarding = step.offboarding
+    return _to_members(
+        "offboarding_step_proposed",
+        access.offboarding_stewards(offboarding).exclude(pk=step.proposed_by_id),
+        scope=[step.pk],
+        context={
+            "leaving": offboarding.member,
+            "proposer": step.proposed_by,
+            "step": step.label,
+            "link": url("offboarding", pk=offboarding.pk),
+        },
+    )
+
+
+def offboarding_notice(
+    *, offboarding: Offboarding, by: Member, also: Member | None = None
+) -> OutboxMessage | None:
     """The chair's notice to the departing member, to their address: the outbox withholds mail to
-    disabled accounts, and theirs is disabled before this may be sent."""
+    disabled accounts, and theirs is disabled before this may be sent. Without a chair it is signed
+    by both members who sent it (`also` proposed it, `by` confirmed it)."""
     member = offboarding.member
     return _to_address(
         "offboarding_notice",
@@ -281,6 +311,17 @@ def offboarding_notice(*, offboarding: Offboarding, by: Member) -> OutboxMessage
         context={
             "member": member,
             "chair": by,
+            "also": also,
             "removed": offboarding.reason == OffboardingReason.REMOVAL,
         },
+    )
+
+
+def chair_election_opened(*, election: ChairElection, by: Member) -> list[int]:
+    """Every member who may vote but the one who opened it; the email does not name the candidate."""
+    return _to_members(
+        "chair_election_opened",
+        access.chair_election_voters().exclude(pk=by.pk),
+        scope=[election.pk],
+        context={"link": url("chair_election", pk=election.pk)},
     )

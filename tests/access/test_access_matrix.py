@@ -18,9 +18,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from cocdesk.members.models import Offboarding, Removal
+from cocdesk.members.models import ChairElection, Offboarding, OffboardingStep, Removal
 from cocdesk.members.selectors import totp_current_code
-from cocdesk.members.services import offboarding_start, removal_open
+from cocdesk.members.services import (
+    chair_election_open,
+    offboarding_start,
+    offboarding_step_propose,
+    removal_open,
+)
 from tests.access.world import (
     KWARG_BUILDERS,
     ROLES,
@@ -150,6 +155,9 @@ OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     "offboarding": lambda w: {"pk": _offboarding(w).pk},
     "offboarding_tick": lambda w: {"pk": _offboarding(w).pk},
     "offboarding_notice": lambda w: {"pk": _offboarding(w).pk},
+    "offboarding_step_confirm": lambda w: {"pk": _offboarding(w).pk, "step": _offboarding_step(w).pk},
+    "chair_election": lambda w: {"pk": _chair_election(w).pk},
+    "chair_election_vote": lambda w: {"pk": _chair_election(w).pk},
 }
 
 
@@ -163,6 +171,19 @@ def _offboarding(w: World):
 
     existing = Offboarding.objects.filter(reason="resignation").first()
     return existing or offboarding_start(member=member_factory(), reason="resignation", actor="system")
+
+
+def _offboarding_step(w: World):
+    """A step one member asked for (the world's committee has no chair, so two members act for one)."""
+    existing = OffboardingStep.objects.first()
+    return existing or offboarding_step_propose(
+        offboarding=_offboarding(w), kind="tick", item="mailing_lists", by=w.p1
+    )
+
+
+def _chair_election(w: World):
+    existing = ChairElection.objects.first()
+    return existing or chair_election_open(candidate=w.p2, by=w.p1)
 
 
 # Django's admin (technical administration, D1): no case model is registered there, which

@@ -92,3 +92,19 @@ class OffboardingTickForm(forms.Form):
     done = forms.TypedChoiceField(
         choices=[("1", "done"), ("0", "not done")], coerce=lambda value: value == "1"
     )
+
+
+class ChairElectionOpenForm(forms.Form):
+    candidate = fields.ModelChoiceField(label=_("Whom do you propose as chair?"), queryset=None)
+
+    def __init__(self, *args, candidates=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].queryset = candidates
+
+
+class ChairElectionVoteForm(forms.Form):
+    choice = forms.ChoiceField(
+        label=_("Should this member become a chair?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        widget=forms.RadioSelect,
+    )
