@@ -295,6 +295,34 @@ def cases_for_retention() -> QuerySet[Case]:
     return Case.objects.filter(state=State.CLOSED, expunged_at__isnull=True)
 
 
+def retention_stewards(case: Case) -> QuerySet:
+    """Who is told that a closed case's content will soon be deleted, and may keep it longer: the
+    chair(s) not conflicted on it; when no chair may be (none left, or every chair conflicted), the
+    members taking part, so that no deletion comes unannounced. Never a conflicted member."""
+    free = members_to_notify(case)
+    free_chairs = free.filter(role=Role.CHAIR)
+    if free_chairs.exists():
+        return free_chairs
+    participants = case_participants(case)
+    return participants if participants.exists() else free
+
+
+def may_extend_retention(member: object, case: Case) -> bool:
+    """Keeping one closed case longer: a retention steward who takes part in the case (declared no
+    conflict, so may read its file)."""
+    pk = getattr(member, "pk", None)
+    return (
+        _committee(member)
+        and retention_stewards(case).filter(pk=pk).exists()
+        and case_participants(case).filter(pk=pk).exists()
+    )
+
+
+def may_manage_retention(member: object) -> bool:
+    """The committee's retention settings: an active chair edits them; every member may read them."""
+    return _committee(member) and getattr(member, "role", None) == Role.CHAIR
+
+
 def cases_taking_part(member: object) -> QuerySet[Case]:
     """The cases an active committee member declared no conflict on, without a request at hand
     (the calendar feed, reached by a token instead of a login): the same cases `cases_visible_to`

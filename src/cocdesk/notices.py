@@ -251,6 +251,24 @@ def transparency_reminder(*, due_at: datetime, scope: Iterable[object]) -> list[
     )
 
 
+def retention_deletion_soon(*, case: Case, deletion_at: datetime, scope: Iterable[object]) -> list[int]:
+    """30 days before a closed case's content is deleted: the chair(s) free of conflict on it (or,
+    without one, the members taking part) may keep it longer. Reference, date and a link only."""
+    return _to_members(
+        "retention_deletion_soon",
+        access.retention_stewards(case),
+        scope=scope,
+        case=case,
+        send_now=False,
+        context={
+            "case": case,
+            "deletion_at": deletion_at,
+            "link": url("deadlines:retention_extend", reference=case.reference),
+            "settings_link": url("deadlines:retention"),
+        },
+    )
+
+
 # --- the committee over time -----------------------------------------------------------------------
 
 

@@ -126,6 +126,10 @@ CASE_ROUTES: dict[str, Spec] = {
         BOTH, payload=lambda w, m: {"kind": "update", "subject": "probe", "body": "probe: must not be sent"}
     ),
     "deadlines:case": Spec(GET_ONLY),
+    # Keeping a closed case longer (D5): the chair; in this world, which has no chair, those taking part.
+    "deadlines:retention_extend": Spec(
+        BOTH, payload=lambda w, m: {"how": "date", "until": "2099-01-01", "reason": "probe: not stored"}
+    ),
     "cases:search_start": Spec(POST_ONLY),
     "cases:search_end": Spec(POST_ONLY),
     # Transparency report (D6): the type and public summary of an incident, by participants.

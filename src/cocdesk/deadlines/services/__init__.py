@@ -1,5 +1,5 @@
 """The deadlines app's write layer (D5), by rule family: what `tick` does, writing to the
-reporter, and the members' own deadlines (check-ins, calendar feed)."""
+reporter, the members' own deadlines (check-ins, calendar feed), and retention settings."""
 
 from cocdesk.deadlines.services.members import (
     calendar_feed_used,
@@ -14,6 +14,7 @@ from cocdesk.deadlines.services.reporter import (
     reporter_template_update,
     template_fill,
 )
+from cocdesk.deadlines.services.retention import retention_extend, retention_policy_update
 from cocdesk.deadlines.services.tick import TickReport, tick_run
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "delay_notice_send",
     "reporter_message_send",
     "reporter_template_update",
+    "retention_extend",
+    "retention_policy_update",
     "template_fill",
     "tick_run",
 ]
