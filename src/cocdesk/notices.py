@@ -263,7 +263,8 @@ def retention_deletion_soon(*, case: Case, deletion_at: datetime, scope: Iterabl
         context={
             "case": case,
             "deletion_at": deletion_at,
-            "link": url("deadlines:retention_extend", reference=case.reference),
+            # The case page: a chair who has not declared on the case yet is asked to first.
+            "link": url("cases:detail", reference=case.reference) + "#retention",
             "settings_link": url("deadlines:retention"),
         },
     )

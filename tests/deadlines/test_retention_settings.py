@@ -152,7 +152,7 @@ def test_the_chair_is_told_30_days_before_a_deletion_once(ann, ben, cleo):
     assert f"deletion notice  {case.reference}  content deleted on {due:%Y-%m-%d}, told 1 member(s)" in out
     [notice] = deletion_notices(cleo.email)
     assert case.reference in notice.subject
-    assert f"/cases/{case.reference}/retention/" in notice.body
+    assert f"http://127.0.0.1:8000/cases/{case.reference}/#retention" in notice.body
     assert CASE_CANARY not in notice.body and "Jamie" not in notice.body
     assert deletion_notices(ann.email) == deletion_notices(ben.email) == []  # the chair is told
 
