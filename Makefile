@@ -1,9 +1,13 @@
-# cocdesk: `make run` serves a demo on http://127.0.0.1:8000, `make test` runs every test.
+# cocdesk: `make run` serves a demo on http://$(HOST):$(PORT) (127.0.0.1:8000 unless set), `make test` runs every test.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Where `make run` listens. Every address it prints and every link in the demo's emails use
+# COCDESK_BASE_URL, derived from these unless you set it (e.g. behind a proxy, or HOST=0.0.0.0).
 HOST ?= 127.0.0.1
 PORT ?= 8000
+COCDESK_BASE_URL ?= http://$(HOST):$(PORT)
+DATA_DIR = $${COCDESK_DATA_DIR:-var}
 
 .PHONY: run test lint serve clean
 
@@ -19,14 +23,18 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
+# Migrate, seed the demo and print the login details last; then check deadlines every 5 minutes
+# (output in the data directory's tick.log) and serve, both quietly, so nothing buries the logins.
+# Mail is written to files in the data directory's mail/ (listed on /dev/mail/), never printed.
 run: $(VENV)/.installed
-	$(BIN)/cocdesk migrate --noinput -v 0
-	$(BIN)/cocdesk demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops). Deadlines are checked every 5 minutes; mail goes to var/mail.log."
-	@( while true; do $(BIN)/cocdesk tick >> "$${COCDESK_DATA_DIR:-var}/tick.log" 2>&1; sleep 300; done ) & \
-	tick=$$!; $(BIN)/cocdesk send-mail --loop >> "$${COCDESK_DATA_DIR:-var}/mail.log" 2>&1 & \
+	@export COCDESK_BASE_URL="$(COCDESK_BASE_URL)"; \
+	$(BIN)/cocdesk migrate --noinput -v 0 || exit 1; \
+	echo "cocdesk serves on $(COCDESK_BASE_URL)/ (Ctrl-C stops). Deadlines: every 5 minutes, see $(DATA_DIR)/tick.log"; \
+	$(BIN)/cocdesk demo || exit 1; \
+	( while true; do $(BIN)/cocdesk tick >> "$(DATA_DIR)/tick.log" 2>&1; sleep 300; done ) & \
+	tick=$$!; $(BIN)/cocdesk send-mail --loop >> "$(DATA_DIR)/send-mail.log" 2>&1 & \
 	mailer=$$!; trap 'kill $$tick $$mailer 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn cocdesk.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --graceful-timeout 5
+	$(BIN)/gunicorn cocdesk.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --graceful-timeout 5 --log-level warning
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests

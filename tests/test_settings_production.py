@@ -126,14 +126,23 @@ def test_production_refuses_to_print_or_file_its_mail(tmp_path):
         assert "EMAIL_BACKEND" in started.stderr
 
 
-def test_development_keeps_printing_mail_to_the_console(tmp_path):
+def test_development_writes_mail_to_files_in_the_data_directory(tmp_path):
+    """Issue 17: `make run` printed about ten demo emails before the login details; development mail
+    now goes to files under the data directory (listed on /dev/mail/), never to the terminal."""
     result = _python(
-        ["-c", "from django.conf import settings; import cocdesk.wsgi; print(settings.EMAIL_BACKEND)"],
+        [
+            "-c",
+            "from django.conf import settings; import cocdesk.wsgi; "
+            "print(settings.EMAIL_BACKEND); print(settings.EMAIL_FILE_PATH)",
+        ],
         {"DJANGO_SETTINGS_MODULE": "cocdesk.settings"},
         tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+    assert result.stdout.split() == [
+        "django.core.mail.backends.filebased.EmailBackend",
+        str(tmp_path / "mail"),
+    ]
 
 
 def _python(args, env, data_dir):

@@ -23,7 +23,7 @@ from cocdesk import clock
 from cocdesk.cases.models import Case, ConflictDeclaration, LawEnforcementRecord, Party, State
 from cocdesk.escrow.models import EscrowMatch
 from cocdesk.intake.models import Event
-from cocdesk.members.models import COMMITTEE_ROLES, Member, Offboarding, Removal, Role
+from cocdesk.members.models import COMMITTEE_ROLES, ChairElection, Member, Offboarding, Removal, Role
 
 
 def _verified(user: object) -> bool:
@@ -122,8 +122,10 @@ def may_vote_on_removal(member: object, removal: object) -> bool:
 
 
 def may_manage_offboarding(user: object) -> bool:
-    """The roster, off-boarding checklists and notices: the chair (D1)."""
-    return is_chair(user)
+    """The roster, off-boarding checklists and notices: the chair (D1). While the committee has no
+    active chair, every committee member (who act for the chair two together, see
+    `may_act_for_chair_on_offboarding`), so that off-boarding can always be finished."""
+    return is_chair(user) or (is_committee_member(user) and not chairs().exists())
 
 
 def may_change_roles(user: object) -> bool:
@@ -170,11 +172,60 @@ def offboardings_visible_to(user: object) -> QuerySet:
 
 
 def may_work_on_offboarding(member: object, offboarding: object) -> bool:
-    """Ticking the checklist and sending the notice: an active chair, not the one leaving."""
+    """Ticking the checklist and sending the notice alone: an active chair, not the one leaving."""
     return (
         _committee(member)
         and getattr(member, "role", None) == Role.CHAIR
         and getattr(member, "pk", None) != getattr(offboarding, "member_id", None)
+    )
+
+
+def offboarding_has_no_chair(offboarding: object) -> bool:
+    """No active chair is left to finish this off-boarding (the only chair may be the one leaving)."""
+    return not chairs().exclude(pk=getattr(offboarding, "member_id", None)).exists()
+
+
+def may_act_for_chair_on_offboarding(member: object, offboarding: object) -> bool:
+    """While no active chair is left: any active committee member but the one leaving may propose or
+    confirm one of the chair's steps. A step happens only when a second, different member confirms
+    it (`members.services.offboarding_step_confirm`)."""
+    return (
+        _committee(member)
+        and getattr(member, "pk", None) != getattr(offboarding, "member_id", None)
+        and offboarding_has_no_chair(offboarding)
+    )
+
+
+def offboarding_stewards(offboarding: object) -> QuerySet:
+    """Who is told to finish an off-boarding: the active chair(s); without one, every active
+    committee member. Never the one leaving."""
+    leaving = getattr(offboarding, "member_id", None)
+    found = chairs().exclude(pk=leaving)
+    return found if found.exists() else active_committee().exclude(pk=leaving)
+
+
+def chair_elections_visible_to(user: object) -> QuerySet:
+    """Chair elections are the committee's own business: every committee member sees them all."""
+    if not is_committee_member(user):
+        return ChairElection.objects.none()
+    return ChairElection.objects.all()
+
+
+def may_open_chair_election(member: object, candidate: object) -> bool:
+    """Any active committee member may propose any active committee member who is not a chair yet
+    (themselves included)."""
+    return _committee(member) and _committee(candidate) and getattr(candidate, "role", None) != Role.CHAIR
+
+
+def chair_election_voters() -> QuerySet:
+    """Every active committee member votes, the candidate included; the electorate is all of them."""
+    return active_committee()
+
+
+def may_vote_in_chair_election(member: object, election: object) -> bool:
+    return (
+        getattr(election, "status", None) == "open"
+        and chair_election_voters().filter(pk=getattr(member, "pk", None)).exists()
     )
 
 
@@ -387,6 +438,34 @@ def members_undeclared_on(case: Case) -> QuerySet:
     taking part, and reminded. Nobody who is held or conflicted: they have a declaration."""
     declared = ConflictDeclaration.objects.filter(case=case, member=OuterRef("pk"))
     return members_to_notify(case).exclude(Exists(declared))
+
+
+def retention_stewards(case: Case) -> QuerySet:
+    """Who is told that a closed case's content will soon be deleted, and may keep it longer: the
+    chair(s) not conflicted on it; when no chair may be (none left, or every chair conflicted), the
+    members taking part, so that no deletion comes unannounced. Never a conflicted member."""
+    free = members_to_notify(case)
+    free_chairs = free.filter(role=Role.CHAIR)
+    if free_chairs.exists():
+        return free_chairs
+    participants = case_participants(case)
+    return participants if participants.exists() else free
+
+
+def may_extend_retention(member: object, case: Case) -> bool:
+    """Keeping one closed case longer: a retention steward who takes part in the case (declared no
+    conflict, so may read its file)."""
+    pk = getattr(member, "pk", None)
+    return (
+        _committee(member)
+        and retention_stewards(case).filter(pk=pk).exists()
+        and case_participants(case).filter(pk=pk).exists()
+    )
+
+
+def may_manage_retention(member: object) -> bool:
+    """The committee's retention settings: an active chair edits them; every member may read them."""
+    return _committee(member) and getattr(member, "role", None) == Role.CHAIR
 
 
 def cases_taking_part(member: object) -> QuerySet[Case]:

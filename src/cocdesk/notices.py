@@ -30,7 +30,14 @@ from cocdesk.cases.models import (
 )
 from cocdesk.cases.selectors import reporter_address
 from cocdesk.escrow.models import EscrowMatch
-from cocdesk.members.models import Member, Offboarding, OffboardingReason, Removal
+from cocdesk.members.models import (
+    ChairElection,
+    Member,
+    Offboarding,
+    OffboardingReason,
+    OffboardingStep,
+    Removal,
+)
 from cocdesk.outbox.models import OutboxMessage
 from cocdesk.outbox.services import outbox_enqueue
 from cocdesk.transparency.models import TransparencyReport
@@ -331,6 +338,24 @@ def transparency_check_asked(
     )
 
 
+def retention_deletion_soon(*, case: Case, deletion_at: datetime, scope: Iterable[object]) -> list[int]:
+    """30 days before a closed case's content is deleted: the chair(s) free of conflict on it (or,
+    without one, the members taking part) may keep it longer. Reference, date and a link only."""
+    return _to_members(
+        "retention_deletion_soon",
+        access.retention_stewards(case),
+        scope=scope,
+        case=case,
+        context={
+            "case": case,
+            "deletion_at": deletion_at,
+            # The case page: a chair who has not declared on the case yet is asked to first.
+            "link": url("cases:detail", reference=case.reference) + "#retention",
+            "settings_link": url("deadlines:retention"),
+        },
+    )
+
+
 def transparency_change_asked(*, report: TransparencyReport, digest: str) -> list[int]:
     """The chair(s) hear that a case team asked for a change of the draft: no case is named."""
     return _to_members(
@@ -356,22 +381,45 @@ def removal_opened(*, removal: Removal, by: Member) -> list[int]:
 
 
 def offboarding_started(*, offboarding: Offboarding) -> list[int]:
+    """The chair(s) are asked to finish the off-boarding; with no chair left, every member is, and
+    the email says that two of them act for the chair together."""
     return _to_members(
         "offboarding_started",
-        access.chairs().exclude(pk=offboarding.member_id),
+        access.offboarding_stewards(offboarding),
         scope=[offboarding.pk],
         about=offboarding.member,
         context={
             "leaving": offboarding.member,
             "resigned": offboarding.reason == OffboardingReason.RESIGNATION,
+            "no_chair": access.offboarding_has_no_chair(offboarding),
             "link": url("offboarding", pk=offboarding.pk),
         },
     )
 
 
-def offboarding_notice(*, offboarding: Offboarding, by: Member) -> OutboxMessage | None:
+def offboarding_step_proposed(*, step: OffboardingStep) -> list[int]:
+    """Without a chair: a member proposed one of the chair's off-boarding steps; the other members
+    who may confirm it are asked to."""
+    offboarding = step.offboarding
+    return _to_members(
+        "offboarding_step_proposed",
+        access.offboarding_stewards(offboarding).exclude(pk=step.proposed_by_id),
+        scope=[step.pk],
+        context={
+            "leaving": offboarding.member,
+            "proposer": step.proposed_by,
+            "step": step.label,
+            "link": url("offboarding", pk=offboarding.pk),
+        },
+    )
+
+
+def offboarding_notice(
+    *, offboarding: Offboarding, by: Member, also: Member | None = None
+) -> OutboxMessage | None:
     """The chair's notice to the departing member, to their address: the outbox withholds mail to
-    disabled accounts, and theirs is disabled before this may be sent."""
+    disabled accounts, and theirs is disabled before this may be sent. Without a chair it is signed
+    by both members who sent it (`also` proposed it, `by` confirmed it)."""
     member = offboarding.member
     return _to_address(
         "offboarding_notice",
@@ -381,6 +429,17 @@ def offboarding_notice(*, offboarding: Offboarding, by: Member) -> OutboxMessage
         context={
             "member": member,
             "chair": by,
+            "also": also,
             "removed": offboarding.reason == OffboardingReason.REMOVAL,
         },
+    )
+
+
+def chair_election_opened(*, election: ChairElection, by: Member) -> list[int]:
+    """Every member who may vote but the one who opened it; the email does not name the candidate."""
+    return _to_members(
+        "chair_election_opened",
+        access.chair_election_voters().exclude(pk=by.pk),
+        scope=[election.pk],
+        context={"link": url("chair_election", pk=election.pk)},
     )

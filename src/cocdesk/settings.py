@@ -118,8 +118,17 @@ INDEX_KEY = env_secret("COCDESK_INDEX_KEY", "index_key", lambda: secrets.token_h
 AUDIT_ANCHOR_LOG = DATA_DIR / "audit-anchors.log"
 
 DEBUG = env_bool("COCDESK_DEBUG", False) and not PRODUCTION
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+# Every link in an email and every address a command prints. `make run` derives it from HOST and
+# PORT when it is not set.
 BASE_URL = env("COCDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Development also answers on the base URL's host (e.g. `make run HOST=… COCDESK_BASE_URL=…`);
+# production needs ALLOWED_HOSTS set explicitly.
+_base_host = urlparse(BASE_URL).hostname or "127.0.0.1"
+_base_host = f"[{_base_host}]" if ":" in _base_host else _base_host
+_dev_hosts = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [*_dev_hosts, _base_host] if _base_host not in _dev_hosts else _dev_hosts
+)
 # Public pages: (attempts, seconds) per client, in the shared cache under a keyed hash of the
 # client's address, never the address (intake/ratelimit.py). Reports: successful ones per client.
 # Receipt codes: wrong ones per client and per code.
@@ -363,14 +372,14 @@ if PRODUCTION:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Email (D12): Django's own variable names.
-# Development prints mail to the console; production sends it (and refuses to print or file it:
-# cocdesk.ops.checks).
+# Development writes each email to a file under the data directory (`mail/`; the demo lists them on
+# /dev/mail/); production sends it, and refuses to print or file it (cocdesk.ops.checks).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend"
+    else "django.core.mail.backends.filebased.EmailBackend"
 )
-EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "").strip() or str(DATA_DIR / "mail")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")

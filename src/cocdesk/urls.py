@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("dev/mail/", views.dev_mail, name="dev_mail"),  # development only (404 in production)
     path("", include("cocdesk.members.urls")),
     path("", include("cocdesk.intake.urls")),
     path("", include("cocdesk.deadlines.urls")),

@@ -1,12 +1,13 @@
-"""Project-wide pages: the public home page, the committee dashboard, a health check."""
+"""Project-wide pages: the public home page, the committee dashboard, a health check, and (in
+development only) the mail the demo has sent."""
 
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from cocdesk import access, clock
+from cocdesk import access, clock, devmail
 from cocdesk.cases import selectors as case_selectors
 from cocdesk.cases.models import State
 from cocdesk.deadlines import selectors as deadline_selectors
@@ -46,3 +47,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+@require(access.is_committee_member)
+def dev_mail(request: HttpRequest) -> HttpResponse:
+    """Development only: the emails written to files instead of being sent (D12). Not found in
+    production, or when mail goes anywhere but to files."""
+    if not devmail.dev_mail_enabled():
+        raise Http404
+    context = {"mails": devmail.dev_mail_read(), "folder": devmail.dev_mail_folder()}
+    return render(request, "dev_mail.html", context)

@@ -18,9 +18,15 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from cocdesk.members.models import MemberIdentity, Offboarding, Removal, Role
+from cocdesk.members.models import ChairElection, MemberIdentity, Offboarding, OffboardingStep, Removal, Role
 from cocdesk.members.selectors import totp_current_code
-from cocdesk.members.services import identity_add, offboarding_start, removal_open
+from cocdesk.members.services import (
+    chair_election_open,
+    identity_add,
+    offboarding_start,
+    offboarding_step_propose,
+    removal_open,
+)
 from cocdesk.transparency.models import TransparencyReport
 from cocdesk.transparency.selectors import text_digest
 from cocdesk.transparency.services import report_checks_request, report_draft_create
@@ -145,6 +151,10 @@ CASE_ROUTES: dict[str, Spec] = {
     ),
     "deadlines:wishes": Spec(POST_ONLY, payload=lambda w, m: {"wants_updates": "no"}),
     "deadlines:case": Spec(GET_ONLY),
+    # Keeping a closed case longer (D5): the chair; in this world, which has no chair, those taking part.
+    "deadlines:retention_extend": Spec(
+        BOTH, payload=lambda w, m: {"how": "date", "until": "2099-01-01", "reason": "probe: not stored"}
+    ),
     "cases:search_start": Spec(POST_ONLY),
     "cases:search_end": Spec(POST_ONLY),
     # Transparency report (D6): the type and public summary of an incident, by participants.
@@ -188,6 +198,9 @@ OTHER_ROUTES: dict[str, Callable[[World], dict]] = {
     "member_identities": lambda w: {"member_id": w.p1.pk},
     # The chair's role changes (D1): an account, never a case (tests/members/test_roles.py).
     "member_role": lambda w: {"pk": w.p1.pk},
+    "offboarding_step_confirm": lambda w: {"pk": _offboarding(w).pk, "step": _offboarding_step(w).pk},
+    "chair_election": lambda w: {"pk": _chair_election(w).pk},
+    "chair_election_vote": lambda w: {"pk": _chair_election(w).pk},
 }
 
 
@@ -219,6 +232,19 @@ def _offboarding(w: World):
 
     existing = Offboarding.objects.filter(reason="resignation").first()
     return existing or offboarding_start(member=member_factory(), reason="resignation", actor="system")
+
+
+def _offboarding_step(w: World):
+    """A step one member asked for (the world's committee has no chair, so two members act for one)."""
+    existing = OffboardingStep.objects.first()
+    return existing or offboarding_step_propose(
+        offboarding=_offboarding(w), kind="tick", item="mailing_lists", by=w.p1
+    )
+
+
+def _chair_election(w: World):
+    existing = ChairElection.objects.first()
+    return existing or chair_election_open(candidate=w.p2, by=w.p1)
 
 
 # Django's admin (technical administration, D1): no case model is registered there, which

@@ -49,6 +49,8 @@ def test_a_closed_minor_case_is_expunged_at_its_date_and_its_content_is_gone_eve
     assert f"retention  {case.reference}  content deleted on {expected:%Y-%m-%d}" in out
     assert AuditEntry.objects.filter(action="case.expunge_scheduled", object_id=str(case.pk)).exists()
 
+    out = tick_captured(expected - 30 * DAY)  # the chair is told 30 days before
+    assert f"deletion notice  {case.reference}  content deleted on {expected:%Y-%m-%d}" in out
     tick_captured(expected - HOUR)
     assert CASE_CANARY in every_stored_value()  # not a moment early
 
@@ -97,6 +99,7 @@ def test_a_new_report_naming_the_same_person_postpones_the_expunge_date(ann):
     case.refresh_from_db()
     assert case.expunged_at is None and case.description == CASE_CANARY
 
+    tick_captured(rules.add_months(again, 6) - 30 * DAY)  # the notice of the new date
     tick_captured(rules.add_months(again, 6) + HOUR)
     case.refresh_from_db()
     assert case.expunged_at is not None and case.description == ""

@@ -113,21 +113,56 @@ def test_add_months_keeps_the_day_or_takes_the_last_of_a_short_month():
 
 @pytest.mark.parametrize(("severity", "months"), [("minor", 6), ("moderate", 12), ("severe", 24), ("", 24)])
 def test_retention_by_severity(severity, months):
-    assert rules.retention_months(severity=severity) == months
-    assert rules.expunge_date(closed_at=T, severity=severity) == rules.add_months(T, months)
+    periods = rules.DEFAULT_RETENTION
+    assert rules.retention_months(severity=severity, periods=periods) == months
+    assert rules.expunge_date(closed_at=T, severity=severity, periods=periods) == rules.add_months(T, months)
+
+
+def test_the_committee_chooses_the_retention_periods():
+    chosen = rules.RetentionPeriods(minor=3, moderate=9, severe=36, unassessed=48)
+    assert rules.expunge_date(closed_at=T, severity="minor", periods=chosen) == rules.add_months(T, 3)
+    assert rules.expunge_date(closed_at=T, severity="moderate", periods=chosen) == rules.add_months(T, 9)
+    assert rules.expunge_date(closed_at=T, severity="severe", periods=chosen) == rules.add_months(T, 36)
+    assert rules.expunge_date(closed_at=T, severity="", periods=chosen) == rules.add_months(T, 48)
+    never = rules.RetentionPeriods(never=True)
+    assert rules.expunge_date(closed_at=T, severity="minor", periods=never) is None
 
 
 def test_expunge_date_counts_from_a_later_report_naming_the_same_person():
+    periods = rules.DEFAULT_RETENTION
     later = T + 90 * D
     assert rules.expunge_date(
-        closed_at=T, severity="minor", latest_related_report_at=later
+        closed_at=T, severity="minor", periods=periods, latest_related_report_at=later
     ) == rules.add_months(later, 6)
     earlier = T - 90 * D
     assert rules.expunge_date(
-        closed_at=T, severity="minor", latest_related_report_at=earlier
+        closed_at=T, severity="minor", periods=periods, latest_related_report_at=earlier
     ) == rules.add_months(T, 6)
 
 
+def test_an_extension_keeps_a_case_until_its_date_but_never_shortens_it():
+    periods = rules.DEFAULT_RETENTION
+    due = rules.add_months(T, 6)
+    assert rules.expunge_date(closed_at=T, severity="minor", periods=periods, kept_until=due + 10 * D) == (
+        due + 10 * D
+    )
+    assert rules.expunge_date(closed_at=T, severity="minor", periods=periods, kept_until=due - 10 * D) == due
+
+
 def test_no_expunge_date_while_open_or_while_consequences_are_in_force():
-    assert rules.expunge_date(closed_at=None, severity="minor") is None
-    assert rules.expunge_date(closed_at=T, severity="minor", consequences_apply=True) is None
+    periods = rules.DEFAULT_RETENTION
+    assert rules.expunge_date(closed_at=None, severity="minor", periods=periods) is None
+    assert rules.expunge_date(closed_at=T, severity="minor", periods=periods, consequences_apply=True) is None
+
+
+def test_content_is_never_deleted_sooner_than_30_days_after_the_notice():
+    due = T + 100 * D
+    assert not rules.retention_notice_due(expunge_at=due, now=due - 31 * D)
+    assert rules.retention_notice_due(expunge_at=due, now=due - 30 * D)
+    # Told on time: deleted on its date.
+    assert rules.deletion_date(expunge_at=due, notice_sent_at=due - 30 * D, now=due) == due
+    # Told late (a missed tick, or shorter periods chosen since): 30 days after the notice.
+    assert rules.deletion_date(expunge_at=due, notice_sent_at=due - 2 * D, now=due) == due + 28 * D
+    # Not told yet: never within the next 30 days.
+    assert rules.deletion_date(expunge_at=T, notice_sent_at=None, now=T + 5 * D) == T + 35 * D
+    assert rules.deletion_date(expunge_at=None, notice_sent_at=None, now=T) is None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from cocdesk.cases.models import Message
 from cocdesk.intake import ratelimit
@@ -151,7 +152,7 @@ def test_an_urgent_reports_thank_you_page(live_server, phone):
         assert what in text
     assert re.fullmatch(r"[A-Z0-9]{4}(-[A-Z0-9]{4}){4}", phone.locator(".receipt-code code").inner_text())
     assert phone.locator(".code-group").count() == 5
-    assert phone.get_by_role("button", name="Copy the code").is_visible()
+    expect(phone.get_by_role("button", name="Copy the code")).to_be_visible()  # once the script ran
     fits_a_phone(phone)
     shot(phone, "urgent-thank-you")
 

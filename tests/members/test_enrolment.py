@@ -1,11 +1,15 @@
 """Enrolment: a one-time link where a member sets a password and enrols TOTP (foundation issue)."""
 
+import html
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
 from cocdesk.members.models import Member, Role, TOTPDevice
-from cocdesk.members.selectors import totp_current_code
+from cocdesk.members.selectors import totp_current_code, totp_secret_base32
 from cocdesk.members.services import enrolment_link_issue, member_add
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +86,22 @@ def test_a_new_enrolment_link_retires_the_old_one():
 
 def test_unknown_enrolment_link_is_not_found():
     assert Client().get("/enrol/not-a-token/").status_code == 404
+
+
+def test_enrolment_on_a_phone_offers_an_otpauth_link_and_the_key_in_groups_of_four():
+    member, link = member_add(email="nia@example.org", name="Nia New")
+    page = Client().get(_path(link))
+    device = TOTPDevice.objects.get(user=member, confirmed=False)
+    secret = totp_secret_base32(device)
+
+    hrefs = re.findall(r'href="(otpauth://[^"]+)">Open in your authenticator app<', page.text)
+    assert len(hrefs) == 1
+    opened = urlsplit(html.unescape(hrefs[0]))
+    assert (opened.scheme, opened.netloc) == ("otpauth", "totp")
+    assert unquote(opened.path) == "/cocdesk:nia@example.org"
+    assert parse_qs(opened.query)["secret"] == [secret]  # the same key as the QR code and the text
+
+    [shown] = re.findall(r'<code class="secret">([^<]+)</code>', page.text)
+    groups = shown.split(" ")
+    assert all(len(group) == 4 for group in groups[:-1]) and 1 <= len(groups[-1]) <= 4
+    assert shown.replace(" ", "") == secret  # authenticator apps ignore the spaces

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk.cases.models import ToldHow
-from cocdesk.deadlines.models import CheckInAnswer, TemplateKind
+from cocdesk.deadlines.models import CheckInAnswer, RetentionPolicy, TemplateKind
 
 COMPOSE_ACTIONS = ("template", "replace", "keep", "preview", "edit", "send")
 
@@ -87,3 +87,70 @@ class TemplateChoiceForm(forms.Form):
     """Which template the compose page starts from (`?template=` in its address)."""
 
     template = forms.ChoiceField(choices=TemplateKind.choices)
+
+
+class RetentionPolicyForm(forms.ModelForm):
+    """The committee's retention settings (D5), in the chair's words."""
+
+    class Meta:
+        model = RetentionPolicy
+        fields = [
+            "minor_months",
+            "moderate_months",
+            "severe_months",
+            "unassessed_months",
+            "extend_months",
+            "never_delete",
+        ]
+        labels = {
+            "minor_months": _("Minor incidents: months to keep a closed case"),
+            "moderate_months": _("Moderate incidents: months to keep a closed case"),
+            "severe_months": _("Severe incidents: months to keep a closed case"),
+            "unassessed_months": _("Severity not assessed: months to keep a closed case"),
+            "extend_months": _("“Keep it longer” keeps a case this many more months"),
+            "never_delete": _("Never delete closed cases"),
+        }
+        help_texts = {
+            "unassessed_months": _(
+                "Cases closed without a severity. Keep this at least as long as severe ones."
+            ),
+            "extend_months": _("Used when the chair keeps one case longer without choosing a date."),
+            "never_delete": _(
+                "Closed cases are then kept for good, with the reporter's words and every name in them. "
+                "Please think about what you told reporters before choosing this."
+            ),
+        }
+        widgets = {
+            name: forms.NumberInput(attrs={"min": 1, "max": 240, "inputmode": "numeric"})
+            for name in fields[:5]
+        }
+
+
+class RetentionExtendForm(forms.Form):
+    """Keep one closed case longer: by the committee's period, or until a date; always with a reason."""
+
+    how = forms.ChoiceField(
+        label=_("Keep it"),
+        choices=[("period", _("for the committee's extension period")), ("date", _("until a date I choose"))],
+        widget=forms.RadioSelect,
+        initial="period",
+    )
+    until = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Only when you choose a date."),
+    )
+    reason = forms.CharField(
+        label=_("Why does the committee need to keep it?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Only committee members who may read the case see this. It is kept encrypted."),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("how") == "date" and not data.get("until"):
+            self.add_error("until", _("Please choose the date."))
+        if data.get("how") != "date":
+            data["until"] = None
+        return data

@@ -1,5 +1,5 @@
-"""Deadlines app tables (D5): what `tick` did, reporter message templates, member check-ins and
-calendar-feed tokens.
+"""Deadlines app tables (D5): what `tick` did, reporter message templates, member check-ins,
+calendar-feed tokens, and the committee's retention settings and extensions.
 
 Deadlines themselves are not stored: they are computed from the case (rules.py) every time.
 What is stored is what was *done* about them, so that nothing is done twice.
@@ -8,10 +8,12 @@ What is stored is what was *done* about them, so that nothing is done twice.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk import clock
+from cocdesk.crypto import EncryptedTextField
 
 
 class Rule(models.TextChoices):
@@ -24,6 +26,7 @@ class Rule(models.TextChoices):
     TRANSPARENCY = "transparency", _("Yearly transparency report")
     RETENTION = "retention", _("Delete the case content at the end of its retention period")
     AUDIT_ANCHOR = "audit_anchor", _("Anchor the audit log's head outside the database")
+    RETENTION_NOTICE = "retention_notice", _("Tell the chair 30 days before a case's content is deleted")
 
 
 class DeadlineAction(models.Model):
@@ -111,3 +114,50 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"calendar token of member {self.member_id}"
+
+
+def _months(default: int) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        default=default, validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+
+
+class RetentionPolicy(models.Model):
+    """How long the committee keeps closed cases (D5): one row, edited by the chair, audited. Until
+    the chair first saves it there is no row and the defaults apply (6/12/24/24 months)."""
+
+    SINGLETON = 1
+
+    minor_months = _months(6)
+    moderate_months = _months(12)
+    severe_months = _months(24)
+    unassessed_months = _months(24)
+    never_delete = models.BooleanField(default=False)
+    extend_months = _months(6)  # how much longer "keep it longer" keeps one case
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="one_retention_policy")]
+
+    def __str__(self) -> str:
+        return "retention policy"
+
+
+class RetentionExtension(models.Model):
+    """A closed case kept longer than the committee's periods (D5): at least until `until`. The
+    reason is encrypted; the row goes when the case's content is deleted."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="retention_extensions")
+    until = models.DateTimeField()
+    reason = EncryptedTextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"retention extension {self.pk} of case {self.case_id}"

@@ -33,8 +33,25 @@ REMIND_CASE_EVERY = timedelta(days=1)  # reminders about a case: at most once a 
 DECLARE_WITHIN = timedelta(hours=24)  # then a member who has not answered the conflict question is reminded
 REMIND_MEMBER_EVERY = timedelta(days=7)  # check-in and transparency reminders: once a week
 
-# Retention (months after closing, or after the latest report naming the same person).
-RETENTION_MONTHS = {"minor": 6, "moderate": 12, "severe": 24, "": 24}
+# Retention: the chair(s) are told this long before a closed case's content is deleted, and it is
+# never deleted sooner than this after they were told.
+RETENTION_NOTICE_BEFORE = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class RetentionPeriods:
+    """How long closed cases are kept: months after closing (or after the latest report naming the
+    same person), by severity, as the committee chose (deadlines.models.RetentionPolicy; these are
+    the defaults). `never`: closed cases are never deleted."""
+
+    minor: int = 6
+    moderate: int = 12
+    severe: int = 24
+    unassessed: int = 24
+    never: bool = False
+
+
+DEFAULT_RETENTION = RetentionPeriods()
 
 
 @dataclass(frozen=True)
@@ -150,24 +167,46 @@ def is_due_soon(*, due_at: datetime | None, now: datetime) -> bool:
     return due_at is not None and due_at <= now + DUE_SOON
 
 
-def retention_months(*, severity: str) -> int:
-    """How long a closed case is kept: minor 6 months, moderate 12, severe or not assessed 24."""
-    return RETENTION_MONTHS.get(severity, RETENTION_MONTHS[""])
+def retention_months(*, severity: str, periods: RetentionPeriods) -> int:
+    """How long a closed case is kept, in months: the committee's period for its severity (not
+    assessed, or unknown, counts as `unassessed`)."""
+    by_severity = {"minor": periods.minor, "moderate": periods.moderate, "severe": periods.severe}
+    return by_severity.get(severity, periods.unassessed)
 
 
 def expunge_date(
     *,
     closed_at: datetime | None,
     severity: str,
+    periods: RetentionPeriods,
     latest_related_report_at: datetime | None = None,
     consequences_apply: bool = False,
+    kept_until: datetime | None = None,
 ) -> datetime | None:
-    """When a closed case's content is deleted: its retention period after it closed, or after the
-    latest report naming the same person, whichever is later. None while open or while
-    consequences are in force."""
-    if closed_at is None or consequences_apply:
+    """When a closed case's content is due for deletion: its retention period after it closed, or
+    after the latest report naming the same person, whichever is later; no sooner than the date
+    the committee chose to keep it until (`kept_until`, an extension). None while open, while
+    consequences are in force, or when the committee keeps closed cases forever."""
+    if closed_at is None or consequences_apply or periods.never:
         return None
     start = closed_at
     if latest_related_report_at is not None and latest_related_report_at > start:
         start = latest_related_report_at
-    return add_months(start, retention_months(severity=severity))
+    date = add_months(start, retention_months(severity=severity, periods=periods))
+    return max(date, kept_until) if kept_until is not None else date
+
+
+def retention_notice_due(*, expunge_at: datetime | None, now: datetime) -> bool:
+    """The chair(s) are told 30 days before a case's content is deleted."""
+    return expunge_at is not None and now >= expunge_at - RETENTION_NOTICE_BEFORE
+
+
+def deletion_date(
+    *, expunge_at: datetime | None, notice_sent_at: datetime | None, now: datetime
+) -> datetime | None:
+    """When the content is actually deleted: its expunge date, but never sooner than 30 days after
+    the chair(s) were told about that date (and, before they are told, never sooner than 30 days
+    from now). A missed tick, or shorter periods chosen later, so never delete a case unannounced."""
+    if expunge_at is None:
+        return None
+    return max(expunge_at, (notice_sent_at or now) + RETENTION_NOTICE_BEFORE)

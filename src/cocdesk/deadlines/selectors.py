@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import Max, Min, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from cocdesk import access
+from cocdesk import access, clock
 from cocdesk.cases.models import (
     PERSONAL_MESSAGE_KINDS,
     Case,
@@ -21,10 +21,23 @@ from cocdesk.cases.models import (
     PartyRole,
     State,
 )
-from cocdesk.cases.selectors import reporter_address
+from cocdesk.cases.selectors import (
+    case_consequences_in_force,
+    case_latest_related_report_at,
+    reporter_address,
+)
 from cocdesk.crypto import secret_hash
 from cocdesk.deadlines import defaults, rules
-from cocdesk.deadlines.models import CalendarToken, CheckIn, ReporterTemplate, Rule, TemplateKind
+from cocdesk.deadlines.models import (
+    CalendarToken,
+    CheckIn,
+    DeadlineAction,
+    ReporterTemplate,
+    RetentionExtension,
+    RetentionPolicy,
+    Rule,
+    TemplateKind,
+)
 from cocdesk.members.models import COMMITTEE_ROLES, Member
 from cocdesk.transparency.selectors.published import last_published_at
 
@@ -309,3 +322,92 @@ def calendar_member(*, token: str) -> Member | None:
 
 def calendar_token_of(*, member: Member) -> CalendarToken | None:
     return CalendarToken.objects.filter(member=member).first()
+
+
+# --- retention (D5) ----------------------------------------------------------------------------
+
+
+def retention_policy() -> RetentionPolicy:
+    """The committee's retention settings: the saved row, or the defaults (unsaved) until the chair
+    first saves them."""
+    return RetentionPolicy.objects.filter(pk=RetentionPolicy.SINGLETON).first() or RetentionPolicy(
+        pk=RetentionPolicy.SINGLETON
+    )
+
+
+def retention_periods(*, policy: RetentionPolicy | None = None) -> rules.RetentionPeriods:
+    policy = policy or retention_policy()
+    return rules.RetentionPeriods(
+        minor=policy.minor_months,
+        moderate=policy.moderate_months,
+        severe=policy.severe_months,
+        unassessed=policy.unassessed_months,
+        never=policy.never_delete,
+    )
+
+
+def case_kept_until(*, case: Case) -> datetime | None:
+    """The latest date the committee chose to keep this case until (its extensions), or None."""
+    return RetentionExtension.objects.filter(case=case).aggregate(until=Max("until"))["until"]
+
+
+def retention_extensions(*, case: Case) -> QuerySet[RetentionExtension]:
+    return RetentionExtension.objects.filter(case=case).select_related("by")
+
+
+def retention_notice_key(*, case: Case, expunge_at: datetime) -> str:
+    """The notice is claimed once per case and date: a later date (an extension, a new report about
+    the same person) is announced again, 30 days before it."""
+    return f"retention_notice:{case.pk}:{expunge_at:%Y%m%dT%H%M%S}"
+
+
+def retention_notice_at(*, case: Case, expunge_at: datetime | None) -> datetime | None:
+    """When the chair(s) were told about this deletion date, or None."""
+    if expunge_at is None:
+        return None
+    key = retention_notice_key(case=case, expunge_at=expunge_at)
+    return DeadlineAction.objects.filter(key=key).values_list("at", flat=True).first()
+
+
+@dataclass(frozen=True)
+class Retention:
+    """A case's retention, as its pages show it and `tick` acts on it."""
+
+    expunge_at: datetime | None  # due for deletion by the committee's periods and extensions
+    deletion_at: datetime | None  # when it is deleted: never sooner than 30 days after the notice
+    notice_sent_at: datetime | None
+    closed: bool
+    consequences_apply: bool
+    never: bool
+    months: int
+    kept_until: datetime | None
+
+
+def case_retention(
+    *, case: Case, periods: rules.RetentionPeriods | None = None, now: datetime | None = None
+) -> Retention:
+    """When `case`'s content will be deleted, and why not if it will not be."""
+    periods = periods or retention_periods()
+    now = now or clock.now()
+    closed = case.state == State.CLOSED and case.closed_at is not None
+    consequences = closed and case_consequences_in_force(case=case, today=now.date())
+    kept_until = case_kept_until(case=case) if closed else None
+    expunge_at = rules.expunge_date(
+        closed_at=case.closed_at if closed else None,
+        severity=case.severity,
+        periods=periods,
+        latest_related_report_at=case_latest_related_report_at(case=case) if closed else None,
+        consequences_apply=consequences,
+        kept_until=kept_until,
+    )
+    notice_sent_at = retention_notice_at(case=case, expunge_at=expunge_at)
+    return Retention(
+        expunge_at=expunge_at,
+        deletion_at=rules.deletion_date(expunge_at=expunge_at, notice_sent_at=notice_sent_at, now=now),
+        notice_sent_at=notice_sent_at,
+        closed=closed,
+        consequences_apply=consequences,
+        never=periods.never,
+        months=rules.retention_months(severity=case.severity, periods=periods),
+        kept_until=kept_until,
+    )

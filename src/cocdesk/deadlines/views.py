@@ -1,6 +1,7 @@
-"""Deadlines pages: writing to the reporter, a case's deadlines, reporter templates, check-ins, and
-the calendar feed. Thin views: cases are fetched through the access policy (`web.with_case`, 404
-otherwise); rules and writes are in services."""
+"""Deadlines pages: writing to the reporter, a case's deadlines, reporter templates, check-ins, the
+calendar feed, and retention (the committee's settings, keeping one case longer). Thin views: cases
+are fetched through the access policy (`web.with_case`, 404 otherwise); rules and writes are in
+services."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from cocdesk.deadlines import ical, rules, selectors, services
 from cocdesk.deadlines.forms import (
     CheckInForm,
     ComposeForm,
+    RetentionExtendForm,
+    RetentionPolicyForm,
     TemplateChoiceForm,
     TemplateForm,
     ToldForm,
@@ -220,7 +223,8 @@ def case_deadlines(request: HttpRequest, case: Case) -> HttpResponse:
         "searching": rules.searching(facts=facts),
         "sent": selectors.messages_to_reporter(case=case),
         "route": selectors.reporter_route(case=case),
-        "expunge_at": case.expunge_at,
+        "retention": selectors.case_retention(case=case),
+        "may_extend_retention": access.may_extend_retention(request.user, case),
     }
     return render(request, "deadlines/case.html", context)
 
@@ -257,6 +261,65 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
         "deadlines/template_edit.html",
         {"form": form, "kind_label": TemplateKind(kind).label, "kind": kind},
     )
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+@require(access.is_committee_member)
+def retention_settings(request: HttpRequest) -> HttpResponse:
+    """How long closed cases are kept, in plain words; the chair edits the periods (D5)."""
+    may_edit = access.may_manage_retention(request.user)
+    if request.method == "POST" and not may_edit:
+        raise Http404
+    policy = selectors.retention_policy()
+    form = RetentionPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.retention_policy_update(by=request.user, **form.cleaned_data)
+        except Refused as exc:
+            refusal_to_form(form, exc)
+        else:
+            messages.success(request, _("The retention settings are saved."))
+            return redirect("deadlines:retention")
+    context = {
+        "form": form,
+        "policy": policy,
+        "may_edit": may_edit,
+        "notice_days": rules.RETENTION_NOTICE_BEFORE.days,
+    }
+    return render(request, "deadlines/retention.html", context, status=400 if form.errors else 200)
+
+
+@sensitive_post_parameters()
+@with_case
+def retention_extend(request: HttpRequest, case: Case) -> HttpResponse:
+    """Keep one closed case longer than the committee's periods, with a reason (audited)."""
+    if not access.may_extend_retention(request.user, case):
+        raise Http404
+    form = RetentionExtendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.retention_extend(
+                case=case,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                until=form.cleaned_data["until"],
+            )
+        except Refused as exc:
+            refusal_to_form(form, exc)
+        else:
+            messages.success(request, _("The case is kept longer. The new date is on the case page."))
+            return redirect("cases:detail", reference=case.reference)
+    audit_record(actor=request.user, action="case.retention_viewed", target=case)
+    context = {
+        "case": case,
+        "form": form,
+        "retention": selectors.case_retention(case=case),
+        "policy": selectors.retention_policy(),
+        "extensions": selectors.retention_extensions(case=case),
+    }
+    return render(request, "deadlines/retention_extend.html", context, status=400 if form.errors else 200)
 
 
 # --- members ---------------------------------------------------------------------------------

@@ -121,3 +121,19 @@ class RoleForm(forms.Form):
     def __init__(self, *args, roles: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = roles
+
+
+class ChairElectionOpenForm(forms.Form):
+    candidate = fields.ModelChoiceField(label=_("Whom do you propose as chair?"), queryset=None)
+
+    def __init__(self, *args, candidates=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].queryset = candidates
+
+
+class ChairElectionVoteForm(forms.Form):
+    choice = forms.ChoiceField(
+        label=_("Should this member become a chair?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        widget=forms.RadioSelect,
+    )

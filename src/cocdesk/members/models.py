@@ -290,6 +290,58 @@ class RemovalVote(models.Model):
         return f"vote of member {self.member_id} on removal {self.removal_id}"
 
 
+class ElectionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PASSED = "passed", _("Passed: the candidate is a chair")
+    FAILED = "failed", _("Did not pass")
+    ENDED = "ended", _("Ended: the candidate left the committee")
+
+
+class ChairElection(models.Model):
+    """A vote of the committee to make one of its members a chair (D8), decided like a removal: it
+    passes when yes votes are more than half of all active committee members. Any member may open
+    one; every active member, the candidate included, may vote. Seen by committee members only.
+
+    A chair who is still on the committee stays a chair when another is elected: a committee may
+    have more than one chair, and stepping down is the chair's own choice (or a removal vote).
+    """
+
+    candidate = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField(default=clock.now)
+    status = models.CharField(max_length=10, choices=ElectionStatus.choices, default=ElectionStatus.OPEN)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    tally = models.JSONField(default=dict, blank=True)  # {"yes": n, "no": n, "members": n}
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate"],
+                condition=models.Q(status="open"),
+                name="one_open_election_per_candidate",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"chair election {self.pk}"
+
+
+class ChairElectionVote(models.Model):
+    """One member's vote in a chair election. A vote is final once cast."""
+
+    election = models.ForeignKey(ChairElection, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    elect = models.BooleanField()
+    cast_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["election", "member"], name="one_election_vote")]
+
+    def __str__(self) -> str:
+        return f"vote of member {self.member_id} in chair election {self.election_id}"
+
+
 class OffboardingReason(models.TextChoices):
     RESIGNATION = "resignation", _("Stepped down")
     REMOVAL = "removal", _("Removed by a vote of the committee")
@@ -330,3 +382,44 @@ class Offboarding(models.Model):
     @property
     def checklist_complete(self) -> bool:
         return all(self.ticked.get(item) for item, _label in CHECKLIST)
+
+
+class StepKind(models.TextChoices):
+    TICK = "tick", _("Tick")
+    UNTICK = "untick", _("Untick")
+    NOTICE = "notice", _("Send the notice")
+
+
+class OffboardingStep(models.Model):
+    """One of the chair's off-boarding steps, taken by two members together while the committee has
+    no chair (D8): one member proposes it, and it happens only when a different member confirms.
+    Both are recorded here and in the audit log."""
+
+    offboarding = models.ForeignKey(Offboarding, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(max_length=8, choices=StepKind.choices)
+    item = models.CharField(max_length=32, blank=True, default="")  # a CHECKLIST item; empty for the notice
+    proposed_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField(default=clock.now)
+    confirmed_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offboarding", "kind", "item"],
+                condition=models.Q(confirmed_at__isnull=True),
+                name="one_open_offboarding_step",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item} in off-boarding {self.offboarding_id}".replace("  ", " ")
+
+    @property
+    def label(self) -> str:
+        if self.kind == StepKind.NOTICE:
+            return str(StepKind.NOTICE.label)
+        return f"{StepKind(self.kind).label}: {dict(CHECKLIST).get(self.item, self.item)}"

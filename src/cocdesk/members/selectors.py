@@ -15,11 +15,15 @@ from cocdesk.members.models import (
     ASSIGNABLE_ROLES,
     CHECKLIST,
     COMMITTEE_ROLES,
+    ChairElection,
+    ChairElectionVote,
+    ElectionStatus,
     EnrolmentToken,
     IdentityKind,
     Member,
     MemberIdentity,
     Offboarding,
+    OffboardingStep,
     Removal,
     RemovalPost,
     RemovalStatus,
@@ -131,6 +135,13 @@ def totp_secret_base32(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
+def totp_secret_grouped(device: TOTPDevice) -> str:
+    """The same key in groups of four ("ABCD EFGH …"), easier to read and type on a phone.
+    Authenticator apps ignore the spaces, so it may be copied as it is."""
+    secret = totp_secret_base32(device)
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
 def totp_current_code(device: TOTPDevice) -> str:
     """The code an authenticator app shows now (development helper for `cocdesk totp`, and tests).
 
@@ -218,9 +229,10 @@ class RoleRow:
 def roster_roles(*, user: object) -> tuple[list[RoleRow], list[RoleRow]]:
     """For the chair's roster: the committee, then the other accounts (community managers, event
     responders), each with the roles the chair may give it."""
-    if not access.may_change_roles(user):
+    if not access.may_manage_offboarding(user):
         return [], []
-    changeable = set(access.role_accounts_for(user).values_list("pk", flat=True))
+    may_change = access.may_change_roles(user)
+    changeable = set(access.role_accounts_for(user).values_list("pk", flat=True)) if may_change else set()
 
     def row(member: Member) -> RoleRow:
         roles = roles_assignable(member=member) if member.pk in changeable else []
@@ -248,10 +260,22 @@ class ChecklistRow:
     item: str
     label: str
     ticked_at: str | None
+    pending: OffboardingStep | None = None  # without a chair: the proposed (un)tick awaiting a second member
 
 
 def offboarding_checklist(*, offboarding: Offboarding) -> list[ChecklistRow]:
-    return [ChecklistRow(item, str(label), offboarding.ticked.get(item)) for item, label in CHECKLIST]
+    pending = {(step.kind, step.item): step for step in offboarding_steps_open(offboarding=offboarding)}
+    rows = []
+    for item, label in CHECKLIST:
+        ticked_at = offboarding.ticked.get(item)
+        step = pending.get(("untick" if ticked_at else "tick", item))
+        rows.append(ChecklistRow(item, str(label), ticked_at, step))
+    return rows
+
+
+def offboarding_notice_step(*, offboarding: Offboarding) -> OffboardingStep | None:
+    """Without a chair: the request to send the notice, awaiting a second member."""
+    return next((s for s in offboarding_steps_open(offboarding=offboarding) if s.kind == "notice"), None)
 
 
 def offboarding_notice_blockers(*, offboarding: Offboarding) -> list[str]:
@@ -266,3 +290,69 @@ def offboarding_notice_blockers(*, offboarding: Offboarding) -> list[str]:
     if offboarding.notice_sent_at is not None:
         blockers.append(_("The notice has already been sent."))
     return blockers
+
+
+def offboarding_steps_open(*, offboarding: Offboarding) -> list[OffboardingStep]:
+    """Steps one member proposed and no second member has confirmed yet (while there is no chair)."""
+    if offboarding.notice_sent_at is not None:
+        return []
+    return list(offboarding.steps.filter(confirmed_at__isnull=True).select_related("proposed_by"))
+
+
+def offboarding_steps_done(*, offboarding: Offboarding) -> list[OffboardingStep]:
+    """Steps two members took together: who proposed and who confirmed each."""
+    return list(
+        offboarding.steps.filter(confirmed_at__isnull=False).select_related("proposed_by", "confirmed_by")
+    )
+
+
+def committee_has_chair() -> bool:
+    return access.chairs().exists()
+
+
+# --- chair elections (D8) --------------------------------------------------------------------
+
+
+def chair_elections_open_for(*, user: object) -> QuerySet[ChairElection]:
+    return (
+        access.chair_elections_visible_to(user).filter(status=ElectionStatus.OPEN).select_related("candidate")
+    )
+
+
+def chair_elections_decided_for(*, user: object) -> QuerySet[ChairElection]:
+    return (
+        access.chair_elections_visible_to(user)
+        .exclude(status=ElectionStatus.OPEN)
+        .select_related("candidate")
+    )
+
+
+def chair_election_for(*, user: object, pk: int) -> ChairElection | None:
+    return (
+        access.chair_elections_visible_to(user).select_related("candidate", "opened_by").filter(pk=pk).first()
+    )
+
+
+def chair_election_candidates(*, user: object) -> QuerySet[Member]:
+    """Whom `user` may propose as chair: active committee members who are not chairs yet."""
+    if not access.is_committee_member(user):
+        return Member.objects.none()
+    return committee_members().exclude(role=Role.CHAIR)
+
+
+def chair_election_vote_of(*, election: ChairElection, member: object) -> ChairElectionVote | None:
+    return election.votes.filter(member_id=getattr(member, "pk", None)).first()
+
+
+def chair_election_tally(*, election: ChairElection) -> dict[str, int]:
+    """Votes of the current voters, and the number of all active committee members (the electorate,
+    as for a removal: "a simple majority of all Code of Conduct committee members")."""
+    voter_ids = set(access.chair_election_voters().values_list("pk", flat=True))
+    votes = [v for v in election.votes.all() if v.member_id in voter_ids]
+    yes = sum(1 for v in votes if v.elect)
+    return {
+        "yes": yes,
+        "no": len(votes) - yes,
+        "not_voted": len(voter_ids) - len(votes),
+        "members": len(voter_ids),
+    }

@@ -1,5 +1,5 @@
-"""Writes for accounts: adding members, enrolment, login bookkeeping, disabling, removal votes and
-off-boarding (D1, D8)."""
+"""Writes for accounts: adding members, enrolment, login bookkeeping, disabling, roles, removal
+votes, chair elections and off-boarding (D1, D8)."""
 
 from __future__ import annotations
 
@@ -23,17 +23,22 @@ from cocdesk.errors import Refused
 from cocdesk.members import selectors
 from cocdesk.members.models import (
     CHECKLIST,
+    ChairElection,
+    ChairElectionVote,
+    ElectionStatus,
     EnrolmentToken,
     IdentityKind,
     Member,
     MemberIdentity,
     Offboarding,
     OffboardingReason,
+    OffboardingStep,
     Removal,
     RemovalPost,
     RemovalStatus,
     RemovalVote,
     Role,
+    StepKind,
     TOTPDevice,
 )
 from cocdesk.votes import majority_outcome
@@ -229,7 +234,7 @@ def member_role_set(*, member: Member, role: str, actor: object | str) -> Member
     member.save(update_fields=["role"])
     audit_record(actor=actor, action=f"member.role_changed.{old}.{role}", target=member)
     if joined and member.is_committee:
-        _removals_reevaluate(actor=actor)
+        _votes_reevaluate(actor=actor)
     return member
 
 
@@ -358,10 +363,84 @@ def removal_evaluate(*, removal: Removal, actor: object | str | None = "system")
     return removal
 
 
-def _removals_reevaluate(*, actor: object | str | None) -> None:
+def _votes_reevaluate(*, actor: object | str | None) -> None:
     # The number of members changed: an open vote may now be decided either way.
     for removal in Removal.objects.filter(status=RemovalStatus.OPEN):
         removal_evaluate(removal=removal, actor=actor)
+    for election in ChairElection.objects.filter(status=ElectionStatus.OPEN):
+        chair_election_evaluate(election=election, actor=actor)
+
+
+# --- chair elections (D8) --------------------------------------------------------------------
+
+
+@transaction.atomic
+def chair_election_open(*, candidate: Member, by: Member) -> ChairElection:
+    """Any committee member opens a vote on making `candidate` a chair (the only way a chair is
+    named once the committee runs; the first chair is added with `cocdesk add-member --chair`).
+
+    Side effects: a ChairElection; audit `chair_election.opened`; an email to every other member
+    (without the candidate's name) with a link that needs login.
+    """
+    if not access.may_open_chair_election(by, candidate):
+        raise Refused(_("A chair can be elected only from the committee's members who are not a chair yet."))
+    if ChairElection.objects.filter(candidate=candidate, status=ElectionStatus.OPEN).exists():
+        raise Refused(_("There is already an open vote about this member becoming a chair."))
+    election = ChairElection.objects.create(candidate=candidate, opened_by=by)
+    audit_record(actor=by, action="chair_election.opened", target=election)
+    notices.chair_election_opened(election=election, by=by)
+    return election
+
+
+@transaction.atomic
+def chair_election_vote(*, election: ChairElection, member: Member, elect: bool) -> ChairElection:
+    """Cast a final yes/no vote, then see whether the election is decided.
+
+    Side effects: a ChairElectionVote; audit `chair_election.voted`; possibly the result
+    (`chair_election_evaluate`).
+    """
+    election = ChairElection.objects.select_for_update().get(pk=election.pk)
+    if not access.may_vote_in_chair_election(member, election):
+        raise Refused(_("This vote is closed."))
+    if election.votes.filter(member=member).exists():
+        raise Refused(_("You have already voted. A vote cannot be changed."))
+    ChairElectionVote.objects.create(election=election, member=member, elect=elect)
+    audit_record(actor=member, action="chair_election.voted", target=election)
+    return chair_election_evaluate(election=election, actor=member)
+
+
+@transaction.atomic
+def chair_election_evaluate(
+    *, election: ChairElection, actor: object | str | None = "system"
+) -> ChairElection:
+    """Decide the election once the result cannot change: passed when yes votes are more than half
+    of all active committee members (`votes.majority_outcome`, as a removal); failed when even
+    every outstanding vote could not make it pass.
+
+    Side effects when decided: status, decided_at and tally saved; audit `chair_election.passed`
+    or `.failed`; a passed election makes the candidate a chair (`member_role_set`). A chair who
+    is still on the committee stays a chair: an election adds a chair, it never demotes one.
+    """
+    election = ChairElection.objects.select_for_update().select_related("candidate").get(pk=election.pk)
+    if election.status != ElectionStatus.OPEN:
+        return election
+    candidate = election.candidate
+    if not (candidate.is_active and candidate.is_committee):
+        election.status, election.decided_at = ElectionStatus.ENDED, clock.now()
+        election.save(update_fields=["status", "decided_at"])
+        audit_record(actor=actor, action="chair_election.ended", target=election)
+        return election
+    counts = selectors.chair_election_tally(election=election)
+    passed = majority_outcome(yes=counts["yes"], not_voted=counts["not_voted"], electorate=counts["members"])
+    if passed is None:
+        return election
+    status = ElectionStatus.PASSED if passed else ElectionStatus.FAILED
+    election.status, election.tally, election.decided_at = status, counts, clock.now()
+    election.save(update_fields=["status", "tally", "decided_at"])
+    audit_record(actor=actor, action=f"chair_election.{status}", target=election)
+    if passed:  # the committee's vote decides, whoever cast the last vote
+        member_role_set(member=candidate, role=Role.CHAIR, actor=f"chair-election:{election.pk}")
+    return election
 
 
 @transaction.atomic
@@ -378,8 +457,9 @@ def offboarding_start(
     ended (`member_disable`); every case they took part in is left as if they had declared a
     conflict (`cases.services.conflict_set`: ownerships end, so those cases show as needing owners,
     and every open proposal is counted again without them); an Offboarding row with an empty
-    checklist; open removal discussions about them end; other open votes are counted again;
-    audit `offboarding.started`; the chair(s) get an email to work through the checklist.
+    checklist; open removal discussions about them end, and so does a chair election they are the
+    candidate of; other open votes are counted again; audit `offboarding.started`; the chair(s)
+    get an email to work through the checklist (every member, when no chair is left).
     Nothing is sent to the member: their notice comes last (`offboarding_notice_send`).
     Starting twice returns the existing off-boarding.
     """
@@ -401,7 +481,7 @@ def offboarding_start(
     Removal.objects.filter(member=member, status=RemovalStatus.OPEN).update(
         status=RemovalStatus.ENDED, decided_at=clock.now()
     )
-    _removals_reevaluate(actor=actor)
+    _votes_reevaluate(actor=actor)
     notices.offboarding_started(offboarding=offboarding)
     return offboarding
 
@@ -409,10 +489,14 @@ def offboarding_start(
 @transaction.atomic
 def offboarding_tick(*, offboarding: Offboarding, item: str, done: bool, by: Member) -> Offboarding:
     """The chair ticks (or unticks) one outside resource. Side effects: the checklist saved;
-    audit `offboarding.ticked` / `offboarding.unticked`."""
+    audit `offboarding.ticked` / `offboarding.unticked`. (Without a chair: `offboarding_step_propose`.)"""
     offboarding = Offboarding.objects.select_for_update().get(pk=offboarding.pk)
     if not access.may_work_on_offboarding(by, offboarding):
         raise Refused(_("Only the chair can work on an off-boarding."))
+    return _tick_apply(offboarding=offboarding, item=item, done=done, by=by)
+
+
+def _tick_apply(*, offboarding: Offboarding, item: str, done: bool, by: Member) -> Offboarding:
     if item not in dict(CHECKLIST):
         raise Refused(_("That is not on the checklist."))
     if offboarding.notice_sent_at is not None:
@@ -434,16 +518,101 @@ def offboarding_notice_send(*, offboarding: Offboarding, by: Member) -> Offboard
     complete". Refused until their account is disabled and every checklist item is ticked; sent once.
 
     Side effects: one outbox message to their address (no case details); notice_sent_at set;
-    audit `offboarding.notice_sent`.
+    audit `offboarding.notice_sent`. (Without a chair: `offboarding_step_propose`.)
     """
     offboarding = Offboarding.objects.select_for_update().select_related("member").get(pk=offboarding.pk)
     if not access.may_work_on_offboarding(by, offboarding):
         raise Refused(_("Only the chair can send this notice."))
+    return _notice_apply(offboarding=offboarding, by=by)
+
+
+def _notice_apply(*, offboarding: Offboarding, by: Member, also: Member | None = None) -> Offboarding:
     blockers = selectors.offboarding_notice_blockers(offboarding=offboarding)
     if blockers:
         raise Refused(blockers)
-    notices.offboarding_notice(offboarding=offboarding, by=by)
+    notices.offboarding_notice(offboarding=offboarding, by=by, also=also)
     offboarding.notice_sent_at, offboarding.notice_sent_by = clock.now(), by
     offboarding.save(update_fields=["notice_sent_at", "notice_sent_by"])
     audit_record(actor=by, action="offboarding.notice_sent", target=offboarding)
     return offboarding
+
+
+# --- without a chair, two members act for the chair (D8) -------------------------------------
+
+
+def _step_kind(*, kind: str, item: str) -> tuple[str, str]:
+    if kind == StepKind.NOTICE:
+        return kind, ""
+    if kind not in (StepKind.TICK, StepKind.UNTICK) or item not in dict(CHECKLIST):
+        raise Refused(_("That is not on the checklist."))
+    return kind, item
+
+
+@transaction.atomic
+def offboarding_step_propose(
+    *, offboarding: Offboarding, kind: str, item: str = "", by: Member
+) -> OffboardingStep:
+    """While the committee has no chair, a member proposes one of the chair's steps (ticking or
+    unticking an item, or sending the notice). Nothing happens until a different member confirms
+    it. When another member has already proposed the same step, this confirms theirs.
+
+    Side effects: an OffboardingStep (who proposed, when); audit `offboarding.step_proposed.<kind>`;
+    an email to the other members who may confirm it. Or, confirming, see `offboarding_step_confirm`.
+    """
+    offboarding = Offboarding.objects.select_for_update().select_related("member").get(pk=offboarding.pk)
+    if not access.may_act_for_chair_on_offboarding(by, offboarding):
+        raise Refused(_("Only the chair can work on an off-boarding."))
+    kind, item = _step_kind(kind=kind, item=item)
+    if offboarding.notice_sent_at is not None:
+        raise Refused(_("The notice has been sent; this off-boarding is complete."))
+    if kind == StepKind.NOTICE:
+        blockers = selectors.offboarding_notice_blockers(offboarding=offboarding)
+        if blockers:
+            raise Refused(blockers)
+    waiting = OffboardingStep.objects.filter(
+        offboarding=offboarding, kind=kind, item=item, confirmed_at__isnull=True
+    ).first()
+    if waiting is not None:
+        if waiting.proposed_by_id == by.pk:
+            raise Refused(_("You have already asked for this. Another committee member needs to confirm it."))
+        return offboarding_step_confirm(step=waiting, by=by)
+    step = OffboardingStep.objects.create(offboarding=offboarding, kind=kind, item=item, proposed_by=by)
+    audit_record(actor=by, action=f"offboarding.step_proposed.{_step_action(step)}", target=offboarding)
+    notices.offboarding_step_proposed(step=step)
+    return step
+
+
+@transaction.atomic
+def offboarding_step_confirm(*, step: OffboardingStep, by: Member) -> OffboardingStep:
+    """A second member confirms a proposed step, and it happens now: the item is ticked or unticked,
+    or the notice is sent (signed by both). Refused to the member who proposed it.
+
+    Side effects: the step's confirmed_by and confirmed_at; audit `offboarding.step_confirmed.<kind>`;
+    then the step's own effects and audit, as when a chair takes it (`offboarding.ticked.<item>`,
+    `offboarding.notice_sent`…), with the confirming member as actor.
+    """
+    step = OffboardingStep.objects.select_for_update().get(pk=step.pk)
+    offboarding = Offboarding.objects.select_for_update().select_related("member").get(pk=step.offboarding_id)
+    if not (
+        access.may_act_for_chair_on_offboarding(by, offboarding)
+        or access.may_work_on_offboarding(by, offboarding)
+    ):
+        raise Refused(_("Only the chair can work on an off-boarding."))
+    if step.confirmed_at is not None:
+        raise Refused(_("This step has already been confirmed."))
+    if step.proposed_by_id == by.pk:
+        raise Refused(
+            _("You proposed this step. Another committee member needs to confirm it: two act for the chair.")
+        )
+    if step.kind == StepKind.NOTICE:
+        _notice_apply(offboarding=offboarding, by=by, also=step.proposed_by)
+    else:
+        _tick_apply(offboarding=offboarding, item=step.item, done=step.kind == StepKind.TICK, by=by)
+    step.confirmed_by, step.confirmed_at = by, clock.now()
+    step.save(update_fields=["confirmed_by", "confirmed_at"])
+    audit_record(actor=by, action=f"offboarding.step_confirmed.{_step_action(step)}", target=offboarding)
+    return step
+
+
+def _step_action(step: OffboardingStep) -> str:
+    return step.kind if step.kind == StepKind.NOTICE else f"{step.kind}.{step.item}"

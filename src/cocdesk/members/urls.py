@@ -22,4 +22,12 @@ urlpatterns = [
     path("offboarding/<int:pk>/", views.offboarding_detail, name="offboarding"),
     path("offboarding/<int:pk>/tick/", views.offboarding_tick, name="offboarding_tick"),
     path("offboarding/<int:pk>/notice/", views.offboarding_notice, name="offboarding_notice"),
+    path(
+        "offboarding/<int:pk>/steps/<int:step>/confirm/",
+        views.offboarding_step_confirm,
+        name="offboarding_step_confirm",
+    ),
+    path("chair-elections/", views.chair_elections, name="chair_elections"),
+    path("chair-elections/<int:pk>/", views.chair_election_detail, name="chair_election"),
+    path("chair-elections/<int:pk>/vote/", views.chair_election_vote, name="chair_election_vote"),
 ]

@@ -24,6 +24,8 @@ from cocdesk.audit.services import audit_record
 from cocdesk.errors import Refused
 from cocdesk.members import selectors, services
 from cocdesk.members.forms import (
+    ChairElectionOpenForm,
+    ChairElectionVoteForm,
     EnrolmentForm,
     IdentityForm,
     LoginForm,
@@ -34,7 +36,7 @@ from cocdesk.members.forms import (
     RemovalVoteForm,
     RoleForm,
 )
-from cocdesk.members.models import OffboardingReason, Role
+from cocdesk.members.models import OffboardingReason, OffboardingStep, Role, StepKind
 from cocdesk.middleware import SessionLifetimeMiddleware
 from cocdesk.web import found_or_404, refusal_to_form, refusal_to_messages, require
 
@@ -106,7 +108,9 @@ def enrol_view(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "member": enrolment.member,
         "qr_svg": _qr_svg(device.config_url),
-        "secret": selectors.totp_secret_base32(device),
+        # On a phone the QR code cannot be scanned with that phone: the otpauth: link opens the app.
+        "config_url": device.config_url,
+        "secret": selectors.totp_secret_grouped(device),
     }
     return render(request, "members/enrol.html", context)
 
@@ -139,6 +143,7 @@ def removals(request: HttpRequest) -> HttpResponse:
     context = {
         "open": selectors.removals_open_for(user=request.user),
         "decided": selectors.removals_decided_for(user=request.user),
+        "no_chair": not selectors.committee_has_chair(),
     }
     return render(request, "members/removals.html", context)
 
@@ -209,8 +214,8 @@ def removal_vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require(access.may_manage_offboarding)
 def roster(request: HttpRequest, status: int = 200) -> HttpResponse:
-    """For the chair: who is on the committee (and their roles), the other accounts, and who is
-    being off-boarded."""
+    """For the chair (or, while there is no chair, every member): who is on the committee (the chair
+    also changes roles here), the other accounts, and who is being off-boarded."""
     committee, others = selectors.roster_roles(user=request.user)
     context = {
         "committee": committee,
@@ -218,6 +223,7 @@ def roster(request: HttpRequest, status: int = 200) -> HttpResponse:
         "identity_holders": selectors.identity_holders(user=request.user),
         "offboardings": selectors.offboardings_for(user=request.user),
         "open_removals": selectors.removals_open_for(user=request.user),
+        "has_chair": selectors.committee_has_chair(),
     }
     return render(request, "members/roster.html", context, status=status)
 
@@ -251,8 +257,20 @@ def offboarding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "offboarding": offboarding,
         "checklist": selectors.offboarding_checklist(offboarding=offboarding),
         "blockers": selectors.offboarding_notice_blockers(offboarding=offboarding),
+        # Without a chair, two members act for the chair: one proposes a step, another confirms it.
+        "two_members": not access.may_work_on_offboarding(request.user, offboarding)
+        and access.may_act_for_chair_on_offboarding(request.user, offboarding),
+        "notice_step": selectors.offboarding_notice_step(offboarding=offboarding),
+        "steps_done": selectors.offboarding_steps_done(offboarding=offboarding),
     }
     return render(request, "members/offboarding.html", context)
+
+
+def _step_taken(request: HttpRequest, step: OffboardingStep) -> None:
+    if step.confirmed_by_id == request.user.pk:
+        messages.success(request, _("Confirmed. It is done."))
+    else:
+        messages.success(request, _("Noted. It happens once another committee member confirms it."))
 
 
 @require_POST
@@ -262,13 +280,16 @@ def offboarding_tick(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("That is not on the checklist."))
         return redirect("offboarding", pk=offboarding.pk)
+    item, done = form.cleaned_data["item"], form.cleaned_data["done"]
     try:
-        services.offboarding_tick(
-            offboarding=offboarding,
-            item=form.cleaned_data["item"],
-            done=form.cleaned_data["done"],
-            by=request.user,
-        )
+        if access.may_work_on_offboarding(request.user, offboarding):
+            services.offboarding_tick(offboarding=offboarding, item=item, done=done, by=request.user)
+        else:  # no chair: a second member must confirm (the service refuses anyone else)
+            kind = StepKind.TICK if done else StepKind.UNTICK
+            step = services.offboarding_step_propose(
+                offboarding=offboarding, kind=kind, item=item, by=request.user
+            )
+            _step_taken(request, step)
     except Refused as exc:
         refusal_to_messages(request, exc)
     return redirect("offboarding", pk=offboarding.pk)
@@ -278,11 +299,29 @@ def offboarding_tick(request: HttpRequest, pk: int) -> HttpResponse:
 def offboarding_notice(request: HttpRequest, pk: int) -> HttpResponse:
     offboarding = found_or_404(selectors.offboarding_for(user=request.user, pk=pk))
     try:
-        services.offboarding_notice_send(offboarding=offboarding, by=request.user)
+        if access.may_work_on_offboarding(request.user, offboarding):
+            services.offboarding_notice_send(offboarding=offboarding, by=request.user)
+            messages.success(request, _("The notice is on its way."))
+        else:  # no chair: a second member must confirm (the service refuses anyone else)
+            step = services.offboarding_step_propose(
+                offboarding=offboarding, kind=StepKind.NOTICE, by=request.user
+            )
+            _step_taken(request, step)
+    except Refused as exc:
+        refusal_to_messages(request, exc)
+    return redirect("offboarding", pk=offboarding.pk)
+
+
+@require_POST
+def offboarding_step_confirm(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+    offboarding = found_or_404(selectors.offboarding_for(user=request.user, pk=pk))
+    proposed = found_or_404(offboarding.steps.filter(pk=step).first())
+    try:
+        taken = services.offboarding_step_confirm(step=proposed, by=request.user)
     except Refused as exc:
         refusal_to_messages(request, exc)
     else:
-        messages.success(request, _("The notice is on its way."))
+        _step_taken(request, taken)
     return redirect("offboarding", pk=offboarding.pk)
 
 
@@ -337,3 +376,61 @@ def identity_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if member.pk == request.user.pk:
         return redirect("identities")
     return redirect("member_identities", member_id=member.pk)
+
+
+# --- chair elections (D8) --------------------------------------------------------------------
+
+
+@require(access.is_committee_member)
+def chair_elections(request: HttpRequest) -> HttpResponse:
+    """Open and decided chair elections, and the form to propose a chair."""
+    form = ChairElectionOpenForm(
+        request.POST or None, candidates=selectors.chair_election_candidates(user=request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            election = services.chair_election_open(candidate=form.cleaned_data["candidate"], by=request.user)
+        except Refused as exc:
+            refusal_to_form(form, exc)
+        else:
+            return redirect("chair_election", pk=election.pk)
+    context = {
+        "form": form,
+        "open": selectors.chair_elections_open_for(user=request.user),
+        "decided": selectors.chair_elections_decided_for(user=request.user),
+        "has_chair": selectors.committee_has_chair(),
+    }
+    return render(request, "members/chair_elections.html", context, status=400 if form.errors else 200)
+
+
+def chair_election_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    election = found_or_404(selectors.chair_election_for(user=request.user, pk=pk))
+    audit_record(actor=request.user, action="chair_election.viewed", target=election)
+    context = {
+        "election": election,
+        "tally": selectors.chair_election_tally(election=election)
+        if election.status == "open"
+        else election.tally,
+        "my_vote": selectors.chair_election_vote_of(election=election, member=request.user),
+        "may_vote": access.may_vote_in_chair_election(request.user, election),
+        "vote_form": ChairElectionVoteForm(),
+    }
+    return render(request, "members/chair_election.html", context)
+
+
+@require_POST
+def chair_election_vote(request: HttpRequest, pk: int) -> HttpResponse:
+    election = found_or_404(selectors.chair_election_for(user=request.user, pk=pk))
+    form = ChairElectionVoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose yes or no."))
+    else:
+        try:
+            services.chair_election_vote(
+                election=election, member=request.user, elect=form.cleaned_data["choice"] == "yes"
+            )
+        except Refused as exc:
+            refusal_to_messages(request, exc)
+        else:
+            messages.success(request, _("Thank you. Your vote is recorded."))
+    return redirect("chair_election", pk=election.pk)

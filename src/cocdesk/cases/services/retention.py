@@ -15,9 +15,10 @@ from cocdesk.crypto import EncryptedJSONField, EncryptedTextField
 
 
 @transaction.atomic
-def expunge_date_set(*, case: Case, date: datetime | None) -> bool:
-    """Set (or postpone, or clear) a closed case's expunge date. Only the run that changes the
-    stored value acts, so concurrent ticks audit it once. Side effects: Case.expunge_at, audit."""
+def expunge_date_set(*, case: Case, date: datetime | None, actor: object | str | None = "system") -> bool:
+    """Set (or postpone, or clear) a closed case's expunge date (computed by the deadlines app from
+    the committee's retention settings). Only the run that changes the stored value acts, so
+    concurrent ticks audit it once. Side effects: Case.expunge_at, audit (by `actor`)."""
     old = case.expunge_at
     current = Case.objects.filter(pk=case.pk, expunged_at__isnull=True)
     current = current.filter(expunge_at__isnull=True) if old is None else current.filter(expunge_at=old)
@@ -26,7 +27,7 @@ def expunge_date_set(*, case: Case, date: datetime | None) -> bool:
     action = (
         "scheduled" if old is None else ("postponed" if date is None or date > old else "brought_forward")
     )
-    audit_record(actor="system", action=f"case.expunge_{action}", target=case)
+    audit_record(actor=actor, action=f"case.expunge_{action}", target=case)
     case.expunge_at = date
     return True
 

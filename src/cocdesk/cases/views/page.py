@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _lazy
 
-from cocdesk import stepup
+from cocdesk import access, stepup
 from cocdesk.cases import selectors
 from cocdesk.cases.forms import (
     LawEnforcementForm,
@@ -22,8 +22,9 @@ from cocdesk.cases.forms import (
     TextForm,
     TransitionForm,
 )
-from cocdesk.cases.models import Case, PartyRole
+from cocdesk.cases.models import Case, PartyRole, State
 from cocdesk.cases.services import TRANSITIONS
+from cocdesk.deadlines import selectors as deadline_selectors
 from cocdesk.transparency.forms import case_summary_form_for
 from cocdesk.transparency.selectors import reports_asking_team_of
 from cocdesk.web import refusal_to_form
@@ -71,6 +72,10 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: f
         "undeclared": selectors.case_undeclared_names(case=case),
         "lacks_reported_people": selectors.case_lacks_reported_people(case=case),
         "transparency_asked": reports_asking_team_of(case=case),
+        # A closed case shows when its content is deleted (the committee's retention settings, D5).
+        "retention": deadline_selectors.case_retention(case=case) if case.state == State.CLOSED else None,
+        "may_extend_retention": case.state == State.CLOSED
+        and access.may_extend_retention(request.user, case),
         **page_forms,
     }
     return render(request, "cases/detail.html", context, status=status)

@@ -1,5 +1,5 @@
 """The deadlines app's write layer (D5), by rule family: what `tick` does, writing to the
-reporter, and the members' own deadlines (check-ins, calendar feed)."""
+reporter, the members' own deadlines (check-ins, calendar feed), and retention settings."""
 
 from cocdesk.deadlines.services.members import (
     calendar_feed_used,
@@ -20,6 +20,7 @@ from cocdesk.deadlines.services.reporter import (
     reporter_wishes_record,
     template_fill,
 )
+from cocdesk.deadlines.services.retention import retention_extend, retention_policy_update
 from cocdesk.deadlines.services.tick import TickReport, audit_anchor_daily, tick_run
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "reporter_template_update",
     "reporter_told_record",
     "reporter_wishes_record",
+    "retention_extend",
+    "retention_policy_update",
     "template_fill",
     "tick_run",
 ]

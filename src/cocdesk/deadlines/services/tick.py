@@ -22,7 +22,6 @@ from cocdesk import access, clock, notices
 from cocdesk.audit.selectors import anchors_read, audit_verify, audit_verify_since
 from cocdesk.audit.services import audit_anchor_append
 from cocdesk.cases import evidence
-from cocdesk.cases.selectors import case_consequences_in_force, case_latest_related_report_at
 from cocdesk.cases.services import case_expunge, expunge_date_set
 from cocdesk.deadlines import rules, selectors
 from cocdesk.deadlines.models import CheckIn, Rule
@@ -63,7 +62,9 @@ def tick_run() -> TickReport:
       whoever else has answered;
     - six-monthly check-in requests (CheckIn + outbox) and weekly reminders to members who have not
       answered; weekly reminders to the chair when the transparency report is due;
-    - expunge dates set or postponed on closed cases, and content deleted on the date (audit);
+    - expunge dates set or postponed on closed cases by the committee's retention settings; the
+      chair(s) told 30 days before (once per case and date), and content deleted on the date, never
+      sooner than 30 days after they were told (audit);
     - stored files swept (`evidence.stored_files_sweep`): interrupted moves finished, files that no
       row refers to deleted after a grace period.
     Mail is only queued: the caller (`cocdesk tick`) drains the outbox afterwards.
@@ -200,15 +201,35 @@ def _transparency(*, report: TickReport) -> None:
 
 def _retention(*, report: TickReport) -> None:
     now = report.now
+    periods = selectors.retention_periods()
     for case in access.cases_for_retention().order_by("closed_at", "pk"):
-        date = rules.expunge_date(
-            closed_at=case.closed_at,
-            severity=case.severity,
-            latest_related_report_at=case_latest_related_report_at(case=case),
-            consequences_apply=case_consequences_in_force(case=case, today=now.date()),
-        )
+        retention = selectors.case_retention(case=case, periods=periods, now=now)
+        unannounced = retention.notice_sent_at is None
+        if unannounced and rules.retention_notice_due(expunge_at=retention.expunge_at, now=now):
+            _retention_notice(case=case, retention=retention, report=report)
+            # Deleted no sooner than 30 days after the notice: read the schedule again.
+            retention = selectors.case_retention(case=case, periods=periods, now=now)
+        date = retention.deletion_at
         if date != case.expunge_at and expunge_date_set(case=case, date=date):
-            when = f"{date:%Y-%m-%d}" if date else "never (consequences in force)"
+            when = f"{date:%Y-%m-%d}" if date else "never (consequences in force, or never deleted)"
             report.add("retention", f"retention  {case.reference}  content deleted on {when}")
         if date is not None and date <= now and case_expunge(case=case):
             report.add("expunged", f"expunged  {case.reference}")
+
+
+def _retention_notice(*, case: Case, retention: selectors.Retention, report: TickReport) -> None:
+    """Tell the chair(s) (or, without one, the members taking part) that the case's content will be
+    deleted in 30 days or so, with a link where they can keep it longer. Once per case and date."""
+    key = selectors.retention_notice_key(case=case, expunge_at=retention.expunge_at)
+    deletion_at = rules.deletion_date(
+        expunge_at=retention.expunge_at, notice_sent_at=report.now, now=report.now
+    )
+    with transaction.atomic():
+        if not action_claim(key=key, rule=Rule.RETENTION_NOTICE, case=case):
+            return
+        told = notices.retention_deletion_soon(case=case, deletion_at=deletion_at, scope=[key])
+    report.add(
+        "deletion notice",
+        f"deletion notice  {case.reference}  content deleted on {deletion_at:%Y-%m-%d}, "
+        f"told {len(told)} member(s)",
+    )
