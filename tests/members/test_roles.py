@@ -273,3 +273,12 @@ def test_migrating_takes_admin_rights_from_an_account_that_also_has_another_role
     assert (both.role, both.is_staff, both.is_superuser) == (Role.CHAIR, False, False)
     assert (operator.is_staff, operator.is_superuser) == (True, True)
     assert f"Admin rights removed from account(s) {both.pk}" in capsys.readouterr().out
+
+
+def test_an_organizer_named_in_a_report_who_joins_the_committee_never_sees_it(alice, chair):
+    organizer = member_factory(name="Kim Organizer", email="kim@example.org", role=Role.EVENT_RESPONDER)
+    case = case_factory(reported="Kim Organizer", participants=(alice,))
+    member_role_set(member=organizer, role=Role.MEMBER, actor=chair)
+    client = verified_client(organizer)
+    assert client.get(f"/cases/{case.reference}/").status_code == 404
+    assert case.reference not in client.get("/dashboard/").text

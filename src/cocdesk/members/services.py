@@ -23,6 +23,7 @@ from cocdesk.errors import Refused
 from cocdesk.members import selectors
 from cocdesk.members.models import (
     CHECKLIST,
+    COMMITTEE_ROLES,
     ChairElection,
     ChairElectionVote,
     ElectionStatus,
@@ -199,7 +200,8 @@ def member_role_set(*, member: Member, role: str, actor: object | str) -> Member
     resignation or the committee's removal vote, D8); the only chair made a member; a member actor
     who is not the chair, or who is the account's owner. The same role again changes nothing.
     Side effects: the role saved; audit `member.role_changed.<old>.<new>`; when the committee grew,
-    open removal votes are counted again (their electorate changed).
+    open votes are counted again (their electorate changed); an account that may now see cases is
+    matched against every report (`cases.services.conflicts_recheck_member`).
     """
     member = Member.objects.select_for_update().get(pk=member.pk)
     if not isinstance(actor, str) and not access.may_change_role_of(actor, member):
@@ -235,6 +237,8 @@ def member_role_set(*, member: Member, role: str, actor: object | str) -> Member
     audit_record(actor=actor, action=f"member.role_changed.{old}.{role}", target=member)
     if joined and member.is_committee:
         _votes_reevaluate(actor=actor)
+    if role in (*COMMITTEE_ROLES, Role.COMMUNITY_MANAGER):  # may see cases now: never one about them
+        conflicts_recheck_member(member=member, actor=actor)
     return member
 
 
