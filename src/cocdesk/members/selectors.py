@@ -188,14 +188,8 @@ def removal_tally(*, removal: Removal) -> dict[str, int]:
     vote. So with 4 members, the 3 others must all vote yes.
     """
     voter_ids = set(access.removal_voters(removal).values_list("pk", flat=True))
-    votes = [v for v in removal.votes.all() if v.member_id in voter_ids]
-    yes = sum(1 for v in votes if v.remove)
-    return {
-        "yes": yes,
-        "no": len(votes) - yes,
-        "not_voted": len(voter_ids) - len(votes),
-        "members": len(voter_ids) + (1 if _committee_active(removal.member) else 0),
-    }
+    ballots = [(v.member_id, v.remove) for v in removal.votes.all()]
+    return _ballot_count(voter_ids, ballots, members=len(voter_ids) + _committee_active(removal.member))
 
 
 def _committee_active(member: Member) -> bool:
@@ -348,11 +342,18 @@ def chair_election_tally(*, election: ChairElection) -> dict[str, int]:
     """Votes of the current voters, and the number of all active committee members (the electorate,
     as for a removal: "a simple majority of all Code of Conduct committee members")."""
     voter_ids = set(access.chair_election_voters().values_list("pk", flat=True))
-    votes = [v for v in election.votes.all() if v.member_id in voter_ids]
-    yes = sum(1 for v in votes if v.elect)
+    ballots = [(v.member_id, v.elect) for v in election.votes.all()]
+    return _ballot_count(voter_ids, ballots, members=len(voter_ids))
+
+
+def _ballot_count(voter_ids: set[int], ballots: list[tuple[int, bool]], *, members: int) -> dict[str, int]:
+    """A committee-wide vote's tally: the yes and no of current voters only, who has not voted, and
+    the electorate (`members`, all active committee members: the plan's majority)."""
+    counted = [yes for member_id, yes in ballots if member_id in voter_ids]
+    yes = sum(counted)
     return {
         "yes": yes,
-        "no": len(votes) - yes,
-        "not_voted": len(voter_ids) - len(votes),
-        "members": len(voter_ids),
+        "no": len(counted) - yes,
+        "not_voted": len(voter_ids) - len(counted),
+        "members": members,
     }
