@@ -29,6 +29,7 @@ from cocdesk.cases.models import (
     TimelineEntry,
 )
 from cocdesk.crypto import blind_index, index_hashes
+from cocdesk.receipts import reply_token_key
 
 OWNERS_NEEDED = 2  # the plan: a primary and a secondary incident owner
 
@@ -38,10 +39,12 @@ def case_visible(*, user: object, reference: str) -> Case | None:
     return access.cases_visible_to(user).filter(reference=reference).first()
 
 
-def case_by_reference(*, reference: str) -> Case | None:
-    """System use (email threading): the case with this reference, sealed or not, unless expunged.
-    Nothing of it is shown to whoever wrote the email."""
-    return Case.objects.filter(reference=reference, expunged_at__isnull=True).first()
+def case_by_reply_token(*, token: str) -> Case | None:
+    """System use (email threading): the case whose reply token this is (`conduct+TOKEN@…`),
+    sealed or not, unless expunged. Nothing of it is shown to whoever wrote the email."""
+    if not token:
+        return None
+    return Case.objects.filter(reply_token_key=reply_token_key(token), expunged_at__isnull=True).first()
 
 
 def case_by_spool_id(*, spool_id: str) -> Case | None:
