@@ -35,8 +35,6 @@ MAX_AUTH_HEADERS = 10
 RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
 MAX_DEPTH = 20  # MIME nesting followed; deeper parts stay in the original
 
-# A case reference in a subject line: CoC-2026-7KQ3 (random code), or an older CoC-2025-0042.
-REFERENCE_RE = re.compile(r"\bCoC-(\d{4})-([0-9A-Z]{4,6})\b", re.IGNORECASE)
 _MSGID_RE = re.compile(r"<([^<>\s]{1,990})>")
 _ADDRESS_RE = re.compile(r"[^\s@<>,;]{1,64}@[^\s@<>,;]{1,255}")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
