@@ -230,6 +230,7 @@ def test_authentication_results_shown_beside_the_message_on_the_case_page(tmp_pa
     cases.conflict_declare(case=case, member=alice, has_conflict=False)
     page = verified_client(alice).get(f"/cases/{case.reference}/").content.decode()
     assert "canary-verified reply" in page
+    assert page.count("dmarc=pass") >= 2  # beside the report (its facts) and beside the reply
     assert "Sent from the reporter&#x27;s address" in page or "Sent from the reporter's address" in page
     assert "dmarc=pass" in page
 
