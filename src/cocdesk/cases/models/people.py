@@ -32,6 +32,9 @@ class Party(models.Model):
     # Blind indexes of the words of the name and the local parts of email and handle (crypto.part_indexes),
     # for the transparency report's identifier check (D6).
     part_indexes = models.TextField(blank=True, default="")
+    # Blind indexes of the words of the name and the prefixes (3 letters and up) of its words and of
+    # the handle (crypto.search_indexes): the case list finds "Kevin D." by "Kevin", "Kevin D" or "kdev".
+    search_indexes = models.TextField(blank=True, default="")
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
