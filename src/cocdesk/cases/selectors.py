@@ -76,7 +76,8 @@ def reported_names(*, case: Case) -> list[str]:
     for party in case.parties.all():
         if party.role != PartyRole.REPORTED:
             continue
-        name, handle = party.name.strip(), party.handle.strip()
+        # "Kevin D.," as typed: a trailing comma would read "Kevin D., has been reported".
+        name, handle = party.name.strip().rstrip(",;:").strip(), party.handle.strip()
         if name and handle:
             names.append(f"{name} ({handle})")
         elif name or handle:
