@@ -156,7 +156,7 @@ def proposal_create(
         case=case,
         author=by,
         kind=TimelineKind.DECISION,
-        text=_("Proposed (round %(round)s), %(kind)s: %(text)s")
+        text=_("Proposed in round %(round)s, on “%(kind)s”: %(text)s")
         % {"round": proposal.round, "kind": proposal.get_kind_display(), "text": text},
     )
     advance(case, State.DELIBERATION, by)
@@ -210,9 +210,9 @@ def _evaluate(proposal: Proposal) -> Proposal:
         author=None,
         kind=TimelineKind.DECISION,
         text=ngettext(
-            "%(kind)s: %(result)s with %(yes)s yes, %(no)s no, %(abstain)s abstaining, "
+            "“%(kind)s”: %(result)s, with %(yes)s yes, %(no)s no and %(abstain)s abstaining, "
             "of %(n)s member taking part.",
-            "%(kind)s: %(result)s with %(yes)s yes, %(no)s no, %(abstain)s abstaining, "
+            "“%(kind)s”: %(result)s, with %(yes)s yes, %(no)s no and %(abstain)s abstaining, "
             "of %(n)s members taking part.",
             counts["participants"],
         )
