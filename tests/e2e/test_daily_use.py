@@ -147,6 +147,27 @@ def test_every_page_the_menu_leads_to_fits_the_screen(live_server, screen, who):
         fits(screen, href)
 
 
+@pytest.mark.parametrize("width", [320, 1920])
+def test_the_narrowest_and_widest_screens_fit_with_the_menu_open(live_server, browser, width):
+    """Between 320 and 1920 px nothing runs off the side: the extremes, on the busiest pages."""
+    chair, member, other = a_committee()
+    case = a_case_with_every_outcome(chair, member, other)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.width = width
+    try:
+        log_in_as(page, live_server, chair)
+        for path in ("/dashboard/", "/cases/?q=kev", f"/cases/{case.reference}/", "/statistics/", "/roster/"):
+            page.goto(live_server.url + path)
+            page.get_by_text("Menu", exact=True).click()
+            box = page.locator(".more-menu-panel").bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, path
+            fits(page, path)
+    finally:
+        context.close()
+
+
 def test_the_vote_badges_differ_in_colour_icon_and_words(live_server, screen):
     chair, member, other = a_committee()
     case = a_case_with_every_outcome(chair, member, other)
