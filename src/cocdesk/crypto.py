@@ -218,3 +218,16 @@ def secret_hash(value: str) -> str:
     """A keyed hash for one-way secrets such as receipt codes and enrolment tokens."""
     # Keyed with INDEX_KEY, not SECRET_KEY, so rotating the session secret keeps receipt codes valid.
     return hmac.new(settings.INDEX_KEY.encode(), f"secret:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def search_index_hash(key: str) -> str:
+    """The blind index of a search key (`identity.search_keys`, `identity.search_words`), apart from
+    the matching keys so that neither can be taken for the other."""
+    return hmac.digest(settings.INDEX_KEY.encode(), b"search:" + key.encode(), "sha256").hex()
+
+
+def search_indexes(*, name: str, handle: str) -> str:
+    """Blind indexes, space-separated, of the words of a name and the prefixes (three letters and
+    up) of its words and of a handle: "Kevin", "Kevin D" and "kdev" find "Kevin D." (@kdev_42)
+    without the name being stored in the clear (issue 17)."""
+    return " ".join(sorted(search_index_hash(key) for key in identity.search_keys(name=name, handle=handle)))

@@ -26,7 +26,7 @@ def ben(db):
 def rows(table: str, where: str = "", params=()) -> tuple[list[str], list[tuple]]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {table} {where}", params)
-        return [c.name for c in cursor.description], cursor.fetchall()
+        return [c[0] for c in cursor.description], cursor.fetchall()
 
 
 def test_who_is_a_party_is_not_readable_in_the_database(ben, alice):

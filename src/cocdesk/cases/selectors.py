@@ -29,7 +29,7 @@ from cocdesk.cases.models import (
     State,
     TimelineEntry,
 )
-from cocdesk.crypto import blind_index, index_hashes
+from cocdesk.crypto import blind_index, index_hashes, search_index_hash
 from cocdesk.receipts import reply_token_key
 
 OWNERS_NEEDED = 2  # the plan: a primary and a secondary incident owner
@@ -80,7 +80,8 @@ def reported_names(*, case: Case) -> list[str]:
     for party in case.parties.all():
         if party.role != PartyRole.REPORTED:
             continue
-        name, handle = party.name.strip(), party.handle.strip()
+        # "Kevin D.," as typed: a trailing comma would read "Kevin D., has been reported".
+        name, handle = party.name.strip().rstrip(",;:").strip(), party.handle.strip()
         if name and handle:
             names.append(f"{name} ({handle})")
         elif name or handle:
@@ -336,13 +337,71 @@ def cases_list(*, user: object, listing: CaseListing | None = None) -> QuerySet[
     ).order_by(*SORTS[listing.sort])
 
 
+_EXACT = (("name", "name_index"), ("email", "email_index"), ("handle", "handle_index"))
+
+
 def _search(q: str) -> Q:
-    """By reference, or by a party's exact name, email address or handle (through the blind indexes:
-    names are never stored in the clear, so there is no substring search on them)."""
-    indexes = Q()
-    for kind, field in (("name", "name_index"), ("email", "email_index"), ("handle", "handle_index")):
-        indexes |= Q(**{field: blind_index(q, kind=kind)})
-    return Q(reference__icontains=q) | Q(pk__in=Party.objects.filter(indexes).values("case_id"))
+    """By reference; by a party's exact name, email address or handle; or by parts of a name or
+    handle, every word of the search in the same person ("Kevin D", "kdev"). All through blind
+    indexes: names are never stored in the clear, so there is no substring search on them."""
+    parties = Q()
+    for kind, field in _EXACT:
+        parties |= Q(**{field: blind_index(q, kind=kind)})
+    words = identity.search_words(q)
+    if words:
+        every = Q()
+        for word in words:
+            either = Q()
+            for key in word.keys:
+                either |= Q(search_indexes__contains=search_index_hash(key))
+            every &= either
+        parties |= every
+    return Q(reference__icontains=q) | Q(pk__in=Party.objects.filter(parties).values("case_id"))
+
+
+def _how_found(q: str, party: Party, words: list[identity.SearchWord]) -> list[str]:
+    exact = {
+        "name": _("full name"),
+        "email": _("email address"),
+        "handle": _("handle"),
+    }
+    found = [
+        label for kind, label in exact.items() if getattr(party, f"{kind}_index") == blind_index(q, kind=kind)
+    ]
+    if found or not words:
+        return found
+    stored = set(party.search_indexes.split())
+    described = {
+        identity.Found.NAME_PREFIX: _("name starts with “%(word)s”"),
+        identity.Found.NAME_WORD: _("name has the word “%(word)s”"),
+        identity.Found.HANDLE_PREFIX: _("handle starts with “%(word)s”"),
+    }
+    for word in words:
+        kinds = [kind for key, kind in word.keys.items() if search_index_hash(key) in stored]
+        if not kinds:
+            return []  # every word must be found in the same person
+        found.extend(described[kind] % {"word": word.word} for kind in kinds)
+    return found
+
+
+def cases_search_explained(*, cases: list[Case], q: str) -> dict[int, list[str]]:
+    """How each of these cases (already narrowed to what the member may see: `cases_list`) matched
+    the search, for the results to say: "Reference", "Reported person: name starts with “kevin”"."""
+    if not q:
+        return {}
+    words = identity.search_words(q)
+    explained: dict[int, list[str]] = {case.pk: [] for case in cases}
+    for case in cases:
+        if q.casefold() in case.reference.casefold():
+            explained[case.pk].append(_("Reference"))
+    parties = Party.objects.filter(case__in=list(explained)).only(
+        "case_id", "role", "name_index", "email_index", "handle_index", "search_indexes"
+    )
+    for party in parties:
+        how = _how_found(q, party, words)
+        if how:
+            explained[party.case_id].append(f"{party.get_role_display()}: {', '.join(how)}")
+    return explained
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ class Party(models.Model):
     # The member this person was matched to (their account's id), encrypted: a copy of the database
     # does not say which member a report names (`selectors.party_member`; issue 16).
     member_ref = EncryptedTextField(blank=True, default="")
+    # Blind indexes of the words of the name and the prefixes (3 letters and up) of its words and of
+    # the handle (crypto.search_indexes): the case list finds "Kevin D." by "Kevin", "Kevin D" or "kdev".
+    search_indexes = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["role", "pk"]

@@ -36,7 +36,7 @@ from cocdesk.cases.models import (
 from cocdesk.cases.selectors import case_prompt
 from cocdesk.cases.services.conflicts import case_free_members_check, conflict_auto, conflicts_recheck
 from cocdesk.cases.services.records import attachment_add
-from cocdesk.crypto import blind_index, part_indexes
+from cocdesk.crypto import blind_index, part_indexes, search_indexes
 from cocdesk.errors import Refused
 from cocdesk.receipts import receipt_code_new, receipt_hash, reply_token_key, reply_token_new
 
@@ -169,6 +169,7 @@ def party_fields_set(*, party: Party, person: PartyInput) -> None:
     party.email_index = index(person.email, "email")
     party.handle_index = index(person.handle, "handle")
     party.part_indexes = part_indexes(name=person.name, email=person.email, handle=person.handle)
+    party.search_indexes = search_indexes(name=person.name, handle=person.handle)
 
 
 @evidence.atomic_with_files()
