@@ -718,14 +718,15 @@ def _promises_waiting(member: Member, cases: list[Case], now: datetime) -> list[
 
 
 def _posts_waiting(member: Member, cases: list[Case]) -> list[Waiting]:
-    """Discussion posts by others since the member last opened the case (all of them if never)."""
+    """Discussion posts by other members since the member last opened the case (all of them if
+    never)."""
     seen = dict(CaseVisit.objects.filter(member=member, case__in=cases).values_list("case_id", "seen_at"))
     new = Q(pk__in=[])
     for case in cases:
         since = seen.get(case.pk)
         new |= Q(case=case, created_at__gt=since) if since else Q(case=case)
     posts = (
-        DiscussionPost.objects.filter(new)
+        DiscussionPost.objects.filter(new, author__isnull=False)  # not the plan's opening line
         .exclude(author=member)
         .order_by("created_at", "pk")
         .values_list("case_id", "pk", "created_at")
