@@ -170,14 +170,6 @@ def member_deadlines(*, member: Member) -> list[Deadline]:
     return found
 
 
-def dashboard_deadlines(*, user: object, now: datetime) -> list[Deadline]:
-    """Overdue and due-within-24-hours items for the dashboard, only on cases `user` may see."""
-    if not access.is_committee_member(user):
-        return []
-    found = _deadlines_of(access.cases_visible_to(user)) + member_deadlines(member=user)
-    return sorted((d for d in found if rules.is_due_soon(due_at=d.due_at, now=now)), key=lambda d: d.due_at)
-
-
 def calendar_deadlines(*, member: Member) -> list[Deadline]:
     """Everything in a member's calendar feed: the deadlines of the cases they take part in (as
     after login; through the access policy) and their own check-in / transparency dates."""
