@@ -387,6 +387,11 @@ def retention_notice_key(*, case: Case, expunge_at: datetime) -> str:
     return f"retention_notice:{case.pk}:{expunge_at:%Y%m%dT%H%M%S}"
 
 
+def action_taken(*, key: str) -> bool:
+    """Whether `tick` already took the action with this key (a cheap look before claiming it)."""
+    return DeadlineAction.objects.filter(key=key).exists()
+
+
 def retention_notice_at(*, case: Case, expunge_at: datetime | None) -> datetime | None:
     """When the chair(s) were told about this deletion date, or None."""
     if expunge_at is None:

@@ -46,10 +46,12 @@ def digest_send(*, member: Member, now: datetime) -> Digest | None:
     preference = selectors.notice_preference_of(member=member)
     zone = selectors.time_zone_of(preference)
     day = rules.digest_day(now=now, zone=zone, at=preference.digest_at)
-    if day is None:
+    key = digest_key(member=member, day=day) if day is not None else ""
+    # Looking first spares the database a failed insert per member at every run of the day.
+    if day is None or selectors.action_taken(key=key):
         return None
     with transaction.atomic():
-        if not action_claim(key=digest_key(member=member, day=day), rule=Rule.DIGEST, member=member):
+        if not action_claim(key=key, rule=Rule.DIGEST, member=member):
             return None
         items = [item for item in selectors.waiting_for(member=member, now=now) if item.in_digest]
         if items:
