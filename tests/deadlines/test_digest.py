@@ -220,3 +220,19 @@ def test_the_settings_page_sets_time_zone_digest_time_and_at_once(ann):
     refused = client.post("/deadlines/email/", {"time_zone": "Mars/Olympus", "digest_at": "25:00"})
     assert refused.status_code == 400
     assert "Please give a time of day such as 09:00." in refused.text
+
+
+def test_immediate_danger_and_a_new_report_mail_at_once_after_the_days_digest(ann, ben):
+    case = case_at(T - 2 * DAY, participants=(ann, ben))
+    tick(T + HOUR)  # today's digests have gone
+    assert len(mail_to(ben)) == 1
+    with clock.frozen(T + 3 * HOUR), TestCase.captureOnCommitCallbacks(execute=True):
+        danger_raise(case=case, by=ann, action="none_yet")
+        delivered()
+    later = case_at(T + 4 * HOUR, keep_mail=True, reported="Sam Other")
+    subjects = [m.subject for m in mail_to(ben)]
+    assert subjects[1:] == [
+        f"[{case.reference}] URGENT: someone may be in danger. Please check now.",
+        f"[{later.reference}] A new report needs your conflict declaration",
+    ]
+    assert "digest  member" not in tick(T + 5 * HOUR)  # and no second digest that day
