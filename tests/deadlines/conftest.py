@@ -10,6 +10,7 @@ from django.test import TestCase
 
 from cocdesk import clock
 from cocdesk.deadlines import services
+from cocdesk.deadlines.selectors import WaitingKind, waiting_for
 from cocdesk.members.models import Role
 from tests.factories import case_factory, member_factory
 from tests.mailbox import delivered, forget_delivered
@@ -60,3 +61,13 @@ def send(case, author, kind, moment, body="Thank you.", subject="About your repo
         )
         delivered()
     return delivery
+
+
+def promises_waiting(member, moment, case=None) -> list[str]:
+    """The plan's promises overdue for `member` at `moment` (their dashboard and digest), as rule
+    labels, optionally on one case only."""
+    return [
+        item.rule
+        for item in waiting_for(member=member, now=moment)
+        if item.kind == WaitingKind.OVERDUE and (case is None or item.reference == case.reference)
+    ]
