@@ -164,6 +164,11 @@ def test_the_narrowest_and_widest_screens_fit_with_the_menu_open(live_server, br
             box = page.locator(".more-menu-panel").bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= width, path
             fits(page, path)
+            review = os.environ.get("COCDESK_SCREENSHOTS")
+            if review:
+                page.get_by_text("Menu", exact=True).click()  # closed again, to see the page
+                name = re.sub(r"\W+", "-", path).strip("-")
+                page.screenshot(path=f"{review}/{width}-{name}.png", full_page=True)
     finally:
         context.close()
 
