@@ -178,7 +178,8 @@ def test_a_member_taking_part_sets_the_type_and_summary_on_the_case_page(alice, 
         },
     )
 
-    assert response.status_code == 302 and response["Location"] == f"/cases/{case.reference}/#transparency"
+    assert response.status_code == 302
+    assert response["Location"] == f"/cases/{case.reference}/?at=transparency#transparency"
     case.refresh_from_db()
     assert case.category == "unwanted_contact"
     summary = IncidentSummary.objects.get(case=case)

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cocdesk import access, clock, stepup
 from cocdesk.audit.services import audit_record
+from cocdesk.cases import selectors as case_selectors
+from cocdesk.confirm import ConfirmForm, confirmation_page, confirmed
 from cocdesk.deadlines import ical, rules, selectors, services
 from cocdesk.deadlines.forms import (
     CheckInForm,
@@ -33,6 +35,7 @@ from cocdesk.deadlines.forms import (
 )
 from cocdesk.deadlines.models import CheckInAnswer, Rule, TemplateKind
 from cocdesk.errors import Refused
+from cocdesk.members.forms import step_down_confirmation
 from cocdesk.web import refusal_to_form, refusal_to_messages, require, with_case
 
 if TYPE_CHECKING:
@@ -330,6 +333,19 @@ def check_in(request: HttpRequest) -> HttpResponse:
     """The six-monthly question, answered by the member."""
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["answer"] == CheckInAnswer.STEP_DOWN:
+            # Stepping down is irreversible: first the confirmation page (the Resign page's), then
+            # only its POST with the box ticked (`confirming` marks a POST from that page).
+            confirm_form = ConfirmForm(request.POST if "confirming" in request.POST else None)
+            if not confirmed(request, confirm_form):
+                confirm = step_down_confirmation(
+                    unattended=case_selectors.cases_left_unattended(leaving=request.user),
+                    has_chair=access.chairs().exclude(pk=request.user.pk).exists(),
+                    action=reverse("deadlines:check_in"),
+                    cancel_url=reverse("deadlines:check_in"),
+                    fields_template="deadlines/_step_down_fields.html",
+                )
+                return confirmation_page(request, confirm, confirm_form)
         services.check_in_answer(member=request.user, answer=form.cleaned_data["answer"])
         if form.cleaned_data["answer"] == CheckInAnswer.STEP_DOWN:
             logout(request)  # off-boarding has ended their access (D8)

@@ -6,6 +6,7 @@ records, conflicts of interest, deliberation, the response, retention. Callers i
 
 from cocdesk.cases.services.conflicts import (
     case_free_members_check,
+    case_unattended_check,
     case_unseal,
     conflict_auto,
     conflict_declare,
@@ -78,6 +79,7 @@ __all__ = [
     "case_search_end",
     "case_search_start",
     "case_transition",
+    "case_unattended_check",
     "case_unseal",
     "case_wants_updates_set",
     "catalog_item_save",

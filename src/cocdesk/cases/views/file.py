@@ -8,6 +8,7 @@ import io
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from cocdesk.cases import evidence, exports, selectors, services
 from cocdesk.cases.forms import DeclarationForm, NoteForm
 from cocdesk.cases.models import Case, TimelineKind
 from cocdesk.cases.views.page import case_action, case_page, case_url
+from cocdesk.confirm import Confirmation, confirm_form, confirmation_page, confirmed
 from cocdesk.errors import Refused
 from cocdesk.web import refusal_to_messages, require, step_up_required, with_case
 
@@ -70,14 +72,38 @@ def case_declare(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("cases:detail", reference=case.reference)
 
 
-@require_POST
 @sensitive_post_parameters()
 @with_case
 def case_recuse(request: HttpRequest, case: Case) -> HttpResponse:
-    """Step away from a case at any time; access ends with this request."""
-    services.conflict_set(case=case, member=request.user)
-    messages.info(request, _("You have stepped away from this case. You will not see it any more."))
-    return redirect("dashboard")
+    """Step away from a case at any time. GET: what will happen and who will be told (and whether
+    it leaves the case unattended); POST with the box ticked: access ends with this request."""
+    form = confirm_form(request, label=_("Yes, I have a conflict. Step me away from this case."))
+    if confirmed(request, form):
+        services.conflict_set(case=case, member=request.user)
+        messages.info(request, _("You have stepped away from this case. You will not see it any more."))
+        return redirect("dashboard")
+    unattended = [case] if selectors.case_left_unattended(case=case, leaving=request.user) else []
+    told = [_("Nobody is told why. The members taking part see that you are no longer among them.")]
+    if unattended:
+        told.append(
+            _("The chair and the members free of conflict on it are told at once that it needs someone.")
+        )
+    confirm = Confirmation(
+        title=_("Step away from %(ref)s?") % {"ref": case.reference},
+        happens=[
+            _("You will no longer see this case: not its page, its line in lists, nor any email about it."),
+            _("If you are one of its owners, you stop being one."),
+            _("Your votes on open proposals stop counting."),
+            _("You cannot undo this alone: another member taking part has to agree before you return."),
+        ],
+        told=told,
+        button=_("Step away from this case"),
+        action=reverse("cases:recuse", kwargs={"reference": case.reference}),
+        cancel_url=case_url(case, "people"),
+        unattended=unattended,
+        danger=True,
+    )
+    return confirmation_page(request, confirm, form, case=case)
 
 
 @require_POST
@@ -92,6 +118,7 @@ def case_note_add(request: HttpRequest, case: Case) -> HttpResponse:
         lambda data: services.timeline_add(
             case=case, author=request.user, kind=TimelineKind.NOTE, text=data["text"]
         ),
+        done=_("Your note is on the timeline."),
     )
 
 
