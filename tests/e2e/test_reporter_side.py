@@ -77,6 +77,7 @@ def test_compose_preview_send_with_a_placeholder_refused(live_server, phone):
     shot(phone, "compose-preview")
     assert delivered() == []
 
+    phone.get_by_role("checkbox", name="Yes, send it to the reporter.").check()
     phone.get_by_role("button", name="Send to the reporter").click()
     phone.get_by_text("Your message is on its way").wait_for()
     [sent] = delivered()
