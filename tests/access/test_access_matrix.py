@@ -104,6 +104,7 @@ CASE_ROUTES: dict[str, Spec] = {
     "cases:detail": Spec(BOTH, NOT_CONFLICTED),
     "cases:declare": Spec(POST_ONLY, NOT_CONFLICTED, payload=lambda w, m: {"answer": "no_conflict"}),
     "cases:recuse": Spec(BOTH, payload=lambda w, m: {"confirm": "on"}),
+    "cases:delete": Spec(BOTH, payload=lambda w, m: {"confirm": "on"}),
     "cases:note_add": Spec(POST_ONLY, payload=_text),
     "cases:owners": Spec(
         POST_ONLY, payload=lambda w, m: {"primary": w.members["participant"].pk, "secondary": w.p1.pk}

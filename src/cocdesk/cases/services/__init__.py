@@ -59,7 +59,7 @@ from cocdesk.cases.services.response import (
     law_enforcement_record,
     law_enforcement_request_record,
 )
-from cocdesk.cases.services.retention import case_expunge, expunge_date_set
+from cocdesk.cases.services.retention import case_expunge, case_expunge_now, expunge_date_set
 from cocdesk.cases.services.safety import danger_raise, immediate_response_record
 
 __all__ = [
@@ -74,6 +74,7 @@ __all__ = [
     "attachment_add",
     "case_category_set",
     "case_expunge",
+    "case_expunge_now",
     "case_free_members_check",
     "case_open",
     "case_search_end",

@@ -21,7 +21,7 @@ from cocdesk.cases.models import Case, TimelineKind
 from cocdesk.cases.views.page import case_action, case_page, case_url
 from cocdesk.confirm import Confirmation, confirm_form, confirmation_page, confirmed
 from cocdesk.errors import Refused
-from cocdesk.web import refusal_to_messages, require, step_up_required, with_case
+from cocdesk.web import refusal_to_form, refusal_to_messages, require, step_up_required, with_case
 
 
 @require(access.is_committee_member)
@@ -70,6 +70,40 @@ def case_declare(request: HttpRequest, reference: str) -> HttpResponse:
         )
         return redirect("intake:people", reference=case.reference)
     return redirect("cases:detail", reference=case.reference)
+
+
+@with_case
+def case_delete(request: HttpRequest, case: Case) -> HttpResponse:
+    """Delete a closed case's content now, before its date. GET: what is deleted and kept, who is
+    told; POST with the box ticked: `services.case_expunge_now` (refusals shown on the page)."""
+    form = confirm_form(request, label=_("Yes, delete this case's content for good."))
+    if confirmed(request, form):
+        try:
+            services.case_expunge_now(case=case, by=request.user)
+        except Refused as exc:
+            refusal_to_form(form, exc)
+        else:
+            messages.info(request, _("The case's content is deleted. Only its reference and dates remain."))
+            return redirect("cases:index")
+    confirm = Confirmation(
+        title=_("Delete the content of %(ref)s now?") % {"ref": case.reference},
+        happens=[
+            _(
+                "Everything written in it is deleted for good: the report, the people, the discussion, "
+                "decisions, messages, notes and files. Nobody can bring it back."
+            ),
+            _("Kept for the statistics: its reference, channel, kind, state, resolution and dates."),
+            _("A later report about the same person can no longer be matched with this one."),
+        ],
+        told=[
+            _("Nobody is emailed. The audit log records that you deleted it."),
+        ],
+        button=_("Delete it for good"),
+        action=reverse("cases:delete", kwargs={"reference": case.reference}),
+        cancel_url=case_url(case, "summary"),
+        danger=True,
+    )
+    return confirmation_page(request, confirm, form, case=case)
 
 
 @sensitive_post_parameters()
