@@ -59,6 +59,7 @@ def test_a_failed_close_shows_its_error_in_view_on_a_phone(live_server, phone):
     log_in_as(phone, live_server, alice)
     phone.goto(f"{live_server.url}/cases/{case.reference}/")
     height = phone.evaluate("document.documentElement.scrollHeight")
+    print(f"case page on a phone: {height}px tall")  # measured, for the record
     assert in_view(phone, "#summary")  # the summary is the first thing on the page
     assert phone.evaluate("document.documentElement.scrollWidth") <= WIDTH
     shot(phone, "case-phone-top")

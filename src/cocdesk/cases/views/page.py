@@ -55,6 +55,7 @@ SECTIONS = (
     "timeline",
     "step-away",
 )
+RECENT = 5  # posts and timeline entries shown before "Show earlier …"
 # Which section each of the page's forms belongs to.
 FORM_SECTIONS = {
     "note_form": "timeline",
@@ -81,6 +82,10 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: f
     if failed is not None:
         acted = FORM_SECTIONS.get(failed[0], acted)
     deadlines = [] if closed else deadline_selectors.case_deadlines_for(case=case)
+    # On a phone a long case is thousands of pixels: the newest posts and entries show, the earlier
+    # ones fold away (the Markdown export has everything).
+    posts = list(case.posts.select_related("author"))
+    timeline = list(selectors.case_timeline(case=case))
     page_forms = {
         "note_form": NoteForm(),
         "owners_form": OwnersForm(participants=participants),
@@ -100,12 +105,14 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: f
         "parties": parties,
         "reporter_parties": [p for p in parties if p.role == PartyRole.REPORTER],
         "contact_revealed": stepup.is_fresh(request),
-        "timeline": selectors.case_timeline(case=case),
+        "timeline_earlier": timeline[:-RECENT],
+        "timeline_recent": timeline[-RECENT:],
         "attachments": case.attachments.all(),
         "participants": participants,
         "owners": case.owners.select_related("member"),
         "needs_owners": selectors.case_needs_owners(case=case),
-        "posts": case.posts.select_related("author"),
+        "posts_earlier": posts[:-RECENT],
+        "posts_recent": posts[-RECENT:],
         "proposals": selectors.case_proposals(case=case, member=request.user),
         "conversations": case.conversations.prefetch_related("members"),
         "law_records": case.law_enforcement_records.all(),
