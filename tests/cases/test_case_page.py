@@ -88,3 +88,16 @@ def test_an_open_case_shows_its_action_forms(alice, bob):
     actions = " ".join(re.findall(r'<form[^>]*action="([^"]+)"', page))
     for part in ACTION_FORMS:
         assert part in actions, part
+
+
+def test_a_vote_returns_to_its_proposal_with_the_message_in_it(alice, bob):
+    case = case_factory(participants=(alice, bob))
+    proposal = proposal_create(case=case, kind="violation", text="It was a violation.", by=bob)
+    client = verified_client(alice)
+    response = client.post(f"/cases/{case.reference}/proposals/{proposal.pk}/vote/", {"choice": "yes"})
+    assert (
+        response["Location"] == f"/cases/{case.reference}/?at=proposal-{proposal.pk}#proposal-{proposal.pk}"
+    )
+    page = client.get(response["Location"]).text
+    article = page[page.index(f'id="proposal-{proposal.pk}"') :]
+    assert article.index('id="section-message"') < article.index("</article>")

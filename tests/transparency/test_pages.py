@@ -107,6 +107,7 @@ def test_publishing_needs_confirmation_and_then_serves_the_public_page_without_l
         assert confirm.status_code == 200
         text = confirm.text
         assert "What the public will see" in text and "Linked from every event page." in text
+        assert "What will happen" in text and "Nobody is emailed" in text  # the one confirmation pattern
         assert "Still open" in text and still_open.reference in text
         assert "1 more you do not take part in" in text
         assert "without a type" in text.lower()

@@ -108,7 +108,7 @@ def case_vote(request: HttpRequest, case: Case, proposal_id: int) -> HttpRespons
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Your vote is counted."))
-    return redirect(case_url(case, f"proposal-{proposal.pk}", section="decisions"))
+    return redirect(case_url(case, f"proposal-{proposal.pk}"))
 
 
 @require_POST

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -55,6 +56,7 @@ SECTIONS = (
     "timeline",
     "step-away",
 )
+PROPOSAL_ANCHOR = re.compile(r"proposal-\d{1,12}")
 RECENT = 5  # posts and timeline entries shown before "Show earlier …"
 # Which section each of the page's forms belongs to.
 FORM_SECTIONS = {
@@ -129,7 +131,9 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: f
         "may_extend_retention": case.state == State.CLOSED
         and access.may_extend_retention(request.user, case),
         "closed": closed,
-        "acted": acted if acted in SECTIONS else "",
+        "acted": acted if acted in SECTIONS or PROPOSAL_ANCHOR.fullmatch(acted) else "",
+        # A vote's message sits in its proposal, where the page lands.
+        "acted_proposal": int(acted.split("-")[1]) if PROPOSAL_ANCHOR.fullmatch(acted) else None,
         "failed_form": failed[1] if failed else None,
         "waiting": selectors.case_waiting(case=case, member=request.user),
         "next_deadline": deadlines[0] if deadlines else None,
