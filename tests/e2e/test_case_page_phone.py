@@ -98,3 +98,33 @@ def test_stepping_away_on_a_phone_confirms_first(live_server, phone):
     phone.get_by_role("button", name="Step away from this case").click()
     phone.get_by_text("You have stepped away from this case.").wait_for()
     assert not access.case_participants(case).filter(pk=alice.pk).exists()
+
+
+def test_closing_on_a_phone_leaves_a_page_without_action_forms(live_server, phone):
+    alice = member_factory(name="Alice Member", email="alice@example.org")
+    bob = member_factory(name="Bob Member", email="bob@example.org")
+    case = busy_case(alice, bob)
+    log_in_as(phone, live_server, alice)
+    phone.goto(f"{live_server.url}/cases/{case.reference}/#state")
+    phone.get_by_label("Move the case to").select_option("closed")
+    phone.get_by_label("Resolution (when closing)").select_option("withdrawn")
+    phone.get_by_role("button", name="Change state").click()
+    phone.locator("#state #section-message").wait_for()
+    assert in_view(phone, "#state #section-message")
+    assert phone.locator("form textarea").count() == 1  # only the transparency summary
+    assert phone.get_by_role("button", name="Reopen the case").count() == 1
+    phone.goto(f"{live_server.url}/cases/{case.reference}/")
+    shot(phone, "case-phone-closed-top")
+
+
+def test_stepping_down_on_a_phone_names_the_cases_it_leaves(live_server, phone):
+    alice = member_factory(name="Alice Member", email="alice@example.org")
+    bob = member_factory(name="Bob Member", email="bob@example.org")
+    urgent = case_factory(participants=(alice, bob), urgent=True)
+    log_in_as(phone, live_server, alice)
+    phone.goto(f"{live_server.url}/resign/")
+    phone.get_by_role("heading", name="Step down from the committee?").wait_for()
+    assert urgent.reference in phone.locator("#unattended").inner_text()
+    assert in_view(phone, "#unattended")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    shot(phone, "step-down-confirm", full_page=True)

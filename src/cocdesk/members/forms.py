@@ -157,7 +157,7 @@ def step_down_confirmation(
                 "are told at once."
             )
         )
-    told.append(_("Nothing is sent to you until the chair's last email, once everything is done."))
+    told.append(_("Nothing is sent to you until a last email, once everything is done."))
     return Confirmation(
         title=_("Step down from the committee?"),
         happens=[
