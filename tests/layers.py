@@ -32,6 +32,7 @@ FLOOR = {
 }
 PURE = {"cocdesk.deadlines.rules"}  # rule modules: facts in, answers out; only the floor
 EDGE = {
+    "cocdesk.confirm",
     "cocdesk.web",
     "cocdesk.stepup",
     "cocdesk.middleware",

@@ -157,6 +157,24 @@ def case_short_of_members(*, case: Case) -> list[int]:
     )
 
 
+def case_unattended(*, case: Case, scope: Iterable[object]) -> list[int]:
+    """A member stopped taking part and left `case` unattended (nobody taking part, or an
+    immediate-danger case with fewer than two): every member free of conflict on it is told at
+    once, the chair and the remaining members among them. Never a conflicted member (checked again
+    at send time). Reference, what is missing and a link only."""
+    return _to_members(
+        "case_unattended",
+        access.members_to_notify(case),
+        scope=[case.pk, *scope],
+        case=case,
+        context={
+            "case": case,
+            "nobody": not access.case_participants(case).exists(),
+            "link": url("cases:detail", reference=case.reference),
+        },
+    )
+
+
 def case_danger(*, case: Case, response: ImmediateResponse, by: Member) -> list[int]:
     """ "Someone may be in danger" was raised on a case: every member free of conflict (those who
     have not declared included) is told at once, but the one who raised it. Reference and link only."""

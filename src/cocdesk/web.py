@@ -7,6 +7,7 @@
 - `found_or_404`: an object a selector fetched through `access`, or 404.
 - `refusal_to_form` / `refusal_to_messages`: the one way a domain refusal (`errors.Refused`)
   reaches the person — next to the form, or as a message.
+- `cocdesk.confirm`: the one pattern for an irreversible step (a confirmation page).
 
 Denial always looks like "not found", so nobody learns that something they may not see exists.
 """

@@ -103,7 +103,8 @@ CASE_ROUTES: dict[str, Spec] = {
     # The prompt: members who have not declared see reference, channel and names, and may answer.
     "cases:detail": Spec(BOTH, NOT_CONFLICTED),
     "cases:declare": Spec(POST_ONLY, NOT_CONFLICTED, payload=lambda w, m: {"answer": "no_conflict"}),
-    "cases:recuse": Spec(POST_ONLY),
+    "cases:recuse": Spec(BOTH, payload=lambda w, m: {"confirm": "on"}),
+    "cases:delete": Spec(BOTH, payload=lambda w, m: {"confirm": "on"}),
     "cases:note_add": Spec(POST_ONLY, payload=_text),
     "cases:owners": Spec(
         POST_ONLY, payload=lambda w, m: {"primary": w.members["participant"].pk, "secondary": w.p1.pk}
@@ -170,7 +171,9 @@ CASE_ROUTES: dict[str, Spec] = {
         payload=lambda w, m: {"read": text_digest(_asking_report(w).body), "looks_fine": "on"},
     ),
     # Escrow: members with no conflict on either case of a match may unseal (D7).
-    "escrow:unseal": Spec(POST_ONLY, NOT_CONFLICTED, allowed_sealed=NOT_CONFLICTED),
+    "escrow:unseal": Spec(
+        BOTH, NOT_CONFLICTED, allowed_sealed=NOT_CONFLICTED, payload=lambda w, m: {"confirm": "on"}
+    ),
 }
 
 # Patterns with arguments that are not case data: probed by every role, and must show no case.

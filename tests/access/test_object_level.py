@@ -50,7 +50,7 @@ def test_member_with_conflict_cannot_see_discussion():
 
     # A participant who steps away loses the discussion with the very next request.
     participant = world.client("participant")
-    assert participant.post(url + "recuse/").status_code == 302
+    assert participant.post(url + "recuse/", {"confirm": "on"}).status_code == 302
     response = participant.get(url)
     assert response.status_code == 404 and post not in response.text
 

@@ -66,7 +66,7 @@ def test_recusing_ends_access_on_the_next_request(alice, bob):
     case = case_factory(participants=(alice, bob))
     client = verified_client(alice)
     assert CASE_CANARY in page(client, case).text
-    client.post(f"/cases/{case.reference}/recuse/")
+    client.post(f"/cases/{case.reference}/recuse/", {"confirm": "on"})
     assert page(client, case).status_code == 404
 
 

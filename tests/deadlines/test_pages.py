@@ -80,7 +80,7 @@ def preview_then_send(client, case, data):
     assert preview.status_code == 200, preview.text
     assert "Check your message before it goes" in preview.text, preview.text
     token = re.search(r'name="previewed" value="([0-9a-f]+)"', preview.text).group(1)
-    return post(client, compose_url(case), {**data, "action": "send", "previewed": token})
+    return post(client, compose_url(case), {**data, "action": "send", "previewed": token, "confirm": "on"})
 
 
 def checked_kind(page: str) -> str:
@@ -161,6 +161,18 @@ def test_sending_needs_the_preview_of_exactly_that_text(case, alice):
     changed = {**data, "body": "Something else.", "action": "send", "previewed": token}
     page = post(client, compose_url(case), changed)
     assert page.status_code == 200 and "Check your message before it goes" in page.text
+    assert delivered() == [] and not Message.objects.filter(case=case, kind="update").exists()
+
+
+def test_sending_without_ticking_the_confirmation_sends_nothing(case, alice):
+    client = verified_client(alice)
+    data = {"kind": "update", "subject": "An update", "body": "What we previewed."}
+    preview = post(client, compose_url(case), {**data, "action": "preview"}).text
+    assert "What will happen" in preview and "Who will be told" in preview
+    assert "The reporter, by email to ro•••@example.net." in preview
+    token = re.search(r'name="previewed" value="([0-9a-f]+)"', preview).group(1)
+    page = post(client, compose_url(case), {**data, "action": "send", "previewed": token})
+    assert page.status_code == 400 and "Nothing has been done yet" in page.text
     assert delivered() == [] and not Message.objects.filter(case=case, kind="update").exists()
 
 

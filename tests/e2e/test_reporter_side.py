@@ -77,6 +77,7 @@ def test_compose_preview_send_with_a_placeholder_refused(live_server, phone):
     shot(phone, "compose-preview")
     assert delivered() == []
 
+    phone.get_by_role("checkbox", name="Yes, send it to the reporter.").check()
     phone.get_by_role("button", name="Send to the reporter").click()
     phone.get_by_text("Your message is on its way").wait_for()
     [sent] = delivered()
@@ -179,7 +180,10 @@ def test_a_session_timeout_keeps_a_post(live_server, phone):
     phone.get_by_label("Password").fill(PASSWORD)
     phone.get_by_label("6-digit code from your authenticator app").fill(totp_current_code(device_of(alice)))
     phone.get_by_role("button", name="Log in").click()
-    phone.wait_for_url(f"{live_server.url}/cases/{case.reference}/")
+    # Back on the case page; the browser keeps the form's #discussion through the redirects.
+    phone.wait_for_url(
+        re.compile(re.escape(f"{live_server.url}/cases/{case.reference}/") + "(#discussion)?$")
+    )
     assert phone.get_by_label("Write to the members taking part").input_value() == typed
     assert "It is back in the form below" in phone.locator("main").inner_text()
     fits_a_phone(phone)

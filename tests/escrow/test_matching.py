@@ -52,9 +52,11 @@ def test_unsealing_makes_it_an_ordinary_case_that_asks_for_declarations(alice, b
     match = EscrowMatch.objects.get()
     client = verified_client(alice)
     assert "An escrowed report matches" in client.get("/escrow/").text
-    first = verified_client(bob).post(f"/escrow/{match.pk}/unseal/")  # one member is not enough
+    first = verified_client(bob).post(
+        f"/escrow/{match.pk}/unseal/", {"confirm": "on"}
+    )  # one member is not enough
     assert first["Location"] == "/escrow/"
-    response = client.post(f"/escrow/{match.pk}/unseal/")
+    response = client.post(f"/escrow/{match.pk}/unseal/", {"confirm": "on"})
     assert response["Location"] == f"/cases/{sealed.reference}/"
     sealed.refresh_from_db()
     assert not sealed.sealed
@@ -67,6 +69,22 @@ def test_a_member_conflicted_on_either_report_cannot_unseal(alice):
     newer = case_factory(reported="Jamie Doe")
     conflict_declare(case=newer, member=alice, has_conflict=True)
     match = EscrowMatch.objects.get()
-    assert verified_client(alice).post(f"/escrow/{match.pk}/unseal/").status_code == 404
+    assert verified_client(alice).post(f"/escrow/{match.pk}/unseal/", {"confirm": "on"}).status_code == 404
     sealed.refresh_from_db()
     assert sealed.sealed
+
+
+def test_the_unseal_confirmation_page_does_nothing_until_confirmed(alice, bob):
+    sealed = escrowed()
+    case_factory(reported="Jamie Doe")
+    match = EscrowMatch.objects.get()
+    verified_client(bob).post(f"/escrow/{match.pk}/unseal/", {"confirm": "on"})
+    client = verified_client(alice)
+    page = client.get(f"/escrow/{match.pk}/unseal/")
+    assert page.status_code == 200
+    assert "Yours is the second agreement: the escrowed report is unsealed now." in page.text
+    assert "Who will be told" in page.text and 'name="confirm"' in page.text
+    refused = client.post(f"/escrow/{match.pk}/unseal/")  # the box not ticked
+    assert refused.status_code == 400 and "Nothing has been done yet" in refused.text
+    sealed.refresh_from_db()
+    assert sealed.sealed and match.agreements.filter(member=alice).count() == 0

@@ -43,7 +43,7 @@ def test_a_member_cannot_unseal_or_even_see_a_match_about_themself(
     match = EscrowMatch.objects.get()
     client = verified_client(ben)
     assert "An escrowed report matches" not in client.get("/escrow/").text
-    assert client.post(f"/escrow/{match.pk}/unseal/").status_code == 404
+    assert client.post(f"/escrow/{match.pk}/unseal/", {"confirm": "on"}).status_code == 404
     with pytest.raises(Refused):
         escrow_unseal(match=match, by=ben)
     assert not [m for m in delivered() if ben.email in m.to]
@@ -57,7 +57,7 @@ def test_a_partly_named_member_is_held_on_the_sealed_report_too(alice, bob):
     sealed_about("B. Hartmann")
     named_about("B. Hartmann")
     match = EscrowMatch.objects.get()
-    assert verified_client(ben).post(f"/escrow/{match.pk}/unseal/").status_code == 404
+    assert verified_client(ben).post(f"/escrow/{match.pk}/unseal/", {"confirm": "on"}).status_code == 404
 
 
 def test_one_member_alone_cannot_unseal(alice, bob):

@@ -43,8 +43,11 @@ def logged_out(client) -> bool:
 
 def test_stepping_down_at_the_check_in_starts_offboarding(alice, chair, dan):
     client = verified_client(dan)
+    asked = client.post("/check-in/", {"answer": "step_down"})  # first the confirmation page
+    assert asked.status_code == 200 and "Step down from the committee?" in asked.text
+    assert not Offboarding.objects.filter(member=dan).exists()
     with committed():
-        response = client.post("/check-in/", {"answer": "step_down"})
+        response = client.post("/check-in/", {"answer": "step_down", "confirming": "1", "confirm": "on"})
     assert response.status_code == 200
     assert b"Thank you for serving on the committee" in response.content
     dan.refresh_from_db()
@@ -61,7 +64,10 @@ def test_stepping_down_at_the_check_in_starts_offboarding(alice, chair, dan):
 def test_the_resign_page_starts_offboarding_for_oneself(alice, chair, dan):
     client = verified_client(dan)
     assert client.get("/resign/").status_code == 200
-    response = client.post("/resign/")
+    unconfirmed = client.post("/resign/")  # without the box ticked nothing happens
+    assert unconfirmed.status_code == 400 and "Nothing has been done yet" in unconfirmed.text
+    assert not Offboarding.objects.filter(member=dan).exists()
+    response = client.post("/resign/", {"confirm": "on"})
     assert response.status_code == 200
     assert Offboarding.objects.get(member=dan).reason == "resignation"
     assert Member.objects.get(pk=dan.pk).is_active is False

@@ -107,6 +107,7 @@ def test_publishing_needs_confirmation_and_then_serves_the_public_page_without_l
         assert confirm.status_code == 200
         text = confirm.text
         assert "What the public will see" in text and "Linked from every event page." in text
+        assert "What will happen" in text and "Nobody is emailed" in text  # the one confirmation pattern
         assert "Still open" in text and still_open.reference in text
         assert "1 more you do not take part in" in text
         assert "without a type" in text.lower()
@@ -178,7 +179,8 @@ def test_a_member_taking_part_sets_the_type_and_summary_on_the_case_page(alice, 
         },
     )
 
-    assert response.status_code == 302 and response["Location"] == f"/cases/{case.reference}/#transparency"
+    assert response.status_code == 302
+    assert response["Location"] == f"/cases/{case.reference}/?at=transparency#transparency"
     case.refresh_from_db()
     assert case.category == "unwanted_contact"
     summary = IncidentSummary.objects.get(case=case)

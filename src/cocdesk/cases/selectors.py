@@ -70,6 +70,111 @@ def case_awaiting_declaration(*, user: object, reference: str) -> Case | None:
     return access.cases_awaiting_declaration_by(user).filter(reference=reference).first()
 
 
+# --- unattended cases (issue 12) ---------------------------------------------------------------------
+
+URGENT_MEMBERS_NEEDED = 2  # immediate danger needs at least two members acting on it
+
+
+def case_is_unattended(*, case: Case, taking_part: int) -> bool:
+    """The one rule: an open case with nobody taking part, or an immediate-danger case with fewer
+    than two members taking part, is unattended."""
+    if case.state == State.CLOSED or case.sealed or case.expunged_at is not None:
+        return False
+    return taking_part == 0 or (case.urgent and taking_part < URGENT_MEMBERS_NEEDED)
+
+
+def cases_left_unattended(*, leaving: object, seen_by: object | None = None) -> list[Case]:
+    """The cases that `leaving` stepping down, being removed or off-boarded would leave unattended
+    (`case_is_unattended` once they no longer take part), oldest first. `seen_by`: only those of
+    them that member takes part in (a voter on a removal is never shown a case they may not read);
+    by default the member leaving, who takes part in every one of them."""
+    viewer = leaving if seen_by is None else seen_by
+    found = []
+    for case in access.cases_taking_part(leaving).exclude(state=State.CLOSED).order_by("received_at", "pk"):
+        others = access.case_participants(case).exclude(pk=getattr(leaving, "pk", None))
+        if not case_is_unattended(case=case, taking_part=others.count()):
+            continue
+        if (
+            viewer is leaving
+            or access.case_participants(case).filter(pk=getattr(viewer, "pk", None)).exists()
+        ):
+            found.append(case)
+    return found
+
+
+def case_left_unattended(*, case: Case, leaving: object) -> bool:
+    """Whether `leaving` stepping away from this one case would leave it unattended."""
+    others = access.case_participants(case).exclude(pk=getattr(leaving, "pk", None))
+    return case_is_unattended(case=case, taking_part=others.count())
+
+
+# --- the case page's summary (issue 12) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One thing that waits on a case, for the summary at the top of its page: what, and the
+    section (anchor) of the page where it is done."""
+
+    text: str
+    anchor: str
+
+
+def case_waiting(*, case: Case, member: object) -> list[Waiting]:
+    """What waits on `case`, for a member taking part, most pressing first: people to record,
+    members held or asking to rejoin, owners, `member`'s own votes, conflict answers still due.
+    A closed case waits for nothing."""
+    if case.state == State.CLOSED:
+        return []
+    found = []
+    if case_lacks_reported_people(case=case):
+        found.append(
+            Waiting(_("Record who was reported, so the others can answer the conflict question"), "people")
+        )
+    held = possibly_involved(case=case).count()
+    if held:
+        found.append(
+            Waiting(
+                ngettext(
+                    "%(n)d member may be involved: clear them if not",
+                    "%(n)d members may be involved: clear them if not",
+                    held,
+                )
+                % {"n": held},
+                "people",
+            )
+        )
+    rejoining = rejoin_requests(case=case).count()
+    if rejoining:
+        found.append(
+            Waiting(
+                ngettext(
+                    "%(n)d member asks to take part again", "%(n)d members ask to take part again", rejoining
+                )
+                % {"n": rejoining},
+                "people",
+            )
+        )
+    if case_needs_owners(case=case):
+        found.append(Waiting(_("Needs a primary and a secondary owner"), "owners"))
+    unvoted = case.proposals.filter(status=ProposalStatus.OPEN).exclude(votes__member=member).order_by("pk")
+    for proposal in unvoted:
+        found.append(
+            Waiting(
+                _("Your vote: %(kind)s") % {"kind": proposal.get_kind_display()}, f"proposal-{proposal.pk}"
+            )
+        )
+    undeclared = case_undeclared_names(case=case)
+    if undeclared:
+        found.append(
+            Waiting(
+                _("Still to answer the conflict question: %(names)s") % {"names": ", ".join(undeclared)},
+                "people",
+            )
+        )
+    return found
+
+
 # --- the conflict prompt and who is involved (D3) ----------------------------------------------------
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/<str:reference>/danger/", safety.case_danger, name="danger"),
     path("taken/<int:index>/danger/", safety.taken_danger, name="taken_danger"),
     path("cases/<str:reference>/recuse/", file.case_recuse, name="recuse"),
+    path("cases/<str:reference>/delete/", file.case_delete, name="delete"),
     path("cases/<str:reference>/notes/", file.case_note_add, name="note_add"),
     path("cases/<str:reference>/contact/", file.case_contact, name="contact"),
     path("cases/<str:reference>/export/", file.case_export, name="export"),

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cocdesk import access, clock, stepup
 from cocdesk.audit.services import audit_record
+from cocdesk.cases import selectors as case_selectors
+from cocdesk.confirm import Confirmation, ConfirmForm, confirmation_page, confirmed
 from cocdesk.deadlines import ical, rules, selectors, services
 from cocdesk.deadlines.forms import (
     CheckInForm,
@@ -34,6 +36,7 @@ from cocdesk.deadlines.forms import (
 )
 from cocdesk.deadlines.models import CheckInAnswer, Rule, TemplateKind
 from cocdesk.errors import Refused
+from cocdesk.members.forms import step_down_confirmation
 from cocdesk.web import refusal_to_form, refusal_to_messages, require, with_case
 
 if TYPE_CHECKING:
@@ -94,10 +97,11 @@ def compose(request: HttpRequest, case: Case) -> HttpResponse:
         elif action == "edit":
             form = ComposeForm(initial={"kind": kind, "subject": subject, "body": body})
         elif form.is_valid():
+            # Sending is irreversible: it needs the preview of exactly this text and the ticked box.
+            previewed = form.cleaned_data["previewed"] == _preview_token(request, case, kind, subject, body)
+            confirm_form = ConfirmForm(request.POST) if action == "send" and previewed else None
             try:
-                if action == "send" and form.cleaned_data["previewed"] == _preview_token(
-                    request, case, kind, subject, body
-                ):
+                if confirm_form is not None and confirmed(request, confirm_form):
                     delivery = services.reporter_message_send(
                         case=case, author=request.user, kind=kind, subject=subject, body=body
                     )
@@ -113,7 +117,7 @@ def compose(request: HttpRequest, case: Case) -> HttpResponse:
             except Refused as exc:
                 refusal_to_form(form, exc)
             else:
-                return _preview_page(request, case, form, preview)
+                return _preview_page(request, case, form, preview, confirm_form=confirm_form)
     else:
         choice = TemplateChoiceForm(request.GET)
         kind = choice.cleaned_data["template"] if choice.is_valid() else selectors.suggested_kind(case=case)
@@ -150,11 +154,50 @@ def _compose_page(
 
 
 def _preview_page(
-    request: HttpRequest, case: Case, form: ComposeForm, preview: services.Preview
+    request: HttpRequest,
+    case: Case,
+    form: ComposeForm,
+    preview: services.Preview,
+    *,
+    confirm_form: ConfirmForm | None = None,
 ) -> HttpResponse:
+    """The preview is the confirmation page of sending (`cocdesk.confirm`): a POST with the
+    preview's token and the ticked box sends; anything else shows it again and sends nothing."""
     data = form.cleaned_data
     revealed = stepup.is_fresh(request)
+    address = preview.address if revealed else _masked(preview.address)
+    if preview.emails_the_message:
+        reaches = _("The reporter, by email to %(address)s.") % {"address": address}
+    elif preview.emails_a_ping:
+        reaches = _(
+            "The reporter, on their receipt-code page; their notification address hears only "
+            "“You have a new message”."
+        )
+    else:
+        reaches = _("The reporter, on their receipt-code page when they next check.")
+    confirm = Confirmation(
+        title=_("Send this message to the reporter?"),
+        happens=[
+            _("The message goes to the reporter now. It cannot be taken back."),
+            _("It is kept on the case and on the timeline, with your name."),
+            *(
+                [_("It counts as telling the reporter the decision: no delay notice goes.")]
+                if preview.counts_as_decision
+                else []
+            ),
+        ],
+        told=[reaches, _("The members taking part see it on the case's timeline.")],
+        button=_("Send to the reporter"),
+        button_name="action",
+        button_value="send",
+        action=reverse("deadlines:compose", kwargs={"reference": case.reference}),
+        cancel_url=reverse("cases:detail", kwargs={"reference": case.reference}),
+        fields_template="deadlines/_send_fields.html",
+        buttons_template="deadlines/_send_buttons.html",
+    )
     context = {
+        "confirm": confirm,
+        "form": confirm_form or ConfirmForm(label=_("Yes, send it to the reporter.")),
         "case": case,
         "preview": preview,
         "kind_label": TemplateKind(preview.kind).label,
@@ -166,7 +209,8 @@ def _preview_page(
         "token": _preview_token(request, case, data["kind"], data["subject"], data["body"]),
         "now": clock.now(),
     }
-    return render(request, "deadlines/compose_preview.html", context)
+    status = 400 if confirm_form is not None and confirm_form.errors else 200
+    return render(request, "deadlines/compose_preview.html", context, status=status)
 
 
 @require_POST
@@ -331,6 +375,19 @@ def check_in(request: HttpRequest) -> HttpResponse:
     """The six-monthly question, answered by the member."""
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["answer"] == CheckInAnswer.STEP_DOWN:
+            # Stepping down is irreversible: first the confirmation page (the Resign page's), then
+            # only its POST with the box ticked (`confirming` marks a POST from that page).
+            confirm_form = ConfirmForm(request.POST if "confirming" in request.POST else None)
+            if not confirmed(request, confirm_form):
+                confirm = step_down_confirmation(
+                    unattended=case_selectors.cases_left_unattended(leaving=request.user),
+                    has_chair=access.chairs().exclude(pk=request.user.pk).exists(),
+                    action=reverse("deadlines:check_in"),
+                    cancel_url=reverse("deadlines:check_in"),
+                    fields_template="deadlines/_step_down_fields.html",
+                )
+                return confirmation_page(request, confirm, confirm_form)
         services.check_in_answer(member=request.user, answer=form.cleaned_data["answer"])
         if form.cleaned_data["answer"] == CheckInAnswer.STEP_DOWN:
             logout(request)  # off-boarding has ended their access (D8)

@@ -18,13 +18,11 @@ from cocdesk.cases.selectors import case_made_by_member, cases_naming_same_perso
 from cocdesk.cases.services import case_unseal
 from cocdesk.errors import Refused
 from cocdesk.escrow.models import EscrowMatch, UnsealAgreement
+from cocdesk.escrow.selectors import UNSEAL_AGREEMENTS_NEEDED, unseal_agreements_counted
 
 if TYPE_CHECKING:
     from cocdesk.cases.models import Case
     from cocdesk.members.models import Member
-
-
-UNSEAL_AGREEMENTS_NEEDED = 2  # D7: two members free of conflict on both reports, together
 
 
 @transaction.atomic
@@ -49,14 +47,6 @@ def escrow_match(*, case: Case, triggered_by: Member | None = None) -> list[Escr
                     audit_record(actor="system", action="escrow.matched", target=match)
                     notices.escrow_match(match=match)
     return matches
-
-
-def _agreements_counted(match: EscrowMatch) -> int:
-    free = access.members_free_on_both(match.sealed_case, match.other_case).values("pk")
-    agreed = match.agreements.filter(member__in=free)
-    if match.triggered_by_id is not None:
-        agreed = agreed.exclude(member_id=match.triggered_by_id)
-    return agreed.count()
 
 
 @transaction.atomic
@@ -85,7 +75,7 @@ def escrow_unseal(*, match: EscrowMatch, by: Member) -> Case | None:
     _agreement, created = UnsealAgreement.objects.get_or_create(match=match, member=by)
     if created:
         audit_record(actor=by, action="escrow.unseal_agreed", target=match)
-    if _agreements_counted(match) < UNSEAL_AGREEMENTS_NEEDED:
+    if unseal_agreements_counted(match=match) < UNSEAL_AGREEMENTS_NEEDED:
         notices.escrow_unseal_agreed(match=match, by=by)
         return None
     because = _("Unsealed: the same person was reported again (%(ref)s).") % {

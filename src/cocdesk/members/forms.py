@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk import fields
+from cocdesk.confirm import Confirmation
 from cocdesk.members.models import CHECKLIST, IdentityKind
 
 
@@ -136,4 +137,42 @@ class ChairElectionVoteForm(forms.Form):
         label=_("Should this member become a chair?"),
         choices=[("yes", _("Yes")), ("no", _("No"))],
         widget=forms.RadioSelect,
+    )
+
+
+def step_down_confirmation(
+    *, unattended: list, has_chair: bool, action: str, cancel_url: str, fields_template: str = ""
+) -> Confirmation:
+    """What stepping down does and who is told: the one confirmation for the Resign page and the
+    six-monthly check-in (D8). `unattended`: `cases.selectors.cases_left_unattended` for the member."""
+    told = [
+        _("The chair gets an email asking them to finish your off-boarding. It holds no case details.")
+        if has_chair
+        else _("The committee has no chair, so every member gets an email asking two of them to finish it.")
+    ]
+    if unattended:
+        told.append(
+            _(
+                "For each case listed above, the chair and the other members free of conflict on it "
+                "are told at once."
+            )
+        )
+    told.append(_("Nothing is sent to you until a last email, once everything is done."))
+    return Confirmation(
+        title=_("Step down from the committee?"),
+        happens=[
+            _("Your account is closed straight away: you are logged out and no longer see any case."),
+            _("You stop taking part in every case; cases you own will need a new owner."),
+            _(
+                "The chair then removes your access to the mailing lists, chat channels and documents, "
+                "and writes to you when that is done."
+            ),
+        ],
+        told=told,
+        button=_("Yes, I am stepping down"),
+        action=action,
+        cancel_url=cancel_url,
+        unattended=unattended,
+        danger=True,
+        fields_template=fields_template,
     )

@@ -13,6 +13,7 @@ from django.contrib.auth import authenticate, login, logout, user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,6 +22,8 @@ from django_otp import login as otp_login
 
 from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
+from cocdesk.cases import selectors as case_selectors
+from cocdesk.confirm import confirm_form, confirmation_page, confirmed
 from cocdesk.errors import Refused
 from cocdesk.members import selectors, services
 from cocdesk.members.forms import (
@@ -35,6 +38,7 @@ from cocdesk.members.forms import (
     RemovalPostForm,
     RemovalVoteForm,
     RoleForm,
+    step_down_confirmation,
 )
 from cocdesk.members.models import OffboardingReason, OffboardingStep, Role, StepKind
 from cocdesk.middleware import SessionLifetimeMiddleware
@@ -128,14 +132,24 @@ def _qr_svg(data: str) -> str:
 
 @require(access.is_committee_member)
 def resign(request: HttpRequest) -> HttpResponse:
-    """A member steps down. Their access ends with this request; the chair finishes the rest."""
-    if request.method == "POST":
+    """A member steps down. GET: what happens, who is told, and the cases it would leave
+    unattended; POST with the box ticked: their access ends with this request, the chair finishes
+    the rest."""
+    form = confirm_form(request)
+    if confirmed(request, form):
         services.offboarding_start(
             member=request.user, reason=OffboardingReason.RESIGNATION, actor=request.user
         )
         logout(request)
         return render(request, "members/resigned.html")
-    return render(request, "members/resign.html")
+    confirm = step_down_confirmation(
+        unattended=case_selectors.cases_left_unattended(leaving=request.user),
+        has_chair=access.chairs().exclude(pk=request.user.pk).exists(),
+        action=reverse("resign"),
+        cancel_url=reverse("dashboard"),
+    )
+    lead = _("Stepping down is never held against anyone. Thank you for the work you have done.")
+    return confirmation_page(request, confirm, form, lead=lead)
 
 
 @require(access.is_committee_member)
@@ -173,6 +187,10 @@ def removal_detail(request: HttpRequest, pk: int, post_form: RemovalPostForm | N
         "tally": selectors.removal_tally(removal=removal) if removal.status == "open" else removal.tally,
         "my_vote": selectors.removal_vote_of(removal=removal, member=request.user),
         "may_vote": access.may_vote_on_removal(request.user, removal),
+        # Only the cases this voter takes part in: never a reference they may not read (D3).
+        "unattended": case_selectors.cases_left_unattended(leaving=removal.member, seen_by=request.user)
+        if removal.status == "open"
+        else [],
         "post_form": post_form or RemovalPostForm(),
         "vote_form": RemovalVoteForm(),
     }

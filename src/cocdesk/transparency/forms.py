@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk.cases.models import Case, Category
+from cocdesk.confirm import ConfirmForm
 from cocdesk.transparency.selectors import summary_of
 
 _DIGEST = RegexValidator(r"^[0-9a-f]{64}$", _("This page is out of date. Please open it again."))
@@ -61,8 +62,9 @@ class PromotionForm(forms.Form):
     )
 
 
-class PublishForm(forms.Form):
-    """The chair confirms that she read the text she is publishing (`read`: its digest)."""
+class PublishForm(ConfirmForm):
+    """The chair confirms that she read the text she is publishing (`read`: its digest); the one
+    confirmation pattern (`web.ConfirmForm`)."""
 
     read = forms.CharField(widget=forms.HiddenInput, validators=[_DIGEST])
     confirm = forms.BooleanField(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
+from cocdesk.confirm import Confirmation
 from cocdesk.errors import Refused
 from cocdesk.transparency import selectors, services
 from cocdesk.transparency.forms import (
@@ -233,6 +235,7 @@ def report_publish(request: HttpRequest, year: int) -> HttpResponse:
         audit_record(actor=request.user, action="transparency.read", target=report)
         context = _draft_context(request, report)
         context["form"] = PublishForm(initial={"read": context["read"]})
+        context["confirm"] = _publish_confirmation(report)
         return render(request, "transparency/publish.html", context)
     form = PublishForm(request.POST)
     outcome = None
@@ -255,9 +258,30 @@ def report_publish(request: HttpRequest, year: int) -> HttpResponse:
     report.refresh_from_db()
     context = _draft_context(request, report, outcome=outcome)
     context.update(
-        form=PublishForm(initial={"read": context["read"]}) if outcome else form, attempted=outcome
+        form=PublishForm(initial={"read": context["read"]}) if outcome else form,
+        attempted=outcome,
+        confirm=_publish_confirmation(report),
     )
     return render(request, "transparency/publish.html", context, status=400)
+
+
+def _publish_confirmation(report: TransparencyReport) -> Confirmation:
+    """Publishing is for good: the shared confirmation (`templates/confirm_step.html`)."""
+    return Confirmation(
+        title=_("Publish the transparency report %(year)s?") % {"year": report.year},
+        happens=[
+            _(
+                "The text above is published for anyone to read, without logging in, and linked "
+                "from the home page."
+            ),
+            _("A published report never changes."),
+            _("The yearly reminder counts from today."),
+        ],
+        told=[_("Nobody is emailed. Anyone who visits the site can read it.")],
+        button=_("Publish"),
+        action=reverse("transparency:publish", kwargs={"year": report.year}),
+        cancel_url=reverse("transparency:draft", kwargs={"year": report.year}),
+    )
 
 
 # --- a case team's check ---------------------------------------------------------------------------
@@ -324,7 +348,7 @@ def case_summary(request: HttpRequest, case: Case) -> HttpResponse:
             refusal_to_form(form, exc)
         else:
             messages.success(request, _("Saved. Thank you."))
-            return redirect(f"/cases/{case.reference}/#transparency")
+            return redirect(f"/cases/{case.reference}/?at=transparency#transparency")
     return render(request, "transparency/case_summary.html", {"case": case, "form": form}, status=400)
 
 

@@ -6,6 +6,7 @@ records, conflicts of interest, deliberation, the response, retention. Callers i
 
 from cocdesk.cases.services.conflicts import (
     case_free_members_check,
+    case_unattended_check,
     case_unseal,
     conflict_auto,
     conflict_declare,
@@ -59,7 +60,7 @@ from cocdesk.cases.services.response import (
     law_enforcement_record,
     law_enforcement_request_record,
 )
-from cocdesk.cases.services.retention import case_expunge, expunge_date_set
+from cocdesk.cases.services.retention import case_expunge, case_expunge_now, expunge_date_set
 from cocdesk.cases.services.safety import danger_raise, immediate_response_record
 
 __all__ = [
@@ -74,11 +75,13 @@ __all__ = [
     "attachment_add",
     "case_category_set",
     "case_expunge",
+    "case_expunge_now",
     "case_free_members_check",
     "case_open",
     "case_search_end",
     "case_search_start",
     "case_transition",
+    "case_unattended_check",
     "case_unseal",
     "case_visit_record",
     "case_wants_updates_set",

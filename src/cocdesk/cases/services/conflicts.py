@@ -28,7 +28,7 @@ from cocdesk.cases.models import (
     State,
     TimelineKind,
 )
-from cocdesk.cases.selectors import case_identity_probes, cleared_keys
+from cocdesk.cases.selectors import case_identity_probes, case_is_unattended, cleared_keys
 from cocdesk.cases.services.deliberation import case_lock, case_transition, proposals_reevaluate
 from cocdesk.cases.services.records import timeline_add
 from cocdesk.errors import Refused
@@ -54,6 +54,7 @@ def conflict_auto(*, case: Case, member: Member, source: str) -> ConflictDeclara
     if existing is not None and not existing.has_conflict:
         IncidentOwner.objects.filter(case=case, member=member).delete()
         _participation_changed(case, member)
+        case_unattended_check(case=case, left=member)
     return declaration
 
 
@@ -192,6 +193,17 @@ def case_free_members_check(*, case: Case) -> list[int]:
     return notices.case_short_of_members(case=case)
 
 
+def case_unattended_check(*, case: Case, left: Member) -> list[int]:
+    """A member stopped taking part in `case` (stepped away, stepped down, removed, off-boarded, or
+    found to be involved). If that left it unattended (`selectors.case_is_unattended`: nobody taking
+    part, or an immediate-danger case with fewer than two), every member free of conflict on it, the
+    chair and the remaining members among them, is told at once (`notices.case_unattended`); never
+    a conflicted member, and nothing of a sealed case. Returns the ids of the members told."""
+    if not case_is_unattended(case=case, taking_part=access.case_participants(case).count()):
+        return []
+    return notices.case_unattended(case=case, scope=[left.pk, clock.now().isoformat()])
+
+
 @transaction.atomic
 def conflict_declare(*, case: Case, member: Member, has_conflict: bool) -> ConflictDeclaration:
     """A member answers "Do you have a conflict?" (no reason asked). Declaring a conflict, or
@@ -219,13 +231,16 @@ def conflict_set(*, case: Case, member: Member, actor: object | str | None = Non
     declaration, created = ConflictDeclaration.objects.get_or_create(
         case=case, member=member, defaults={"has_conflict": True, "source": ConflictSource.DECLARED}
     )
-    if not created and not declaration.has_conflict:
+    was_taking_part = not created and not declaration.has_conflict
+    if was_taking_part:
         declaration.has_conflict, declaration.declared_at = True, clock.now()
         declaration.save(update_fields=["has_conflict", "declared_at"])
     audit_record(actor=actor or member, action="conflict.declared", target=case)
     IncidentOwner.objects.filter(case=case, member=member).delete()  # a conflicted member cannot own it
     _participation_changed(case, member)
     case_free_members_check(case=case)
+    if was_taking_part:
+        case_unattended_check(case=case, left=member)
     return declaration
 
 

@@ -6,12 +6,15 @@ from datetime import datetime
 from functools import partial
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from cocdesk import clock
+from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
 from cocdesk.cases import evidence
-from cocdesk.cases.models import Case
+from cocdesk.cases.models import Case, State
+from cocdesk.cases.selectors import case_consequences_in_force
 from cocdesk.crypto import EncryptedJSONField, EncryptedTextField
+from cocdesk.errors import Refused
 
 
 @transaction.atomic
@@ -38,7 +41,30 @@ def _delete_files(names: list[str]) -> None:
 
 
 @transaction.atomic
-def case_expunge(*, case: Case) -> bool:
+def case_expunge_now(*, case: Case, by: object) -> bool:
+    """The committee deletes a closed case's content before its date (the confirmation page on the
+    case, issue 12). Irreversible; the same deletion as on the date (`case_expunge`).
+
+    Refused unless the case is closed, `by` may keep it longer or not (`access.may_extend_retention`:
+    a chair free of conflict taking part, or without one the members taking part) and no
+    consequence decided on it still applies. Side effects: those of `case_expunge`, audited as `by`.
+    """
+    case = Case.objects.select_for_update().filter(pk=case.pk, expunged_at__isnull=True).first()
+    if case is None:
+        return False
+    if case.state != State.CLOSED:
+        raise Refused(_("Only a closed case's content can be deleted."))
+    if not access.may_extend_retention(by, case):
+        raise Refused(
+            _("Only the chair taking part in this case (or, without one, its members) can delete it.")
+        )
+    if case_consequences_in_force(case=case, today=clock.now().date()):
+        raise Refused(_("A consequence decided on this case still applies, so its record is kept."))
+    return case_expunge(case=case, actor=by)
+
+
+@transaction.atomic
+def case_expunge(*, case: Case, actor: object | str = "system") -> bool:
     """Delete a case's content for good, keeping only what statistics need. Irreversible.
 
     Kept: reference, channel, kind, state, resolution, severity, the flags (urgent, ongoing, law
@@ -73,6 +99,6 @@ def case_expunge(*, case: Case) -> bool:
     case.receipt_hash, case.received_by, case.event = None, None, None
     case.expunged_at = clock.now()
     case.save()
-    audit_record(actor="system", action="case.expunged", target=case)
+    audit_record(actor=actor, action="case.expunged", target=case)
     transaction.on_commit(partial(_delete_files, files))
     return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -39,6 +40,7 @@ def case_owners(request: HttpRequest, case: Case) -> HttpResponse:
         lambda data: services.owners_set(
             case=case, primary=data["primary"], secondary=data["secondary"], by=request.user
         ),
+        done=_("The owners are saved."),
     )
 
 
@@ -52,6 +54,7 @@ def case_post(request: HttpRequest, case: Case) -> HttpResponse:
         "post_form",
         PostForm(request.POST),
         lambda data: services.discussion_post_add(case=case, author=request.user, body=data["body"]),
+        done=_("Your post is in the discussion."),
     )
 
 
@@ -67,6 +70,7 @@ def case_state(request: HttpRequest, case: Case) -> HttpResponse:
         lambda data: services.case_transition(
             case=case, to=data["to"], by=request.user, resolution=data.get("resolution", "")
         ),
+        done=_("The case's state is changed, and it is on the timeline."),
     )
 
 
@@ -87,6 +91,7 @@ def case_proposal(request: HttpRequest, case: Case) -> HttpResponse:
             by=request.user,
             consequences=[services.ConsequenceInput(**c) for c in form.consequences()],
         ),
+        done=_("Your proposal is open for votes."),
     )
 
 
@@ -101,6 +106,8 @@ def case_vote(request: HttpRequest, case: Case, proposal_id: int) -> HttpRespons
             services.vote_cast(proposal=proposal, member=request.user, choice=form.cleaned_data["choice"])
         except Refused as exc:
             messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Your vote is counted."))
     return redirect(case_url(case, f"proposal-{proposal.pk}"))
 
 
@@ -114,6 +121,7 @@ def case_context(request: HttpRequest, case: Case) -> HttpResponse:
         "context_form",
         TextForm(request.POST, label=CONTEXT_LABEL),
         lambda data: services.context_add(case=case, by=request.user, text=data["text"]),
+        done=_("The new context is added."),
     )
 
 
@@ -127,6 +135,7 @@ def case_follow_up(request: HttpRequest, case: Case) -> HttpResponse:
         "follow_up_form",
         TextForm(request.POST, label=FOLLOW_UP_LABEL),
         lambda data: services.follow_up_add(case=case, by=request.user, text=data["text"]),
+        done=_("The follow-up is recorded."),
     )
 
 
@@ -138,6 +147,8 @@ def case_law_requested(request: HttpRequest, case: Case) -> HttpResponse:
         services.law_enforcement_request_record(case=case, by=request.user)
     except Refused as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Recorded: the reporter asked for law enforcement."))
     return redirect(case_url(case, "law"))
 
 
@@ -153,6 +164,7 @@ def case_law_record(request: HttpRequest, case: Case) -> HttpResponse:
         lambda data: services.law_enforcement_record(
             case=case, by=request.user, shared=data["shared"], shared_on=data["shared_on"]
         ),
+        done=_("Recorded. The community manager is told."),
     )
 
 
@@ -167,6 +179,7 @@ def case_conversation(request: HttpRequest, case: Case) -> HttpResponse:
         except Refused as exc:
             refusal_to_form(form, exc)
         else:
+            messages.success(request, _("The conversation is recorded."))
             return redirect(case_url(case, "conversations"))
     return render(
         request, "cases/conversation.html", {"case": case, "form": form}, status=400 if form.errors else 200
@@ -182,6 +195,8 @@ def rejoin_agree(request: HttpRequest, case: Case, member_id: int) -> HttpRespon
         services.conflict_rejoin_agree(case=case, member=declaration.member, by=request.user)
     except Refused as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Thank you. They take part from now on."))
     return redirect(case_url(case, "people"))
 
 
@@ -195,4 +210,6 @@ def possible_clear(request: HttpRequest, case: Case, member_id: int) -> HttpResp
         services.conflict_possible_clear(case=case, member=declaration.member, by=request.user)
     except Refused as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Thank you. They will be asked about a conflict as usual."))
     return redirect(case_url(case, "people"))

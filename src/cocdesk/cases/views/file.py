@@ -8,6 +8,7 @@ import io
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -18,8 +19,9 @@ from cocdesk.cases import evidence, exports, selectors, services
 from cocdesk.cases.forms import DeclarationForm, NoteForm
 from cocdesk.cases.models import Case, TimelineKind
 from cocdesk.cases.views.page import case_action, case_page, case_url
+from cocdesk.confirm import Confirmation, confirm_form, confirmation_page, confirmed
 from cocdesk.errors import Refused
-from cocdesk.web import refusal_to_messages, require, step_up_required, with_case
+from cocdesk.web import refusal_to_form, refusal_to_messages, require, step_up_required, with_case
 
 
 @require(access.is_committee_member)
@@ -71,14 +73,72 @@ def case_declare(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("cases:detail", reference=case.reference)
 
 
-@require_POST
+@with_case
+def case_delete(request: HttpRequest, case: Case) -> HttpResponse:
+    """Delete a closed case's content now, before its date. GET: what is deleted and kept, who is
+    told; POST with the box ticked: `services.case_expunge_now` (refusals shown on the page)."""
+    form = confirm_form(request, label=_("Yes, delete this case's content for good."))
+    if confirmed(request, form):
+        try:
+            services.case_expunge_now(case=case, by=request.user)
+        except Refused as exc:
+            refusal_to_form(form, exc)
+        else:
+            messages.info(request, _("The case's content is deleted. Only its reference and dates remain."))
+            return redirect("cases:index")
+    confirm = Confirmation(
+        title=_("Delete the content of %(ref)s now?") % {"ref": case.reference},
+        happens=[
+            _(
+                "Everything written in it is deleted for good: the report, the people, the discussion, "
+                "decisions, messages, notes and files. Nobody can bring it back."
+            ),
+            _("Kept for the statistics: its reference, channel, kind, state, resolution and dates."),
+            _("A later report about the same person can no longer be matched with this one."),
+        ],
+        told=[
+            _("Nobody is emailed. The audit log records that you deleted it."),
+        ],
+        button=_("Delete it for good"),
+        action=reverse("cases:delete", kwargs={"reference": case.reference}),
+        cancel_url=case_url(case, "summary"),
+        danger=True,
+    )
+    return confirmation_page(request, confirm, form, case=case)
+
+
 @sensitive_post_parameters()
 @with_case
 def case_recuse(request: HttpRequest, case: Case) -> HttpResponse:
-    """Step away from a case at any time; access ends with this request."""
-    services.conflict_set(case=case, member=request.user)
-    messages.info(request, _("You have stepped away from this case. You will not see it any more."))
-    return redirect("dashboard")
+    """Step away from a case at any time. GET: what will happen and who will be told (and whether
+    it leaves the case unattended); POST with the box ticked: access ends with this request."""
+    form = confirm_form(request, label=_("Yes, I have a conflict. Step me away from this case."))
+    if confirmed(request, form):
+        services.conflict_set(case=case, member=request.user)
+        messages.info(request, _("You have stepped away from this case. You will not see it any more."))
+        return redirect("dashboard")
+    unattended = [case] if selectors.case_left_unattended(case=case, leaving=request.user) else []
+    told = [_("Nobody is told why. The members taking part see that you are no longer among them.")]
+    if unattended:
+        told.append(
+            _("The chair and the members free of conflict on it are told at once that it needs someone.")
+        )
+    confirm = Confirmation(
+        title=_("Step away from %(ref)s?") % {"ref": case.reference},
+        happens=[
+            _("You will no longer see this case: not its page, its line in lists, nor any email about it."),
+            _("If you are one of its owners, you stop being one."),
+            _("Your votes on open proposals stop counting."),
+            _("You cannot undo this alone: another member taking part has to agree before you return."),
+        ],
+        told=told,
+        button=_("Step away from this case"),
+        action=reverse("cases:recuse", kwargs={"reference": case.reference}),
+        cancel_url=case_url(case, "people"),
+        unattended=unattended,
+        danger=True,
+    )
+    return confirmation_page(request, confirm, form, case=case)
 
 
 @require_POST
@@ -93,6 +153,7 @@ def case_note_add(request: HttpRequest, case: Case) -> HttpResponse:
         lambda data: services.timeline_add(
             case=case, author=request.user, kind=TimelineKind.NOTE, text=data["text"]
         ),
+        done=_("Your note is on the timeline."),
     )
 
 
