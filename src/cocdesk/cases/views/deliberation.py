@@ -16,6 +16,7 @@ from cocdesk.cases.forms import (
     OwnersForm,
     PostForm,
     ProposalForm,
+    RoundForm,
     TextForm,
     TransitionForm,
     VoteForm,
@@ -87,6 +88,7 @@ def case_proposal(request: HttpRequest, case: Case) -> HttpResponse:
             by=request.user,
             consequences=[services.ConsequenceInput(**c) for c in form.consequences()],
         ),
+        anchor="decisions",
     )
 
 
@@ -102,6 +104,21 @@ def case_vote(request: HttpRequest, case: Case, proposal_id: int) -> HttpRespons
         except Refused as exc:
             messages.error(request, " ".join(exc.messages))
     return redirect(case_url(case, f"proposal-{proposal.pk}"))
+
+
+@require_POST
+@sensitive_post_parameters()
+@with_case
+def case_round(request: HttpRequest, case: Case) -> HttpResponse:
+    """Re-evaluation: open a new decision round for questions already decided."""
+    return case_action(
+        request,
+        case,
+        "round_form",
+        RoundForm(request.POST),
+        lambda data: services.decision_round_open(case=case, by=request.user, questions=data["questions"]),
+        anchor="decisions",
+    )
 
 
 @require_POST

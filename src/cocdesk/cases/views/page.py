@@ -19,6 +19,7 @@ from cocdesk.cases.forms import (
     OwnersForm,
     PostForm,
     ProposalForm,
+    RoundForm,
     TextForm,
     TransitionForm,
 )
@@ -36,11 +37,13 @@ FOLLOW_UP_LABEL = _lazy("What the reporter was told, and what happens next")
 def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: forms.Form) -> HttpResponse:
     """The case file. `bound` replaces an empty form with the one that failed, keeping its text."""
     participants = selectors.case_participants(case=case)
+    decisions = selectors.case_decisions(case=case, member=request.user)
     page_forms = {
         "note_form": NoteForm(),
         "owners_form": OwnersForm(participants=participants),
         "post_form": PostForm(),
         "proposal_form": ProposalForm(),
+        "round_form": RoundForm(decided=[q.kind for q in decisions.decided]),
         "transition_form": TransitionForm(allowed=TRANSITIONS.get(case.state, set())),
         "context_form": TextForm(label=CONTEXT_LABEL),
         "follow_up_form": TextForm(label=FOLLOW_UP_LABEL),
@@ -61,12 +64,12 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: f
         "owners": case.owners.select_related("member"),
         "needs_owners": selectors.case_needs_owners(case=case),
         "posts": case.posts.select_related("author"),
-        "proposals": selectors.case_proposals(case=case, member=request.user),
+        "decisions": decisions,
         "conversations": case.conversations.prefetch_related("members"),
         "law_records": case.law_enforcement_records.all(),
         "follow_ups": case.follow_ups.select_related("author"),
         "reporter_messages": case.messages.select_related("author"),
-        "round": selectors.case_current_round(case=case),
+        "round": decisions.round,
         "rejoin_requests": selectors.rejoin_requests(case=case),
         "possibly_involved": selectors.possibly_involved(case=case),
         "undeclared": selectors.case_undeclared_names(case=case),
