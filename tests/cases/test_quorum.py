@@ -2,8 +2,10 @@
 answer per question."""
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
@@ -331,3 +333,24 @@ def test_contradictory_alternatives_never_both_pass(db, first, steps):
             yes = Vote.objects.filter(proposal__in=answers, proposal__status="open", choice="yes")
             assert yes.count() == len(set(yes.values_list("member_id", flat=True)))
         transaction.set_rollback(True)
+
+
+def test_tick_closes_a_decision_once_the_declaration_window_is_over(alice, bob, carol):
+    case = case_factory(participants=(alice, bob))
+    proposal = d.proposal_create(case=case, kind="violation", text="A violation", by=alice)
+    d.vote_cast(proposal=proposal, member=alice, choice="yes")
+    d.vote_cast(proposal=proposal, member=bob, choice="yes")
+    clock.set_now(T + timedelta(hours=25))
+    call_command("tick", stdout=StringIO())
+    assert status(proposal) == ProposalStatus.PASSED
+
+
+def test_counting_again_after_the_window_says_how_many_closed(alice, bob, carol):
+    case = case_factory(participants=(alice, bob))
+    proposal = d.proposal_create(case=case, kind="violation", text="A violation", by=alice)
+    d.vote_cast(proposal=proposal, member=alice, choice="yes")
+    d.vote_cast(proposal=proposal, member=bob, choice="yes")
+    assert d.proposals_evaluate_due() == 0
+    clock.set_now(T + timedelta(hours=25))
+    assert d.proposals_evaluate_due() == 1
+    assert d.proposals_evaluate_due() == 0

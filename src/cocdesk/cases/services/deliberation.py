@@ -308,11 +308,11 @@ def proposals_reevaluate(*, case: Case) -> None:
 def proposals_evaluate_due() -> int:
     """`cocdesk tick`: count again the open proposals of every case whose declaration window has
     ended meanwhile (a decision may close then without a new vote). Returns how many closed."""
-    open_before = Proposal.objects.filter(status=ProposalStatus.OPEN)
-    case_ids = sorted(set(open_before.values_list("case_id", flat=True)))
-    for case_id in case_ids:
+    open_ = Proposal.objects.filter(status=ProposalStatus.OPEN)
+    before = open_.count()
+    for case_id in sorted(set(open_.values_list("case_id", flat=True))):
         proposals_reevaluate(case=Case(pk=case_id))
-    return open_before.count() - Proposal.objects.filter(status=ProposalStatus.OPEN).count()
+    return before - open_.count()
 
 
 REFUSED_PLAN_REOPENS = (ProposalKind.PLAN, ProposalKind.CONSEQUENCES, ProposalKind.REFUSAL)
