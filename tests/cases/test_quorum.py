@@ -2,11 +2,13 @@
 answer per question."""
 
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -354,3 +356,46 @@ def test_counting_again_after_the_window_says_how_many_closed(alice, bob, carol)
     clock.set_now(T + timedelta(hours=25))
     assert d.proposals_evaluate_due() == 1
     assert d.proposals_evaluate_due() == 0
+
+
+# --- the migration --------------------------------------------------------------------------------
+
+
+def test_the_migration_brings_existing_proposals_under_one_answer_per_question(case, alice, bob):
+    with connection.cursor() as cursor:  # data as the old rules left it; rolled back with the test
+        cursor.execute("DROP INDEX one_answer_per_question")
+    yes = d.proposal_create(case=case, kind="violation", text="Yes, this is a violation", by=alice)
+    no = d.proposal_create(case=case, kind="violation", text="No, this is NOT a violation", by=bob)
+    still = d.proposal_create(case=case, kind="violation", text="We need to know more", by=bob)
+    Proposal.objects.filter(pk=yes.pk).update(status="passed", decided_at=T)
+    Proposal.objects.filter(pk=no.pk).update(status="passed", decided_at=T + timedelta(minutes=5))
+    plans = [d.proposal_create(case=case, kind="plan", text=f"Plan {n}", by=alice) for n in (1, 2)]
+    for n, plan in enumerate(plans):
+        Vote.objects.create(proposal=plan, member=alice, choice="yes", cast_at=T + timedelta(minutes=n))
+    d.conversation_record(
+        case=case,
+        by=alice,
+        talk=ConversationInput(
+            held_on=T.date(), members=[alice, bob], behavior="b", impact="i", plan="p", plan_accepted=False
+        ),
+    )
+    DecisionRound.objects.all().delete()
+    Proposal.objects.filter(case=case).update(round=1)
+
+    migration = import_module("cocdesk.cases.migrations.0017_rounds_and_one_answer_per_question")
+    migration.rounds_and_answers(apps, None)
+
+    rows = {p.pk: p for p in Proposal.objects.filter(case=case)}
+    assert rows[yes.pk].status == "passed"  # the first to pass stands
+    assert (rows[no.pk].status, rows[no.pk].closed_by_id) == ("closed", yes.pk)
+    assert (rows[still.pk].status, rows[still.pk].closed_by_id) == ("closed", yes.pk)
+    assert list(Vote.objects.filter(member=alice, choice="yes").values_list("proposal_id", flat=True)) == [
+        plans[1].pk
+    ]
+    assert list(case.decision_rounds.values_list("number", "reason")) == [(2, "plan_refused")]
+    assert {rows[p.pk].round for p in plans} == {2}  # open proposals are in the current round
+    told = [e.text for e in case.timeline.filter(kind="decision") if e.text.startswith("One answer")]
+    assert told == [
+        "One answer per question: “No, this is NOT a violation” had passed after another answer to the"
+        " same question and is now closed by it."
+    ]

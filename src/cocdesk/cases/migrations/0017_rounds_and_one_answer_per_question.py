@@ -42,18 +42,6 @@ def rounds_and_answers(apps, schema_editor):
             opened_by_id=talk.recorded_by_id,
             opened_at=talk.created_at,
         )
-    for case_id, number in current.items():
-        Proposal.objects.filter(case_id=case_id, status="open", round__lt=number).update(round=number)
-
-    # One yes per member per question among open alternatives: the latest stands.
-    open_yes = Vote.objects.filter(proposal__status="open", choice="yes").select_related("proposal")
-    latest: dict[tuple, object] = {}
-    for vote in open_yes.order_by("cast_at", "pk"):
-        key = (vote.proposal.case_id, vote.proposal.kind, vote.member_id)
-        if key in latest:
-            latest[key].delete()
-        latest[key] = vote
-
     # One answer per question: the first alternative to pass stands.
     changed: dict[int, list[str]] = {}
     passed = Proposal.objects.filter(status="passed").order_by("decided_at", "pk")
@@ -77,6 +65,19 @@ def rounds_and_answers(apps, schema_editor):
             + "; ".join(f"“{text}”" for text in texts)
             + " had passed after another answer to the same question and is now closed by it.",
         )
+
+    # One yes per member per question among open alternatives: the latest stands.
+    open_yes = Vote.objects.filter(proposal__status="open", choice="yes").select_related("proposal")
+    latest: dict[tuple, object] = {}
+    for vote in open_yes.order_by("cast_at", "pk"):
+        key = (vote.proposal.case_id, vote.proposal.kind, vote.member_id)
+        if key in latest:
+            latest[key].delete()
+        latest[key] = vote
+
+    # Open proposals belong to the current round (they move with a new one).
+    for case_id, number in current.items():
+        Proposal.objects.filter(case_id=case_id, status="open", round__lt=number).update(round=number)
 
 
 class Migration(migrations.Migration):
