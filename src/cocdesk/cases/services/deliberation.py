@@ -210,7 +210,7 @@ def vote_cast(*, proposal: Proposal, member: Member, choice: str) -> Proposal:
     )
     audit_record(actor=member, action="vote.cast", target=proposal)
     for pk in moved_from:
-        audit_record(actor=member, action="vote.moved", target=Proposal(pk=pk))
+        audit_record(actor=member, action="vote.moved", object_type="proposal", object_id=pk)
     proposal = _evaluate(proposal)
     for pk in moved_from:  # losing a yes never decides a proposal, but recount its stored tally
         _evaluate(Proposal.objects.select_for_update().select_related("case").get(pk=pk))
