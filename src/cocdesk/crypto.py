@@ -170,6 +170,13 @@ def blind_index(value: str, *, kind: str) -> str:
     return hmac.new(settings.INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
+def identity_row_key(value: str, *, kind: str) -> str:
+    """The key that keeps one row per identifier in a member's list (MemberIdentity.index). Never
+    equal to a party's `blind_index` of the same identifier, so a copy of the database cannot join a
+    member's identities with the people reports name (issue 16)."""
+    return secret_hash(f"member-identity:{kind}:{normalize_identifier(value, kind=kind)}")
+
+
 # A word as identifier matching sees it: letters and digits, joined inside by full stops,
 # apostrophes (straight or typographic) and hyphens, so "qa.writes", "O'Brien" and "Jean-Luc" are
 # one word each; a possessive "'s" is not part of it.

@@ -382,7 +382,7 @@ def test_the_migration_brings_existing_proposals_under_one_answer_per_question(c
     DecisionRound.objects.all().delete()
     Proposal.objects.filter(case=case).update(round=1)
 
-    migration = import_module("cocdesk.cases.migrations.0017_rounds_and_one_answer_per_question")
+    migration = import_module("cocdesk.cases.migrations.0019_rounds_and_one_answer_per_question")
     migration.rounds_and_answers(apps, None)
 
     rows = {p.pk: p for p in Proposal.objects.filter(case=case)}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,6 +32,7 @@ from cocdesk.cases.models import (
     TimelineEntry,
 )
 from cocdesk.crypto import blind_index, index_hashes
+from cocdesk.receipts import reply_token_key
 from cocdesk.votes import Quorum, quorum
 
 OWNERS_NEEDED = 2  # the plan: a primary and a secondary incident owner
@@ -41,10 +43,12 @@ def case_visible(*, user: object, reference: str) -> Case | None:
     return access.cases_visible_to(user).filter(reference=reference).first()
 
 
-def case_by_reference(*, reference: str) -> Case | None:
-    """System use (email threading): the case with this reference, sealed or not, unless expunged.
-    Nothing of it is shown to whoever wrote the email."""
-    return Case.objects.filter(reference=reference, expunged_at__isnull=True).first()
+def case_by_reply_token(*, token: str) -> Case | None:
+    """System use (email threading): the case whose reply token this is (`conduct+TOKEN@…`),
+    sealed or not, unless expunged. Nothing of it is shown to whoever wrote the email."""
+    if not token:
+        return None
+    return Case.objects.filter(reply_token_key=reply_token_key(token), expunged_at__isnull=True).first()
 
 
 def case_by_spool_id(*, spool_id: str) -> Case | None:
@@ -172,8 +176,9 @@ def cleared_keys(*, case: Case, member: object) -> set[str]:
 def possibly_involved(*, case: Case) -> QuerySet[ConflictDeclaration]:
     """Members held because they were partly matched: shown to the members taking part, who may
     clear them. The held member is never told."""
-    held = case.declarations.filter(has_conflict=True, source=ConflictSource.POSSIBLE)
-    return held.select_related("member")
+    conflicted = case.declarations.filter(has_conflict=True).only("pk", "source")
+    held = [d.pk for d in conflicted if d.source == ConflictSource.POSSIBLE]  # encrypted: read, then filter
+    return case.declarations.filter(pk__in=held).select_related("member")
 
 
 def case_undeclared_names(*, case: Case) -> list[str]:
@@ -292,9 +297,14 @@ def case_made_by_member(*, case: Case) -> object | None:
     committee = access.active_committee()
     if case.received_by_id and committee.filter(pk=case.received_by_id).exists():
         return case.received_by
-    reporter = case.parties.filter(role=PartyRole.REPORTER, member__in=committee).select_related("member")
-    found = reporter.first()
-    return found.member if found else None
+    linked = [p.member_pk for p in case.parties.filter(role=PartyRole.REPORTER) if p.member_pk]
+    return committee.filter(pk__in=linked).order_by("pk").first() if linked else None
+
+
+def party_member(*, party: Party) -> object | None:
+    """The member `party` was matched to (`conflicts_recheck`), if any: the link is encrypted."""
+    pk = party.member_pk
+    return get_user_model().objects.filter(pk=pk).first() if pk else None
 
 
 def same_person_parties(*, case: Case) -> QuerySet[Party]:
@@ -462,8 +472,12 @@ def rejoin_requests(*, case: Case) -> QuerySet[ConflictDeclaration]:
 
 def my_declared_conflicts(*, member: object) -> QuerySet[ConflictDeclaration]:
     """The member's own conflict declarations: references they already know, nothing more."""
+    conflicted = ConflictDeclaration.objects.filter(member=member, has_conflict=True).only("pk", "source")
+    declared = [
+        d.pk for d in conflicted if d.source == ConflictSource.DECLARED
+    ]  # encrypted: read, then filter
     return (
-        ConflictDeclaration.objects.filter(member=member, has_conflict=True, source="declared")
+        ConflictDeclaration.objects.filter(pk__in=declared)
         .filter(case__expunged_at__isnull=True, case__sealed=False)
         .select_related("case")
         .only("case__reference", "declared_at", "rejoin_requested_at")

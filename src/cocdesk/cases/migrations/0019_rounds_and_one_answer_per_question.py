@@ -82,7 +82,7 @@ def rounds_and_answers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0016_case_taken_by_and_no_action_yet"),
+        ("cases", "0018_party_member_and_conflict_source_encrypted"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
