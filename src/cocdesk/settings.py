@@ -141,6 +141,14 @@ QUICK_EXIT_URL = os.environ.get("COCDESK_QUICK_EXIT_URL", "https://www.wikipedia
 # Small-number protection (D6): a count under this is shown as "fewer than N" in the transparency
 # report and the committee statistics. 1 turns it off.
 SMALL_NUMBER_THRESHOLD = max(1, int(os.environ.get("COCDESK_SMALL_NUMBER_THRESHOLD", "3")))
+# Quorum of a case decision (D4): nothing passes until every member free of conflict has declared
+# or this long after the report has passed (shorter when someone may be in danger), and at least
+# COCDESK_QUORUM_MEMBERS take part (never fewer than two where two are free of conflict).
+DECLARATION_WINDOW = timedelta(hours=float(os.environ.get("COCDESK_DECLARATION_WINDOW_HOURS", "24")))
+DECLARATION_WINDOW_URGENT = timedelta(
+    hours=float(os.environ.get("COCDESK_DECLARATION_WINDOW_URGENT_HOURS", "2"))
+)
+QUORUM_MEMBERS = max(2, int(os.environ.get("COCDESK_QUORUM_MEMBERS", "2")))
 # Shown to people in danger when an event names no number of its own (D2), e.g. "112 (Europe), 911 (US)".
 EMERGENCY_NUMBERS = os.environ.get("COCDESK_EMERGENCY_NUMBERS", "").strip()
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [BASE_URL])

@@ -113,6 +113,7 @@ CASE_ROUTES: dict[str, Spec] = {
     "cases:state": Spec(POST_ONLY, payload=_next_state),
     "cases:proposal": Spec(POST_ONLY, payload=lambda w, m: {"kind": "violation", "text": "probe"}),
     "cases:vote": Spec(POST_ONLY, payload=lambda w, m: {"choice": "no"}),
+    "cases:round": Spec(POST_ONLY, payload=lambda w, m: {"questions": ["violation"]}),
     "cases:conversation": Spec(BOTH, payload=_conversation),
     "cases:context": Spec(POST_ONLY, payload=_text),
     "cases:follow_up": Spec(POST_ONLY, payload=_text),

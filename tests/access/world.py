@@ -62,6 +62,7 @@ from cocdesk.cases.models import (
     TimelineKind,
     Vote,
 )
+from cocdesk.cases.selectors import declaration_window_end
 from cocdesk.cases.services import (
     FileInput,
     PartyInput,
@@ -365,8 +366,11 @@ def _deliberate(case: Case, p1: Member, p2: Member, canary: str, shared_marker: 
     passed = deliberation.proposal_create(
         case=case, kind="violation", text=f"{canary} violation proposal", by=p1
     )
-    deliberation.vote_cast(proposal=passed, member=p1, choice="yes")
-    deliberation.vote_cast(proposal=passed, member=p2, choice="yes")
+    # The world has a member who never declares: a decision closes once the declaration window is over.
+    with clock.frozen(max(clock.now(), declaration_window_end(case=case))):
+        deliberation.vote_cast(proposal=passed, member=p1, choice="yes")
+        deliberation.vote_cast(proposal=passed, member=p2, choice="yes")
+    assert Proposal.objects.get(pk=passed.pk).status == "passed"
     catalog = ConsequenceCatalogItem.objects.first()
     deliberation.proposal_create(
         case=case,

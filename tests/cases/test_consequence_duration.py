@@ -50,6 +50,7 @@ def test_a_duration_without_an_end_date_keeps_the_consequence_in_force(alice):
     now = datetime(2027, 1, 1, tzinfo=UTC)
     _passed(case, alice, custom="No DMs", duration="")
     assert case_consequences_in_force(case=case, today=now.date()) is False  # a one-off, over once given
+    case = case_factory(participants=(alice,))  # one answer per question: another case
     _passed(case, alice, custom="Not at events", duration="indefinitely")
     assert case_consequences_in_force(case=case, today=now.date()) is True
     case = case_factory(participants=(alice,))

@@ -40,8 +40,8 @@ def test_the_overdue_acknowledgement_is_in_the_next_digest_and_once_a_day_after(
     (digest,) = to(ann.email)
     assert digest.subject == "2 things wait for you today"
     assert (
-        f"- {case.reference}: Acknowledge the report within 24 hours (overdue since March 2, 2027, 9 a.m. UTC)"
-        in digest.body
+        f"- {case.reference}: Acknowledge the report within 24 hours "
+        "(overdue since March 2, 2027, 9 a.m. UTC)" in digest.body
     )
     assert f"/cases/{case.reference}/deadlines/#due" in digest.body
     assert f"- {case.reference}: Needs a primary and a secondary incident owner" in digest.body

@@ -44,7 +44,7 @@ def test_a_vote_racing_a_declaration_never_deadlocks_and_the_tally_is_a_recount(
     ann, ben, cat, dan, eve = members
     for round_ in range(ROUNDS):
         case = case_factory(reported=f"Person {round_}", participants=(ann, ben, cat, dan))
-        proposal = proposal_create(case=case, kind="no_action", text="No action needed.", by=ann)
+        proposal = proposal_create(case=case, kind="violation", text="No, this is NOT a violation.", by=ann)
         leaving = dan if round_ % 2 else eve  # one leaves, or one more joins, while ben votes
         errors = _race(
             lambda p=proposal: vote_cast(proposal=p, member=ben, choice="no"),

@@ -114,6 +114,22 @@ class VoteForm(forms.Form):
     choice = forms.ChoiceField(choices=VoteChoice.choices)
 
 
+class RoundForm(forms.Form):
+    """Re-evaluation: which decided questions to decide again in a new round."""
+
+    questions = forms.MultipleChoiceField(
+        label=_("Which questions should be decided again?"),
+        choices=ProposalKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Please choose at least one question to decide again.")},
+    )
+
+    def __init__(self, *args, decided: list[str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if decided is not None:
+            self.fields["questions"].choices = [c for c in ProposalKind.choices if c[0] in decided]
+
+
 class ConversationForm(forms.Form):
     held_on = forms.DateField(
         label=_("Date of the conversation"), widget=forms.DateInput(attrs={"type": "date"})

@@ -5,18 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cocdesk import access, identity
+from cocdesk import access, clock, identity
 from cocdesk.cases.models import (
     Case,
     Channel,
     ConflictDeclaration,
     ConflictSource,
     ConsequenceCatalogItem,
+    DecisionRound,
     IncidentOwner,
     InvolvementClearance,
     Kind,
@@ -31,6 +33,7 @@ from cocdesk.cases.models import (
 )
 from cocdesk.crypto import blind_index, index_hashes, search_index_hash
 from cocdesk.receipts import reply_token_key
+from cocdesk.votes import Quorum, quorum
 
 OWNERS_NEEDED = 2  # the plan: a primary and a secondary incident owner
 
@@ -308,8 +311,83 @@ def case_needs_owners(*, case: Case) -> bool:
 
 
 def case_current_round(*, case: Case) -> int:
-    """The decision round: 1, plus one for every conversation in which the plan was refused."""
-    return 1 + case.conversations.filter(plan_accepted=False).count()
+    """The decision round: 1, or the latest re-evaluation round (a refused plan, or members
+    deciding again, opens one: `DecisionRound`)."""
+    latest = case.decision_rounds.order_by("-number").values_list("number", flat=True).first()
+    return latest or 1
+
+
+# --- deciding: quorum and one answer per question (D4) ------------------------------------------------
+
+
+def declaration_window_end(*, case: Case) -> datetime:
+    """Until when members may still answer the conflict question before a decision may close
+    without them: 24 hours after the report, shorter when someone may be in danger (settings)."""
+    window = settings.DECLARATION_WINDOW_URGENT if case.urgent else settings.DECLARATION_WINDOW
+    return case.received_at + window
+
+
+def case_quorum(*, case: Case) -> Quorum:
+    """Whether a decision on `case` may close now (`votes.quorum`): every member free of conflict
+    has declared or the declaration window is over, and enough members take part."""
+    return quorum(
+        taking_part=access.case_participants(case).count(),
+        undeclared=access.members_undeclared_on(case).count(),
+        window_passed=clock.now() >= declaration_window_end(case=case),
+        minimum=settings.QUORUM_MEMBERS,
+    )
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the current decision round, as the case page shows it."""
+
+    kind: str
+    label: str
+    answer: Proposal | None  # the answer that stands: the passed proposal of the latest round
+    answered_in: int | None
+    closed_reason: str  # empty while proposals may be made on it in the current round
+
+
+def case_questions(*, case: Case) -> list[Question]:
+    """Each question with the answer that stands and whether it may be answered in the current
+    round: not once an answer passed in this round; a question decided in an earlier round only
+    if a later re-evaluation round reopened it."""
+    current = case_current_round(case=case)
+    rounds = [r for r in case.decision_rounds.all() if r.number <= current]
+    passed = list(case.proposals.filter(status=ProposalStatus.PASSED).order_by("round", "decided_at", "pk"))
+    questions = []
+    for kind in ProposalKind:
+        answers = [p for p in passed if p.kind == kind]
+        answer = answers[-1] if answers else None
+        reason = ""
+        if answer and answer.round == current:
+            reason = _("This question was decided in this round.")
+        elif answer:
+            reopened = max((r.number for r in rounds if kind.value in r.questions), default=0)
+            if reopened <= answer.round:
+                reason = _(
+                    "This question was decided in round %(n)s. Only a re-evaluation round can open it again."
+                ) % {"n": answer.round}
+        questions.append(
+            Question(
+                kind=kind.value,
+                label=kind.label,
+                answer=answer,
+                answered_in=answer.round if answer else None,
+                closed_reason=reason,
+            )
+        )
+    return questions
+
+
+def question_closed_reason(*, case: Case, kind: str) -> str:
+    """Why no proposal may be made on question `kind` in the current round ("" if one may)."""
+    return next((q.closed_reason for q in case_questions(case=case) if q.kind == kind), "")
+
+
+def case_rounds(*, case: Case) -> QuerySet[DecisionRound]:
+    return case.decision_rounds.select_related("opened_by")
 
 
 def reporter_address(*, case: Case) -> str:
@@ -521,10 +599,13 @@ class ProposalView:
 
 
 def case_proposals(*, case: Case, member: object) -> list[ProposalView]:
-    """Proposals with live tallies (only votes of members taking part count) and the member's own vote."""
-    proposals = case.proposals.prefetch_related(
+    """Proposals with live tallies (only votes of members taking part count) and the member's own
+    vote, by round (newest first) and question, alternatives side by side."""
+    proposals = case.proposals.select_related("closed_by").prefetch_related(
         "votes", Prefetch("consequences", queryset=ProposalConsequence.objects.select_related("catalog_item"))
     )
+    order = {kind.value: n for n, kind in enumerate(ProposalKind)}
+    proposals = sorted(proposals, key=lambda p: (-p.round, order.get(p.kind, 99), p.created_at, p.pk))
     views = []
     for proposal in proposals:
         mine = next((v.choice for v in proposal.votes.all() if v.member_id == member.pk), "")
@@ -567,4 +648,47 @@ def my_declared_conflicts(*, member: object) -> QuerySet[ConflictDeclaration]:
         .filter(case__expunged_at__isnull=True, case__sealed=False)
         .select_related("case")
         .only("case__reference", "declared_at", "rejoin_requested_at")
+    )
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    question: Question
+    proposals: list[ProposalView]  # the alternatives put in the current round
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """The case page's decisions: the current round's questions with their alternatives, the
+    quorum, and the proposals of earlier rounds."""
+
+    round: int
+    quorum: Quorum
+    window_end: datetime
+    undeclared: int
+    questions: list[QuestionView]
+    earlier: list[ProposalView]
+    rounds: list[DecisionRound]
+
+    @property
+    def decided(self) -> list[Question]:
+        """Questions with an answer: a re-evaluation round may open them again."""
+        return [q.question for q in self.questions if q.question.answer]
+
+
+def case_decisions(*, case: Case, member: object) -> Decisions:
+    current = case_current_round(case=case)
+    views = case_proposals(case=case, member=member)
+    questions = [
+        QuestionView(q, [v for v in views if v.proposal.round == current and v.proposal.kind == q.kind])
+        for q in case_questions(case=case)
+    ]
+    return Decisions(
+        round=current,
+        quorum=case_quorum(case=case),
+        window_end=declaration_window_end(case=case),
+        undeclared=access.members_undeclared_on(case).count(),
+        questions=questions,
+        earlier=[v for v in views if v.proposal.round != current],
+        rounds=list(case_rounds(case=case)),
     )

@@ -31,6 +31,7 @@ urlpatterns = [
     path("cases/<str:reference>/state/", deliberation.case_state, name="state"),
     path("cases/<str:reference>/proposals/", deliberation.case_proposal, name="proposal"),
     path("cases/<str:reference>/proposals/<int:proposal_id>/vote/", deliberation.case_vote, name="vote"),
+    path("cases/<str:reference>/rounds/", deliberation.case_round, name="round"),
     path("cases/<str:reference>/conversations/new/", deliberation.case_conversation, name="conversation"),
     path("cases/<str:reference>/context/", deliberation.case_context, name="context"),
     path("cases/<str:reference>/follow-ups/", deliberation.case_follow_up, name="follow_up"),

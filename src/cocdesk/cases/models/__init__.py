@@ -19,11 +19,13 @@ from cocdesk.cases.models.case import (  # noqa: F401
 from cocdesk.cases.models.deliberation import (  # noqa: F401
     CaseVisit,
     ConsequenceCatalogItem,
+    DecisionRound,
     DiscussionPost,
     Proposal,
     ProposalConsequence,
     ProposalKind,
     ProposalStatus,
+    RoundReason,
     Vote,
     VoteChoice,
 )

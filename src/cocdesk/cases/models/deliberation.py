@@ -57,23 +57,54 @@ class ConsequenceCatalogItem(models.Model):
 
 
 class ProposalKind(models.TextChoices):
+    """The questions of a decision round (the plan's "Decide what actions to take"). Proposals on
+    the same question are alternatives: at most one of them passes."""
+
     VIOLATION = "violation", _("Is this a Code of Conduct violation?")
     PLAN = "plan", _("Behavioral modification plan")
     CONSEQUENCES = "consequences", _("Consequences")
-    REFUSAL = "refusal", _("Response if the plan is not understood or refused")
+    REFUSAL = "refusal", _("Re-evaluation: the response if the plan is not understood or refused")
 
 
 class ProposalStatus(models.TextChoices):
     OPEN = "open", _("Open for votes")
     PASSED = "passed", _("Passed")
     FAILED = "failed", _("Did not pass")
+    CLOSED = "closed", _("Closed: another answer passed")
+
+
+class RoundReason(models.TextChoices):
+    PLAN_REFUSED = "plan_refused", _("The reported person did not accept the plan")
+    REEVALUATION = "reevaluation", _("Re-evaluation")
+
+
+class DecisionRound(models.Model):
+    """A re-evaluation round: round 2, 3, … of a case (round 1 needs no row). A question decided in
+    an earlier round can be decided again only in a round that reopens it (`questions`)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="decision_rounds")
+    number = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=16, choices=RoundReason.choices)
+    questions = models.JSONField(default=list, blank=True)  # the ProposalKind values it reopens
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="one_round_number_per_case")]
+
+    def __str__(self) -> str:
+        return f"decision round {self.number} of case {self.case_id}"
 
 
 class Proposal(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="proposals")
-    kind = models.CharField(max_length=16, choices=ProposalKind.choices)
+    kind = models.CharField(max_length=16, choices=ProposalKind.choices)  # the question it answers
     text = EncryptedTextField()
-    round = models.PositiveSmallIntegerField(default=1)  # a refused plan opens round 2, 3, …
+    # The decision round it is decided in; an open proposal moves into a new round with its votes.
+    round = models.PositiveSmallIntegerField(default=1)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -81,9 +112,21 @@ class Proposal(models.Model):
     status = models.CharField(max_length=8, choices=ProposalStatus.choices, default=ProposalStatus.OPEN)
     decided_at = models.DateTimeField(null=True, blank=True)
     tally = models.JSONField(default=dict, blank=True)  # {"yes": n, "no": n, "abstain": n, "participants": n}
+    # The alternative whose passing closed this one (status CLOSED).
+    closed_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="closed_alternatives"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            # One answer per question: of the alternatives in a round, at most one passes.
+            models.UniqueConstraint(
+                fields=["case", "round", "kind"],
+                condition=models.Q(status="passed"),
+                name="one_answer_per_question",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} proposal on case {self.case_id}"

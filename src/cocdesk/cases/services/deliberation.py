@@ -15,6 +15,7 @@ from cocdesk.audit.services import audit_record
 from cocdesk.cases.models import (
     Case,
     ConsequenceCatalogItem,
+    DecisionRound,
     DiscussionPost,
     IncidentOwner,
     OwnerRole,
@@ -23,14 +24,22 @@ from cocdesk.cases.models import (
     ProposalKind,
     ProposalStatus,
     Resolution,
+    RoundReason,
     State,
     TimelineKind,
     Vote,
+    VoteChoice,
 )
-from cocdesk.cases.selectors import case_current_round, proposal_tally
+from cocdesk.cases.selectors import (
+    case_current_round,
+    case_questions,
+    case_quorum,
+    proposal_tally,
+    question_closed_reason,
+)
 from cocdesk.cases.services.records import require_participant, timeline_add
 from cocdesk.errors import Refused
-from cocdesk.votes import majority_outcome
+from cocdesk.votes import decision_outcome
 
 if TYPE_CHECKING:
     from cocdesk.members.models import Member
@@ -139,12 +148,20 @@ class ConsequenceInput:
 def proposal_create(
     *, case: Case, kind: str, text: str, by: Member, consequences: list[ConsequenceInput] | None = None
 ) -> Proposal:
-    """Put a decision to the members taking part. Side effects: the proposal and its consequences,
-    a timeline entry, an audit entry; the case moves into deliberation if it was in triage; an
-    email at once to the members taking part who asked for votes at once
-    (`notices.proposal_opened`; the others see it in their digest and on their dashboard)."""
+    """Put an answer to one of the round's questions to the members taking part. Proposals on the
+    same question are alternatives (at most one passes). Refused on a question already decided in
+    this round, or decided in an earlier one that no re-evaluation round reopened.
+
+    Side effects: the proposal and its consequences, a timeline entry, an audit entry; the case
+    moves into deliberation if it was in triage; an email at once to the members taking part who
+    asked for votes at once (`notices.proposal_opened`; the others see it in their digest and on their
+    dashboard)."""
     case_lock(case)
     require_participant(case, by)
+    if kind not in ProposalKind.values:
+        raise Refused(_("Please choose which question this proposal answers."))
+    if closed := question_closed_reason(case=case, kind=kind):
+        raise Refused(closed)
     if kind == ProposalKind.CONSEQUENCES and not consequences:
         raise Refused(_("Please choose at least one consequence, from the list or your own."))
     proposal = Proposal.objects.create(
@@ -165,6 +182,7 @@ def proposal_create(
         text=_("Proposed in round %(round)s, on “%(kind)s”: %(text)s")
         % {"round": proposal.round, "kind": proposal.get_kind_display(), "text": text},
     )
+    audit_record(actor=by, action="proposal.created", target=proposal)
     advance(case, State.DELIBERATION, by)
     notices.proposal_opened(proposal=proposal)
     return proposal
@@ -174,25 +192,45 @@ def proposal_create(
 def vote_cast(*, proposal: Proposal, member: Member, choice: str) -> Proposal:
     """A participant votes yes, no or abstain (and may change it while the proposal is open).
 
-    Side effects: the Vote, audit `vote.cast`, the tally recounted under the case lock (and the
-    result on the timeline when it decides the proposal)."""
+    A member says yes to one answer per question: a yes on an alternative moves their yes from
+    any other open alternative of the same question (that vote is deleted).
+
+    Side effects: the Vote, audit `vote.cast` (and `vote.moved`), the tallies recounted under the
+    case lock (and the result on the timeline when it decides the proposal)."""
     case_lock(proposal.case_id)
     proposal = Proposal.objects.select_for_update().select_related("case").get(pk=proposal.pk)
     require_participant(proposal.case, member)
     if proposal.status != ProposalStatus.OPEN:
         raise Refused(_("Voting on this proposal has ended."))
+    moved_from = []
+    if choice == VoteChoice.YES:
+        others = Vote.objects.filter(
+            member=member,
+            choice=VoteChoice.YES,
+            proposal__case=proposal.case,
+            proposal__kind=proposal.kind,
+            proposal__status=ProposalStatus.OPEN,
+        ).exclude(proposal=proposal)
+        moved_from = sorted(others.values_list("proposal_id", flat=True))
+        others.delete()
     Vote.objects.update_or_create(
         proposal=proposal, member=member, defaults={"choice": choice, "cast_at": clock.now()}
     )
     audit_record(actor=member, action="vote.cast", target=proposal)
-    return _evaluate(proposal)
+    for pk in moved_from:
+        audit_record(actor=member, action="vote.moved", object_type="proposal", object_id=pk)
+    proposal = _evaluate(proposal)
+    for pk in moved_from:  # losing a yes never decides a proposal, but recount its stored tally
+        _evaluate(Proposal.objects.select_for_update().select_related("case").get(pk=pk))
+    return proposal
 
 
 @transaction.atomic
 def proposal_evaluate(*, proposal: Proposal) -> Proposal:
-    """Count a proposal again, under the case lock. Passes when yes votes are more than half of the
-    members taking part; fails as soon as that can no longer happen. The result and the tally go
-    on the timeline."""
+    """Count a proposal again, under the case lock. Nothing closes before the quorum
+    (`votes.quorum`); then it passes when yes votes are more than half of the members taking
+    part, and fails as soon as that can no longer happen. The result and the tally go on the
+    timeline; passing closes the other answers to the same question."""
     case_lock(proposal.case_id)
     return _evaluate(Proposal.objects.select_for_update().select_related("case").get(pk=proposal.pk))
 
@@ -202,12 +240,22 @@ def _evaluate(proposal: Proposal) -> Proposal:
     if proposal.status != ProposalStatus.OPEN:
         return proposal
     counts = proposal_tally(proposal=proposal)
-    passed = majority_outcome(
-        yes=counts["yes"], not_voted=counts["not_voted"], electorate=counts["participants"]
+    passed = decision_outcome(
+        yes=counts["yes"],
+        not_voted=counts["not_voted"],
+        electorate=counts["participants"],
+        quorum_met=case_quorum(case=proposal.case).met,
     )
+    answered = proposal.case.proposals.filter(
+        round=proposal.round, kind=proposal.kind, status=ProposalStatus.PASSED
+    ).first()
+    if passed and answered:  # cannot happen while yes votes stay one per question; never two answers
+        _close(proposal, by=answered)
+        return proposal
     if passed is None:
-        proposal.tally = counts
-        proposal.save(update_fields=["tally"])
+        if proposal.tally != counts:
+            proposal.tally = counts
+            proposal.save(update_fields=["tally"])
         return proposal
     status = ProposalStatus.PASSED if passed else ProposalStatus.FAILED
     proposal.status, proposal.tally, proposal.decided_at = status, counts, clock.now()
@@ -217,14 +265,15 @@ def _evaluate(proposal: Proposal) -> Proposal:
         author=None,
         kind=TimelineKind.DECISION,
         text=ngettext(
-            "“%(kind)s”: %(result)s, with %(yes)s yes, %(no)s no and %(abstain)s abstaining, "
+            "%(kind)s “%(text)s”: %(result)s, with %(yes)s yes, %(no)s no and %(abstain)s abstaining, "
             "of %(n)s member taking part.",
-            "“%(kind)s”: %(result)s, with %(yes)s yes, %(no)s no and %(abstain)s abstaining, "
+            "%(kind)s “%(text)s”: %(result)s, with %(yes)s yes, %(no)s no and %(abstain)s abstaining, "
             "of %(n)s members taking part.",
             counts["participants"],
         )
         % {
             "kind": proposal.get_kind_display(),
+            "text": proposal.text,
             "result": proposal.get_status_display().lower(),
             "yes": counts["yes"],
             "no": counts["no"],
@@ -233,16 +282,102 @@ def _evaluate(proposal: Proposal) -> Proposal:
         },
     )
     audit_record(actor="system", action=f"proposal.{status}", target=proposal)
+    if passed:
+        alternatives = proposal.case.proposals.filter(
+            round=proposal.round, kind=proposal.kind, status=ProposalStatus.OPEN
+        )
+        for alternative in alternatives.select_for_update().order_by("pk"):
+            _close(alternative, by=proposal)
     return proposal
+
+
+def _close(proposal: Proposal, *, by: Proposal) -> None:
+    """An answer to the same question passed: this alternative closes, its tally kept."""
+    proposal.status, proposal.closed_by, proposal.decided_at = ProposalStatus.CLOSED, by, clock.now()
+    proposal.tally = proposal_tally(proposal=proposal)
+    proposal.save(update_fields=["status", "closed_by", "decided_at", "tally"])
+    timeline_add(
+        case=proposal.case,
+        author=None,
+        kind=TimelineKind.DECISION,
+        text=_("%(kind)s “%(text)s”: closed, another answer passed.")
+        % {"kind": proposal.get_kind_display(), "text": proposal.text},
+    )
+    audit_record(actor="system", action="proposal.closed", target=proposal)
 
 
 @transaction.atomic
 def proposals_reevaluate(*, case: Case) -> None:
-    """After someone joins or leaves a case, open proposals are counted again, under the case lock."""
+    """After someone joins or leaves a case, or the declaration window ends, open proposals are
+    counted again, under the case lock (one that passes may close others meanwhile)."""
     case_lock(case)
-    open_ = case.proposals.filter(status=ProposalStatus.OPEN).order_by("pk")
-    for proposal in open_.select_for_update().select_related("case"):
-        _evaluate(proposal)
+    for pk in list(
+        case.proposals.filter(status=ProposalStatus.OPEN).order_by("pk").values_list("pk", flat=True)
+    ):
+        _evaluate(Proposal.objects.select_for_update().select_related("case").get(pk=pk))
+
+
+def proposals_evaluate_due() -> int:
+    """`cocdesk tick`: count again the open proposals of every case whose declaration window has
+    ended meanwhile (a decision may close then without a new vote). Returns how many closed."""
+    open_ = Proposal.objects.filter(status=ProposalStatus.OPEN)
+    before = open_.count()
+    for case_id in sorted(set(open_.values_list("case_id", flat=True))):
+        proposals_reevaluate(case=Case(pk=case_id))
+    return before - open_.count()
+
+
+REFUSED_PLAN_REOPENS = (ProposalKind.PLAN, ProposalKind.CONSEQUENCES, ProposalKind.REFUSAL)
+
+
+@transaction.atomic
+def decision_round_open(*, case: Case, by: Member, questions: list[str]) -> DecisionRound:
+    """Re-evaluation (the plan's "Re-evaluating reports"): members decide again on questions already
+    decided, in a new round. Open proposals move into it with their votes; the answers that stand
+    stay until a new one passes.
+
+    Side effects: a DecisionRound, a timeline entry, an audit entry; the case goes back to
+    deliberation when it was in response or follow-up."""
+    case = case_lock(case)
+    require_participant(case, by)
+    if case.state == State.CLOSED:
+        raise Refused(_("This case is closed. Reopen it first to decide again."))
+    decided = {q.kind for q in case_questions(case=case) if q.answer}
+    chosen = [kind for kind in ProposalKind.values if kind in set(questions)]
+    if not chosen:
+        raise Refused(_("Please choose at least one question to decide again."))
+    if undecided := [str(ProposalKind(k).label) for k in chosen if k not in decided]:
+        raise Refused(
+            _("%(questions)s has no answer yet: propose one in this round.")
+            % {"questions": "; ".join(undecided)}
+        )
+    return round_open(case=case, by=by, questions=chosen, reason=RoundReason.REEVALUATION)
+
+
+def round_open(*, case: Case, by: Member | None, questions: list[str], reason: str) -> DecisionRound:
+    """Open the next decision round (caller holds a transaction): `questions` may be decided again."""
+    case = case_lock(case)
+    number = case_current_round(case=case) + 1
+    opened = DecisionRound.objects.create(
+        case=case,
+        number=number,
+        reason=reason,
+        questions=[ProposalKind(k).value for k in questions],
+        opened_by=by,
+    )
+    case.proposals.filter(status=ProposalStatus.OPEN).update(round=number)
+    labels = "; ".join(str(ProposalKind(k).label) for k in questions)
+    if reason == RoundReason.PLAN_REFUSED:
+        text = _("The plan was refused: decision round %(n)s is open (%(questions)s).")
+    else:
+        text = _("Decision round %(n)s is open to decide again: %(questions)s.")
+    timeline_add(
+        case=case, author=by, kind=TimelineKind.DECISION, text=text % {"n": number, "questions": labels}
+    )
+    audit_record(actor=by or "system", action=f"decision_round.opened.{reason}", target=case)
+    if by is not None:
+        advance(case, State.DELIBERATION, by)
+    return opened
 
 
 @transaction.atomic

@@ -10,9 +10,16 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cocdesk.cases.models import Case, Conversation, FollowUp, LawEnforcementRecord, State, TimelineKind
-from cocdesk.cases.selectors import case_current_round
-from cocdesk.cases.services.deliberation import advance
+from cocdesk.cases.models import (
+    Case,
+    Conversation,
+    FollowUp,
+    LawEnforcementRecord,
+    RoundReason,
+    State,
+    TimelineKind,
+)
+from cocdesk.cases.services.deliberation import REFUSED_PLAN_REOPENS, advance, round_open
 from cocdesk.cases.services.records import require_participant, timeline_add
 from cocdesk.cases.services.safety import law_enforcement_record_create
 from cocdesk.errors import Refused
@@ -40,7 +47,8 @@ class ConversationInput:
 @transaction.atomic
 def conversation_record(*, case: Case, by: Member, talk: ConversationInput) -> Conversation:
     """Record talking to the reported person. At least two committee members take part; an
-    offered apology is relayed or not, with the reason; a refused plan opens a new decision round.
+    offered apology is relayed or not, with the reason; a refused plan opens a new decision round
+    reopening the plan, the consequences and the response (`deliberation.round_open`).
     The reporter's identity is never part of this record."""
     members = list(dict.fromkeys(talk.members))
     if len(members) < 2:
@@ -75,15 +83,8 @@ def conversation_record(*, case: Case, by: Member, talk: ConversationInput) -> C
     )
     advance(case, State.RESPONSE, by)
     if talk.plan_accepted is False:
-        # The plan's "Re-evaluating reports": a refused plan means deciding again.
-        advance(case, State.DELIBERATION, by)
-        timeline_add(
-            case=case,
-            author=None,
-            kind=TimelineKind.CONTEXT,
-            text=_("The plan was refused: decision round %(n)s is open.")
-            % {"n": case_current_round(case=case)},
-        )
+        # The plan's "Re-evaluating reports": a refused plan means deciding the response again.
+        round_open(case=case, by=by, questions=list(REFUSED_PLAN_REOPENS), reason=RoundReason.PLAN_REFUSED)
     return conversation
 
 

@@ -17,6 +17,7 @@ from cocdesk.cases.forms import (
     OwnersForm,
     PostForm,
     ProposalForm,
+    RoundForm,
     TextForm,
     TransitionForm,
     VoteForm,
@@ -109,6 +110,21 @@ def case_vote(request: HttpRequest, case: Case, proposal_id: int) -> HttpRespons
         else:
             messages.success(request, _("Your vote is counted."))
     return redirect(case_url(case, f"proposal-{proposal.pk}"))
+
+
+@require_POST
+@sensitive_post_parameters()
+@with_case
+def case_round(request: HttpRequest, case: Case) -> HttpResponse:
+    """Re-evaluation: open a new decision round for questions already decided."""
+    return case_action(
+        request,
+        case,
+        "round_form",
+        RoundForm(request.POST),
+        lambda data: services.decision_round_open(case=case, by=request.user, questions=data["questions"]),
+        done=_("A new decision round is open for the questions you chose."),
+    )
 
 
 @require_POST

@@ -22,6 +22,7 @@ from cocdesk.cases.forms import (
     OwnersForm,
     PostForm,
     ProposalForm,
+    RoundForm,
     TextForm,
     TransitionForm,
 )
@@ -64,6 +65,7 @@ FORM_SECTIONS = {
     "owners_form": "owners",
     "post_form": "discussion",
     "proposal_form": "decisions",
+    "round_form": "decisions",
     "transition_form": "state",
     "context_form": "conversations",
     "follow_up_form": "follow-ups",
@@ -88,11 +90,13 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: f
     # ones fold away (the Markdown export has everything).
     posts = list(case.posts.select_related("author"))
     timeline = list(selectors.case_timeline(case=case))
+    decisions = selectors.case_decisions(case=case, member=request.user)
     page_forms = {
         "note_form": NoteForm(),
         "owners_form": OwnersForm(participants=participants),
         "post_form": PostForm(),
         "proposal_form": ProposalForm(),
+        "round_form": RoundForm(decided=[q.kind for q in decisions.decided]),
         "transition_form": TransitionForm(allowed=TRANSITIONS.get(case.state, set())),
         "context_form": TextForm(label=CONTEXT_LABEL),
         "follow_up_form": TextForm(label=FOLLOW_UP_LABEL),
@@ -115,12 +119,12 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200, **bound: f
         "needs_owners": selectors.case_needs_owners(case=case),
         "posts_earlier": posts[:-RECENT],
         "posts_recent": posts[-RECENT:],
-        "proposals": selectors.case_proposals(case=case, member=request.user),
+        "decisions": decisions,
         "conversations": case.conversations.prefetch_related("members"),
         "law_records": case.law_enforcement_records.all(),
         "follow_ups": case.follow_ups.select_related("author"),
         "reporter_messages": case.messages.select_related("author"),
-        "round": selectors.case_current_round(case=case),
+        "round": decisions.round,
         "rejoin_requests": selectors.rejoin_requests(case=case),
         "possibly_involved": selectors.possibly_involved(case=case),
         "undeclared": selectors.case_undeclared_names(case=case),

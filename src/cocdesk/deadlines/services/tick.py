@@ -22,7 +22,7 @@ from cocdesk import access, clock, notices
 from cocdesk.audit.selectors import anchors_read, audit_verify, audit_verify_since
 from cocdesk.audit.services import audit_anchor_append
 from cocdesk.cases import evidence
-from cocdesk.cases.services import case_expunge, expunge_date_set
+from cocdesk.cases.services import case_expunge, expunge_date_set, proposals_evaluate_due
 from cocdesk.deadlines import rules, selectors
 from cocdesk.deadlines.models import CheckIn, Rule
 from cocdesk.deadlines.services.claims import action_claim
@@ -65,6 +65,8 @@ def tick_run() -> TickReport:
     - expunge dates set or postponed on closed cases by the committee's retention settings; the
       chair(s) told 30 days before (once per case and date), and content deleted on the date, never
       sooner than 30 days after they were told (audit);
+    - open proposals counted again: a decision whose declaration window ended meanwhile may close
+      (passed, failed, or closed by its passing alternative; `cases.services.proposals_evaluate_due`);
     - stored files swept (`evidence.stored_files_sweep`): interrupted moves finished, files that no
       row refers to deleted after a grace period.
     Mail is only queued: the caller (`cocdesk tick`) drains the outbox afterwards.
@@ -74,11 +76,19 @@ def tick_run() -> TickReport:
     facts = selectors.case_facts(cases)
     for case in cases:
         _delay_notice(case=case, facts=facts[case.pk], report=report)
+    _decisions(report=report)
     _check_ins(report=report)
     _digests(report=report)
     _retention(report=report)
     _stored_files(report=report)
     return report
+
+
+def _decisions(*, report: TickReport) -> None:
+    """Votes already cast may decide a proposal once the declaration window is over (D4 quorum)."""
+    closed = proposals_evaluate_due()
+    if closed:
+        report.add("decision", f"decisions closed after the declaration window  {closed} proposal(s)")
 
 
 def audit_anchor_daily() -> str | None:
