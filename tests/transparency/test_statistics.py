@@ -128,7 +128,9 @@ def test_statistics_are_for_committee_members_only(alice):
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     for role in (Role.EVENT_RESPONDER, Role.COMMUNITY_MANAGER):
         assert verified_client(member_factory(role=role)).get("/statistics/").status_code == 404
-    assert 'href="/statistics/"' in verified_client(alice).get("/dashboard/").text
+    # One place for transparency (issue 17): the menu leads there, and it leads to the statistics.
+    assert 'href="/transparency/"' in verified_client(alice).get("/dashboard/").text
+    assert 'href="/statistics/"' in verified_client(alice).get("/transparency/").text
 
 
 def test_a_year_out_of_range_is_the_current_year(alice):

@@ -39,12 +39,13 @@ def cases_index(request: HttpRequest) -> HttpResponse:
         cases = deadline_selectors.by_next_deadline(cases)
     else:
         cases = deadline_selectors.with_next_deadline(cases)
+    explained = selectors.cases_search_explained(cases=cases, q=listing.q)
     by_deadline = request.GET.copy()
     by_deadline["sort"] = "deadline"
     context = {
         "now": clock.now(),
-        "cases": cases,
         "deadline_sort": by_deadline.urlencode(),
+        "rows": [(case, explained.get(case.pk, [])) for case in cases],
         "awaiting": selectors.cases_awaiting_list(user=request.user),
         "listing": listing,
         "listing_states": State.choices,

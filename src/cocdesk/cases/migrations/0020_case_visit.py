@@ -9,7 +9,7 @@ import cocdesk.clock
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0016_case_taken_by_and_no_action_yet"),
+        ("cases", "0019_party_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
