@@ -40,7 +40,7 @@ def test_the_overdue_acknowledgement_is_in_the_next_digest_and_once_a_day_after(
     (digest,) = to(ann.email)
     assert digest.subject == "2 things wait for you today"
     assert (
-        f"- {case.reference}: Acknowledge the report within 24 hours (overdue since 2 Mar, 09:00)"
+        f"- {case.reference}: Acknowledge the report within 24 hours (overdue since March 2, 2027, 9 a.m. UTC)"
         in digest.body
     )
     assert f"/cases/{case.reference}/deadlines/#due" in digest.body
