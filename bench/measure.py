@@ -16,7 +16,6 @@ import json
 import os
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -150,7 +149,7 @@ def transparency(chair: Member) -> dict:
 def timed(command: list[str], env: dict) -> dict:
     """Wall time and peak RSS of a command (GNU time), and the last line it printed."""
     t0 = time.monotonic()
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         ["/usr/bin/time", "-f", "%M", *command], env=env, capture_output=True, text=True, check=False
     )
     seconds = time.monotonic() - t0
@@ -174,7 +173,7 @@ def free_port() -> int:
 @contextmanager
 def gunicorn(env: dict, port: int):
     """gunicorn as `make run` starts it (2 workers, 4 threads), on loopback."""
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
             "cocdesk.wsgi",
@@ -195,7 +194,7 @@ def gunicorn(env: dict, port: int):
     try:
         for _ in range(200):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
                 break
             except OSError:
                 time.sleep(0.1)
@@ -219,7 +218,7 @@ def worker_peak_mb(master: subprocess.Popen) -> float:
 
 def locust(user: str, port: int, seconds: int, workdir: Path) -> dict:
     prefix = workdir / f"locust-{user}"
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [
             str(BIN / "locust"),
             "-f",

@@ -68,7 +68,7 @@ def main() -> None:
     started = time.monotonic()
     print(f"migrating the template database {template}", flush=True)
     _admin(base, f"DROP DATABASE IF EXISTS {template}", f"CREATE DATABASE {template}")
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [str(BIN / "cocdesk"), "migrate", "--noinput", "-v", "0"], env=environment(base, template), check=True
     )
     results = []
@@ -76,7 +76,7 @@ def main() -> None:
         name = f"{prefix}_{size}"
         _admin(base, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name} TEMPLATE {template}")
         out = WORK / f"results-{size}.json"
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [
                 sys.executable,
                 "-m",
@@ -116,7 +116,7 @@ def machine() -> list[str]:
         _url(os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench"), "postgres")
     ) as db:
         pg = db.execute("SHOW server_version").fetchone()[0]
-    versions = subprocess.run(  # noqa: S603
+    versions = subprocess.run(
         [
             sys.executable,
             "-c",
