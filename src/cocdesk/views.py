@@ -9,11 +9,12 @@ from django.shortcuts import render
 
 from cocdesk import access, clock, devmail
 from cocdesk.cases import selectors as case_selectors
-from cocdesk.cases.models import State
 from cocdesk.deadlines import selectors as deadline_selectors
 from cocdesk.outbox.selectors import outbox_dead_for
 from cocdesk.transparency import selectors as transparency_selectors
 from cocdesk.web import TAKEN_SESSION_KEY, require
+
+OPEN_CASES = case_selectors.CaseListing(open=True)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -27,13 +28,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {"is_committee": access.is_committee_member(request.user)}
     if context["is_committee"]:
         now = clock.now()
-        my_cases = list(case_selectors.cases_list(user=request.user).exclude(state=State.CLOSED))
-        waiting_for = case_selectors.undeclared_names_by_case(cases=my_cases)
+        # The first page of each list (newest first); the case list has the rest.
+        my_cases = case_selectors.cases_page(user=request.user, listing=OPEN_CASES)
+        waiting_for = case_selectors.undeclared_names_by_case(cases=my_cases.rows)
         context.update(
             now=now,
             deadlines=deadline_selectors.dashboard_deadlines(user=request.user, now=now),
-            awaiting=case_selectors.cases_awaiting_list(user=request.user),
+            awaiting=case_selectors.cases_awaiting_page(user=request.user),
             my_cases=[(case, waiting_for[case.pk]) for case in my_cases],
+            more_cases=bool(my_cases.next_after),
             dead_mail=outbox_dead_for(request.user),
             transparency_checks=transparency_selectors.case_checks_waiting(user=request.user),
         )

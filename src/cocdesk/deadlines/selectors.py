@@ -26,7 +26,7 @@ from cocdesk.cases.selectors import (
     case_latest_related_report_at,
     reporter_address,
 )
-from cocdesk.crypto import secret_hash
+from cocdesk.crypto import encrypted_fields, secret_hash
 from cocdesk.deadlines import defaults, rules
 from cocdesk.deadlines.models import (
     CalendarToken,
@@ -133,12 +133,18 @@ def case_deadlines(*, case: Case, facts: rules.CaseFacts) -> list[Deadline]:
 
 
 def open_cases_for_rules() -> QuerySet[Case]:
-    """System use (`tick`): open cases whose deadlines are evaluated."""
-    return access.cases_for_deadline_rules().exclude(state=State.CLOSED).order_by("received_at", "pk")
+    """System use (`tick`): open cases whose deadlines are evaluated. The rules read no text, so
+    nothing encrypted is loaded (or decrypted)."""
+    return (
+        access.cases_for_deadline_rules()
+        .exclude(state=State.CLOSED)
+        .defer(*encrypted_fields(Case))
+        .order_by("received_at", "pk")
+    )
 
 
 def _deadlines_of(cases: QuerySet[Case]) -> list[Deadline]:
-    cases = list(cases.exclude(state=State.CLOSED))
+    cases = list(cases.exclude(state=State.CLOSED).defer(*encrypted_fields(Case)))
     facts = case_facts(cases)
     found = []
     for case in cases:

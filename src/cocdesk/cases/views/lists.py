@@ -33,8 +33,10 @@ def cases_index(request: HttpRequest) -> HttpResponse:
     listing = selectors.CaseListing.from_query(request.GET)
     audit_record(actor=request.user, action="cases.listed", object_type="case", object_id="list")
     context = {
-        "cases": selectors.cases_list(user=request.user, listing=listing),
-        "awaiting": selectors.cases_awaiting_list(user=request.user),
+        "cases": selectors.cases_page(user=request.user, listing=listing, after=request.GET.get("after", "")),
+        "awaiting": selectors.cases_awaiting_page(
+            user=request.user, after=request.GET.get("awaiting_after", "")
+        ),
         "listing": listing,
         "listing_states": State.choices,
         "sorts": SORTS,
