@@ -39,7 +39,7 @@ from cocdesk.members.models import (
     Removal,
 )
 from cocdesk.outbox.models import OutboxMessage
-from cocdesk.outbox.services import outbox_enqueue
+from cocdesk.outbox.services import outbox_enqueue, outbox_enqueue_to_members
 from cocdesk.transparency.models import TransparencyReport
 
 
@@ -67,20 +67,13 @@ def _to_members(
     """Queue one email per member; returns the ids of the members it was queued for. `about`: the
     member a confidential process is about (never shown the message, even as failed mail)."""
     key = ":".join([kind or name, *(str(part) for part in scope)])
-    queued = []
+    letters = []
     for member in members:
         subject, body = _render(name, {**context, "member": member, "base_url": settings.BASE_URL})
-        outbox_enqueue(
-            kind=kind or name,
-            case=case,
-            member=member,
-            about=about,
-            subject=subject,
-            body=body,
-            dedupe_key=f"{key}:{member.pk}",
-        )
-        queued.append(member.pk)
-    return queued
+        letters.append((member, subject, body, f"{key}:{member.pk}"))
+    if letters:
+        outbox_enqueue_to_members(kind=kind or name, letters=letters, case=case, about=about)
+    return [member.pk for member, *_rest in letters]
 
 
 def _to_address(
