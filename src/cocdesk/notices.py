@@ -201,10 +201,18 @@ def law_enforcement_shared(*, record: LawEnforcementRecord) -> list[int]:
 
 
 def escrow_match(*, match: EscrowMatch) -> list[int]:
+    return escrow_matches(matches=[match])
+
+
+def escrow_matches(*, matches: list[EscrowMatch]) -> list[int]:
+    """New matches of one report: one alert to each member free on both cases of at least one of
+    them (the alert names no report), in one query and one INSERT however many matches."""
+    if not matches:
+        return []
     return _to_members(
         "escrow_match",
-        access.members_free_on_both(match.sealed_case, match.other_case),
-        scope=[match.pk],
+        access.members_free_on_some_pair([(m.sealed_case_id, m.other_case_id) for m in matches]),
+        scope=[min(m.pk for m in matches)],
         context={"link": url("escrow:matches")},
     )
 
