@@ -26,6 +26,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORK = ROOT / "var" / "bench"
+NOTES = "<!-- notes: written by hand, kept by make bench -->"
 
 
 def _url(base: str, name: str) -> str:
@@ -94,7 +95,11 @@ def main() -> None:
         )
         results.append(json.loads(out.read_text()))
     command = f"make bench BENCH_SIZES={args.sizes}"
-    args.out.write_text(render(results, command=command, minutes=(time.monotonic() - started) / 60))
+    notes = ""  # what was written by hand below the marker stays
+    if args.out.exists() and NOTES in args.out.read_text():
+        notes = args.out.read_text().split(NOTES, 1)[1]
+    figures = render(results, command=command, minutes=(time.monotonic() - started) / 60)
+    args.out.write_text(figures + (NOTES + notes if notes else ""))
     print(f"wrote {args.out}", flush=True)
 
 
