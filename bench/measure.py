@@ -73,6 +73,7 @@ def page(client: Client, url: str) -> dict:
     reset_queries()  # each request starts the log afresh (request_started), so must the capture
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
+    count = len(queries)  # now: the capture reads the live log, which the next request empties
     assert response.status_code == 200, (url, response.status_code)
     times: list[float] = []
     started = time.monotonic()
@@ -85,7 +86,7 @@ def page(client: Client, url: str) -> dict:
         "requests": len(times),
         "p50_ms": round(percentile(times, 50), 1),
         "p95_ms": round(percentile(times, 95), 1),
-        "queries": len(queries),
+        "queries": count,
         "kb": round(len(response.content) / 1024, 1),
     }
 
@@ -245,7 +246,9 @@ def locust(user: str, port: int, seconds: int, workdir: Path) -> dict:
     )
     with open(f"{prefix}_stats.csv") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    row = next(r for name, r in rows.items() if name.startswith("POST"))
+    row = next((r for name, r in rows.items() if name.startswith("POST")), None)
+    if row is None:  # no post finished in time (a warm-up on a busy machine)
+        return {"requests": 0, "failures": 0, "rps": 0.0, "p50_ms": 0.0, "p95_ms": 0.0}
     return {
         "requests": int(row["Request Count"]),
         "failures": int(row["Failure Count"]),
@@ -262,7 +265,7 @@ def load(env: dict, seconds: int, workdir: Path) -> dict:
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_bare (id bigserial PRIMARY KEY, at timestamptz)")
     connection.close()
     with gunicorn(env, port) as master:
-        locust("BareUser", port, 3, workdir)  # warm-up: both workers loaded, connections open
+        locust("BareUser", port, 8, workdir)  # warm-up: both workers loaded, connections open
         bare = locust("BareUser", port, seconds, workdir)
         report = locust("ReportUser", port, seconds, workdir)
         peak = worker_peak_mb(master)
@@ -312,6 +315,7 @@ def main() -> None:
     results["transparency"] = transparency(chair)
     log(f"[{args.size:,}] transparency {results['transparency']}")
     connection.close()
+    results["loadavg_before_load"] = os.getloadavg()
     results["load"] = load(env, args.load_seconds, workdir)
     log(f"[{args.size:,}] load {results['load']}")
     results["tick"] = ticks(env)
@@ -319,6 +323,7 @@ def main() -> None:
     results["audit_verify"] = timed([str(BIN / "cocdesk"), "audit", "verify"], env)
     results["audit_entries"] = results["seed"]["audit"]
     log(f"[{args.size:,}] audit verify {results['audit_verify']}")
+    results["loadavg_end"] = os.getloadavg()
     args.out.write_text(json.dumps(results, indent=2))
 
 

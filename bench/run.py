@@ -288,6 +288,14 @@ def render(results: list[dict], *, command: str, minutes: float) -> str:
             lambda r: f"{r['load']['worker_peak_mb']:.0f} MB",
         ),
         "",
+        "Load average of the machine (1, 5, 15 min) before the load test and at the end of each size: "
+        + "; ".join(
+            f"{r['size']:,}: {', '.join(f'{x:.1f}' for x in r['loadavg_before_load'])} / "
+            f"{', '.join(f'{x:.1f}' for x in r['loadavg_end'])}"
+            for r in results
+        )
+        + " (2 cores: anything above 2 means other work was waiting for a core too).",
+        "",
         "What each `tick` printed last: "
         + "; ".join(f"{r['size']:,}: “{r['tick']['day']['last']}”" for r in results),
         "",

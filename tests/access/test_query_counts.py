@@ -34,6 +34,9 @@ PAGES = (
     "/cases/?q=Jamie Doe",
     "/dashboard/",
     "/cases/export.csv",
+    "/declarations/",
+    "/escrow/",
+    "/statistics/",
 )
 ABSOLUTE_BOUND = 30  # queries per page, whatever the number of cases
 GROWTH_ALLOWED = 2
