@@ -9,7 +9,7 @@ PORT ?= 8000
 COCDESK_BASE_URL ?= http://$(HOST):$(PORT)
 DATA_DIR = $${COCDESK_DATA_DIR:-var}
 
-.PHONY: run test lint serve clean screenshots
+.PHONY: run test lint serve clean screenshots bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "cocdesk needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -44,6 +44,16 @@ test: $(VENV)/.installed-dev
 # Refresh the README's phone screenshots (docs/screenshots/) from the browser tests.
 screenshots: $(VENV)/.installed-dev
 	COCDESK_README_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_daily_use.py -k screenshots
+
+# Seed PostgreSQL with BENCH_SIZES cases each (a database bench_<size> each, dropped and made again)
+# and write docs/benchmarks.md. Not part of `make test`; takes minutes (100,000 cases: most of an hour).
+BENCH_SIZES ?= 1000,10000
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev,bench]'
+	@touch $@ $(VENV)/.installed $(VENV)/.installed-dev
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -29,6 +29,7 @@ FLOOR = {
     "cocdesk.cache",
     "cocdesk.sessions",
     "cocdesk.clients",
+    "cocdesk.keyset",  # keyset pagination of every list (issue 15)
 }
 PURE = {"cocdesk.deadlines.rules"}  # rule modules: facts in, answers out; only the floor
 EDGE = {

@@ -322,6 +322,16 @@ def members_free_on_both(first: Case, second: Case) -> QuerySet:
     return _not_conflicted_on(first).filter(pk__in=_not_conflicted_on(second).values("pk"))
 
 
+def members_free_on_some_pair(pairs: list[tuple[int, int]]) -> QuerySet:
+    """Members with no conflict on both cases of at least one of `pairs` (case ids): who is alerted
+    to a batch of escrow matches (D7), in one query."""
+    conflicted = ConflictDeclaration.objects.filter(member=OuterRef("pk"), has_conflict=True)
+    free_on_a_pair = Q(pk__in=[])
+    for first, second in pairs:
+        free_on_a_pair |= ~Exists(conflicted.filter(case_id__in=(first, second)))
+    return active_committee().filter(free_on_a_pair)
+
+
 def escrow_matches_for(user: object) -> QuerySet:
     """Escrow matches a member may see: only where they have no conflict on either case."""
 

@@ -43,7 +43,7 @@ from cocdesk.members.models import (
 )
 from cocdesk.outbox.models import OutboxMessage
 from cocdesk.outbox.selectors import reporter_mail_ids
-from cocdesk.outbox.services import outbox_enqueue
+from cocdesk.outbox.services import outbox_enqueue, outbox_enqueue_to_members
 from cocdesk.receipts import reply_address
 from cocdesk.transparency.models import TransparencyReport
 
@@ -72,20 +72,13 @@ def _to_members(
     """Queue one email per member; returns the ids of the members it was queued for. `about`: the
     member a confidential process is about (never shown the message, even as failed mail)."""
     key = ":".join([kind or name, *(str(part) for part in scope)])
-    queued = []
+    letters = []
     for member in members:
         subject, body = _render(name, {**context, "member": member, "base_url": settings.BASE_URL})
-        outbox_enqueue(
-            kind=kind or name,
-            case=case,
-            member=member,
-            about=about,
-            subject=subject,
-            body=body,
-            dedupe_key=f"{key}:{member.pk}",
-        )
-        queued.append(member.pk)
-    return queued
+        letters.append((member, subject, body, f"{key}:{member.pk}"))
+    if letters:
+        outbox_enqueue_to_members(kind=kind or name, letters=letters, case=case, about=about)
+    return [member.pk for member, *_rest in letters]
 
 
 def _to_address(
@@ -249,10 +242,18 @@ def law_enforcement_shared(*, record: LawEnforcementRecord) -> list[int]:
 
 
 def escrow_match(*, match: EscrowMatch) -> list[int]:
+    return escrow_matches(matches=[match])
+
+
+def escrow_matches(*, matches: list[EscrowMatch]) -> list[int]:
+    """New matches of one report: one alert to each member free on both cases of at least one of
+    them (the alert names no report), in one query and one INSERT however many matches."""
+    if not matches:
+        return []
     return _to_members(
         "escrow_match",
-        access.members_free_on_both(match.sealed_case, match.other_case),
-        scope=[match.pk],
+        access.members_free_on_some_pair([(m.sealed_case_id, m.other_case_id) for m in matches]),
+        scope=[min(m.pk for m in matches)],
         context={"link": url("escrow:matches")},
     )
 

@@ -9,11 +9,12 @@ from django.shortcuts import render
 
 from cocdesk import access, clock, devmail
 from cocdesk.cases import selectors as case_selectors
-from cocdesk.cases.models import State
 from cocdesk.deadlines import selectors as deadline_selectors
 from cocdesk.outbox.selectors import outbox_dead_for
 from cocdesk.transparency import selectors as transparency_selectors
 from cocdesk.web import TAKEN_SESSION_KEY, require
+
+OPEN_CASES = case_selectors.CaseListing(open=True)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -27,13 +28,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {"is_committee": access.is_committee_member(request.user)}
     if context["is_committee"]:
         now = clock.now()
-        open_cases = case_selectors.cases_list(user=request.user).exclude(state=State.CLOSED)
-        my_cases = deadline_selectors.urgent_first(open_cases, now=now)
-        waiting_for = case_selectors.undeclared_names_by_case(cases=my_cases)
+        # The first page of open cases (newest first), urgent ones first on it; the case list has
+        # the rest, and the waiting list names every urgent case whatever its page.
+        my_cases = case_selectors.cases_page(user=request.user, listing=OPEN_CASES)
+        urgent_first = deadline_selectors.urgent_first(my_cases.rows, now=now)
+        waiting_for = case_selectors.undeclared_names_by_case(cases=urgent_first)
         context.update(
             now=now,
             waiting=deadline_selectors.waiting_for(member=request.user, now=now),
-            my_cases=[(case, waiting_for[case.pk]) for case in my_cases],
+            my_cases=[(case, waiting_for[case.pk]) for case in urgent_first],
+            more_cases=bool(my_cases.next_after),
             dead_mail=outbox_dead_for(request.user),
             transparency_checks=transparency_selectors.case_checks_waiting(user=request.user),
         )

@@ -72,6 +72,35 @@ def audit_record(
     return entry
 
 
+def audit_record_many(*, actor: object | str | None, action: str, targets: list[models.Model]) -> None:
+    """Append one entry per target, in order, with one lock of the head and one INSERT: a change
+    that touches many rows at once (escrow matches) costs the same statements however many.
+    Inside the caller's transaction, like `audit_record`."""
+    if not targets:
+        return
+    with transaction.atomic():
+        if not AuditHead.objects.filter(pk=1).update(seq=F("seq") + len(targets)):
+            AuditHead.objects.get_or_create(pk=1, defaults={"seq": 0, "last_hash": GENESIS_HASH})
+            AuditHead.objects.filter(pk=1).update(seq=F("seq") + len(targets))
+        head = AuditHead.objects.get(pk=1)
+        label = actor if isinstance(actor, str) else actor_label(actor)
+        at, previous, entries = clock.now(), head.last_hash, []
+        for seq, target in enumerate(targets, start=head.seq - len(targets) + 1):
+            entry = AuditEntry(
+                seq=seq,
+                at=at,
+                actor=label,
+                action=action,
+                object_type=target._meta.model_name,
+                object_id=str(target.pk),
+                prev_hash=previous,
+            )
+            entry.hash = previous = entry_hash(entry)
+            entries.append(entry)
+        AuditEntry.objects.bulk_create(entries)
+        AuditHead.objects.filter(pk=1).update(last_hash=previous)
+
+
 def audit_anchor_append(*, path: Path, seq: int, hash: str) -> SignedHead:
     """Sign the head (entry #`seq`, `hash`, now) and append it as one line to the anchor file `path`.
 

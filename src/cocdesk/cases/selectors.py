@@ -7,11 +7,24 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cocdesk import access, clock, identity
+from cocdesk import access, clock, identity, keyset
 from cocdesk.cases.models import (
     Case,
     Channel,
@@ -465,15 +478,31 @@ def case_timeline(*, case: Case) -> QuerySet[TimelineEntry]:
     return case.timeline.select_related("author").order_by("at", "pk")
 
 
+# Every sort ends with a unique column, so a keyset page starts exactly after the last row shown.
 SORTS = {
     "newest": ("-received_at", "-pk"),
     # By the next deadline: computed from the rules (deadlines.selectors.by_next_deadline), newest
     # first among cases with none.
     "deadline": ("-received_at", "-pk"),
     "oldest": ("received_at", "pk"),
-    "state": ("state", "-received_at"),
+    "state": ("state", "-received_at", "-pk"),
     "reference": ("reference",),
 }
+# What a list line shows: nothing encrypted is read (or decrypted) for a list page.
+# The deadline rules' facts (deadlines.selectors.case_facts) are read from the row too, none encrypted.
+LIST_COLUMNS = (
+    "reference",
+    "state",
+    "urgent",
+    "received_at",
+    "channel",
+    "kind",
+    "resolution",
+    "wants_updates",
+    "receipt_hash",
+    "search_started_at",
+    "search_ended_at",
+)
 
 
 @dataclass(frozen=True)
@@ -482,6 +511,7 @@ class CaseListing:
 
     q: str = ""
     state: str = ""
+    open: bool = False
     mine: bool = False
     urgent: bool = False
     needs_owners: bool = False
@@ -494,6 +524,7 @@ class CaseListing:
         return cls(
             q=query.get("q", "").strip()[:200],
             state=state if state in State.values else "",
+            open=query.get("open") == "1",
             mine=query.get("mine") == "1",
             urgent=query.get("urgent") == "1",
             needs_owners=query.get("needs_owners") == "1",
@@ -504,16 +535,26 @@ class CaseListing:
 def cases_list(*, user: object, listing: CaseListing | None = None) -> QuerySet[Case]:
     """The case list ("the spreadsheet"): what the user may read, with owners in one query."""
     listing = listing or CaseListing()
+    # Owners counted per row shown (a subquery), not by grouping every visible case.
+    owners = (
+        IncidentOwner.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     cases = access.cases_visible_to(user).annotate(
-        owner_count=Count("owners", distinct=True),
+        owner_count=Coalesce(Subquery(owners, output_field=IntegerField()), Value(0)),
         needs_owners=ExpressionWrapper(Q(owner_count__lt=OWNERS_NEEDED), output_field=BooleanField()),
     )
     if listing.q:
         cases = cases.filter(_search(listing.q))
     if listing.state:
         cases = cases.filter(state=listing.state)
+    if listing.open:
+        cases = cases.exclude(state=State.CLOSED)
     if listing.mine:
-        cases = cases.filter(owners__member=user)
+        cases = cases.filter(pk__in=IncidentOwner.objects.filter(member=user).values("case_id"))
     if listing.urgent:
         cases = cases.filter(urgent=True)
     if listing.needs_owners:
@@ -521,6 +562,13 @@ def cases_list(*, user: object, listing: CaseListing | None = None) -> QuerySet[
     return cases.prefetch_related(
         Prefetch("owners", queryset=IncidentOwner.objects.select_related("member"))
     ).order_by(*SORTS[listing.sort])
+
+
+def cases_page(*, user: object, listing: CaseListing, after: str = "") -> keyset.Page:
+    """One page of the case list: 50 rows in the listing's order, their list columns only, owners
+    in one more query; the same cost on every page and at any number of cases."""
+    cases = cases_list(user=user, listing=listing).only(*LIST_COLUMNS)
+    return keyset.page_of(cases, order=SORTS[listing.sort], after=after)
 
 
 _EXACT = (("name", "name_index"), ("email", "email_index"), ("handle", "handle_index"))
@@ -621,9 +669,12 @@ def consequence_catalog() -> QuerySet[ConsequenceCatalogItem]:
 
 
 def cases_awaiting_list(*, user: object) -> QuerySet[Case]:
-    return access.cases_awaiting_declaration_by(user).prefetch_related(
-        Prefetch("parties", queryset=Party.objects.order_by("role", "pk"))
-    )
+    return access.cases_awaiting_declaration_by(user).only("reference", "channel", "urgent", "received_at")
+
+
+def cases_awaiting_page(*, user: object, after: str = "") -> keyset.Page:
+    """The reports waiting for the user's declaration, newest first, 50 at a time."""
+    return keyset.page_of(cases_awaiting_list(user=user), order=("-received_at", "-pk"), after=after)
 
 
 def declaration_of(*, case: Case, member: object) -> ConflictDeclaration | None:

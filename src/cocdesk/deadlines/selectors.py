@@ -36,7 +36,7 @@ from cocdesk.cases.selectors import (
     case_latest_related_report_at,
     reporter_address,
 )
-from cocdesk.crypto import secret_hash
+from cocdesk.crypto import encrypted_fields, secret_hash
 from cocdesk.deadlines import defaults, rules
 from cocdesk.deadlines.models import (
     CalendarToken,
@@ -145,12 +145,18 @@ def case_deadlines(*, case: Case, facts: rules.CaseFacts) -> list[Deadline]:
 
 
 def open_cases_for_rules() -> QuerySet[Case]:
-    """System use (`tick`): open cases whose deadlines are evaluated."""
-    return access.cases_for_deadline_rules().exclude(state=State.CLOSED).order_by("received_at", "pk")
+    """System use (`tick`): open cases whose deadlines are evaluated. The rules read no text, so
+    nothing encrypted is loaded (or decrypted)."""
+    return (
+        access.cases_for_deadline_rules()
+        .exclude(state=State.CLOSED)
+        .defer(*encrypted_fields(Case))
+        .order_by("received_at", "pk")
+    )
 
 
 def _deadlines_of(cases: QuerySet[Case]) -> list[Deadline]:
-    cases = list(cases.exclude(state=State.CLOSED))
+    cases = list(cases.exclude(state=State.CLOSED).defer(*encrypted_fields(Case)))
     facts = case_facts(cases)
     found = []
     for case in cases:
@@ -576,7 +582,9 @@ def waiting_for(*, member: Member, now: datetime) -> list[Waiting]:
     not even in a count. Closed cases wait for nothing but unread posts."""
     if not (member.is_active and member.role in COMMITTEE_ROLES):
         return []
-    taking_part = list(access.cases_taking_part(member).order_by("received_at", "pk"))
+    taking_part = list(
+        access.cases_taking_part(member).defer(*encrypted_fields(Case)).order_by("received_at", "pk")
+    )
     open_cases = [case for case in taking_part if case.state != State.CLOSED]
     found = [
         *_declarations_waiting(member),
@@ -601,7 +609,11 @@ def _waiting_order(item: Waiting) -> tuple:
 
 
 def _declarations_waiting(member: Member) -> list[Waiting]:
-    cases = access.cases_awaiting_declaration_of(member).exclude(state=State.CLOSED)
+    cases = (
+        access.cases_awaiting_declaration_of(member)
+        .exclude(state=State.CLOSED)
+        .defer(*encrypted_fields(Case))
+    )
     return [
         Waiting(
             kind=WaitingKind.DECLARE,

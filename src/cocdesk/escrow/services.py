@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cocdesk import access, clock, notices
-from cocdesk.audit.services import audit_record
+from cocdesk.audit.services import audit_record, audit_record_many
 from cocdesk.cases.selectors import case_made_by_member, cases_naming_same_person
 from cocdesk.cases.services import case_unseal
 from cocdesk.errors import Refused
@@ -31,21 +32,45 @@ def escrow_match(*, case: Case, triggered_by: Member | None = None) -> list[Escr
 
     `triggered_by`: the member whose change found it (a person they added to a case); otherwise the
     committee member who made or took the report, if one did (`cases.selectors.case_made_by_member`).
-    Side effects: EscrowMatch rows, with who triggered them (shown to the others); an alert
-    (reference only) to every member with no conflict on either case; an audit entry per match.
+    Side effects: EscrowMatch rows, with who triggered them (shown to the others); an audit entry
+    per match; one alert (reference only) to every member with no conflict on both cases of at
+    least one new match. The same statements whatever the number of matches (issue 15): the
+    earlier reports are found in one query over the blind indexes, the new pairs inserted at once.
     """
+    pairs = [
+        (sealed, newer)
+        for other in cases_naming_same_person(case=case)
+        for sealed, newer in ((other, case), (case, other))
+        if sealed.sealed
+    ]
+    if not pairs:
+        return []
     trigger = triggered_by if triggered_by is not None else case_made_by_member(case=case)
-    matches = []
-    for other in cases_naming_same_person(case=case):
-        for sealed, newer in ((other, case), (case, other)):
-            if sealed.sealed:
-                match, created = EscrowMatch.objects.get_or_create(
-                    sealed_case=sealed, other_case=newer, defaults={"triggered_by": trigger}
-                )
-                if created:
-                    matches.append(match)
-                    audit_record(actor="system", action="escrow.matched", target=match)
-                    notices.escrow_match(match=match)
+    known = set(
+        EscrowMatch.objects.filter(Q(sealed_case=case) | Q(other_case=case)).values_list(
+            "sealed_case_id", "other_case_id"
+        )
+    )
+    fresh = [
+        EscrowMatch(sealed_case=sealed, other_case=newer, triggered_by=trigger)
+        for sealed, newer in dict.fromkeys(pairs)
+        if (sealed.pk, newer.pk) not in known
+    ]
+    if not fresh:
+        return []
+    try:
+        with transaction.atomic():
+            matches = EscrowMatch.objects.bulk_create(fresh)
+    except IntegrityError:  # a concurrent intake stored some of these pairs first: one at a time
+        matches = []
+        for match in fresh:
+            stored, created = EscrowMatch.objects.get_or_create(
+                sealed_case=match.sealed_case, other_case=match.other_case, defaults={"triggered_by": trigger}
+            )
+            if created:
+                matches.append(stored)
+    audit_record_many(actor="system", action="escrow.matched", targets=matches)
+    notices.escrow_matches(matches=matches)
     return matches
 
 

@@ -53,6 +53,11 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # What the worker claims: pending and due, or sending with a lapsed lease.
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["status", "claimed_until"], name="outbox_lease"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.status})"

@@ -103,6 +103,39 @@ def outbox_enqueue(
     return message
 
 
+def outbox_enqueue_to_members(
+    *,
+    kind: str,
+    letters: list[tuple[object, str, str, str]],
+    case: object | None = None,
+    about: object | None = None,
+) -> None:
+    """Queue one email per (member, subject, body, dedupe_key) in one INSERT: a notice to the whole
+    committee costs one statement, not a savepoint and an insert per member (issue 15).
+
+    Side effects: OutboxMessages (pending, each with its own Message-ID) in the caller's
+    transaction; a letter whose dedupe_key was already queued is skipped (ON CONFLICT DO NOTHING)."""
+    now = clock.now()
+    domain = _message_id_domain()
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                kind=kind,
+                case=case,
+                recipient_member=member,
+                about_member=about,
+                subject=subject,
+                body=body,
+                dedupe_key=dedupe_key,
+                message_id=make_msgid(idstring="cocdesk", domain=domain),
+                next_attempt_at=now,
+            )
+            for member, subject, body, dedupe_key in letters
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def _due(now) -> Q:
     """Pending and due, or left "sending" by a worker whose lease ran out."""
     unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)

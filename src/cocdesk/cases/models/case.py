@@ -138,6 +138,14 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [
+            # Open cases (dashboard, tick): few of many, found without reading the closed ones.
+            models.Index(
+                fields=["received_at"], condition=~models.Q(state="closed"), name="case_open_by_received"
+            ),
+            # Retention and the transparency report read cases by when they were closed.
+            models.Index(fields=["closed_at"], name="case_by_closed_at"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

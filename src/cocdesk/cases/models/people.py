@@ -78,6 +78,9 @@ class ConflictDeclaration(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "member"], name="one_declaration_per_member")]
+        # The unique constraint serves "this member on this case"; this one "the cases this member
+        # takes part in / declared a conflict on", read from the member's side.
+        indexes = [models.Index(fields=["member", "has_conflict", "case"], name="declaration_by_member")]
 
     def __str__(self) -> str:
         return f"declaration of member {self.member_id} on case {self.case_id}"

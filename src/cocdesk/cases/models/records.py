@@ -42,6 +42,7 @@ class TimelineEntry(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         verbose_name_plural = "timeline entries"
+        indexes = [models.Index(fields=["case", "at"], name="timeline_by_case_and_time")]
 
     def __str__(self) -> str:
         return f"{self.kind} on case {self.case_id}"

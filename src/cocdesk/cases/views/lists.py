@@ -34,20 +34,23 @@ def cases_index(request: HttpRequest) -> HttpResponse:
     by the rules (D5). Audited, without the filters (a search may hold a name)."""
     listing = selectors.CaseListing.from_query(request.GET)
     audit_record(actor=request.user, action="cases.listed", object_type="case", object_id="list")
-    cases = selectors.cases_list(user=request.user, listing=listing)
+    page = selectors.cases_page(user=request.user, listing=listing, after=request.GET.get("after", ""))
+    # The next deadline comes from the rules, not a column: "deadline" orders each page of 50.
     if listing.sort == "deadline":
-        cases = deadline_selectors.by_next_deadline(cases)
+        cases = deadline_selectors.by_next_deadline(page.rows)
     else:
-        cases = deadline_selectors.with_next_deadline(cases)
-    cases = list(cases)
+        cases = deadline_selectors.with_next_deadline(page.rows)
     explained = selectors.cases_search_explained(cases=cases, q=listing.q)
     by_deadline = request.GET.copy()
     by_deadline["sort"] = "deadline"
     context = {
         "now": clock.now(),
+        "cases": page,
         "rows": [(case, explained.get(case.pk, [])) for case in cases],
         "deadline_sort": by_deadline.urlencode(),
-        "awaiting": selectors.cases_awaiting_list(user=request.user),
+        "awaiting": selectors.cases_awaiting_page(
+            user=request.user, after=request.GET.get("awaiting_after", "")
+        ),
         "listing": listing,
         "listing_states": State.choices,
         "sorts": SORTS,
