@@ -1,13 +1,41 @@
+"""The suite's one cast and the fixtures every test shares.
+
+The cast (defined once: `tests.factories.CAST`; each a fixture below, made only when a test asks for it,
+so a test has exactly the people it names):
+
+    a committee of five
+      chair              Carla Chair     <carla@example.org>  the chair
+      alice              Alice Member    <alice@example.org>  a member
+      bob                Bob Member      <bob@example.org>    a member
+      carol              Carol Hartmann  <carol@example.org>  a member whom reports can name (conflict tests)
+      community_manager  Dana Manager    <dana@example.org>   the community manager
+    around it
+      responder          Oli Organizer   <oli@example.org>    an event responder
+      operator           Olga Operator   <op@example.org>     the site operator (Django superuser)
+
+`committee` gives all five at once. Every account has a password (`factories.PASSWORD`) and an enrolled
+authenticator; `factories.verified_client(member)` is a client logged in as after password and code.
+They joined now, unless a folder overrides `cast_joined_at` (tests/deadlines: the day before its fixed
+time T; tests/transparency: early in the reported year). A test that needs more people than the cast (a
+crowd to count votes, a member who is reported, someone added later) makes them in the test with
+`member_factory()`, named for what they are. The access matrix (tests/access/world.py) has its own world:
+one account for each of its eleven access roles.
+
+Markers: `slow` (more than ~2 s: processes, threads, fault injection, the full access matrix) and `e2e`
+(browsers; always slow too). `make test-fast` runs `pytest -m "not slow"`; `make test` and CI run all.
+"""
+
 import os
 import uuid
+from dataclasses import dataclass
 
 import pytest
 from django.core.cache import caches
 from hypothesis import settings as hypothesis_settings
 
 from cocdesk import clock
-from cocdesk.members.models import Role
-from tests.factories import member_factory
+from cocdesk.members.models import Member
+from tests.factories import cast_member, operator_factory
 from tests.shared_state import REDIS_TEST_URL, redis_or_skip
 
 # CI replays the same examples every run (a red build must be reproducible); local runs explore.
@@ -48,20 +76,72 @@ def _own_audit_anchor_log(settings, tmp_path):
 
 
 @pytest.fixture
-def alice(db):
-    """A committee member."""
-    return member_factory(name="Alice Member", email="alice@example.org")
+def cast_joined_at():
+    """When the cast joined the committee: now, unless a folder's conftest says otherwise (the
+    deadline tests need them to have joined the day before their fixed time)."""
+    return None
 
 
 @pytest.fixture
-def bob(db):
-    """Another committee member."""
-    return member_factory(name="Bob Member", email="bob@example.org")
+def chair(db, cast_joined_at):
+    """Carla Chair <carla@example.org>, the committee's chair."""
+    return cast_member("chair", joined_at=cast_joined_at)
 
 
 @pytest.fixture
-def chair(db):
-    return member_factory(name="Carla Chair", email="carla@example.org", role=Role.CHAIR)
+def alice(db, cast_joined_at):
+    """Alice Member <alice@example.org>, a committee member."""
+    return cast_member("alice", joined_at=cast_joined_at)
+
+
+@pytest.fixture
+def bob(db, cast_joined_at):
+    """Bob Member <bob@example.org>, a committee member."""
+    return cast_member("bob", joined_at=cast_joined_at)
+
+
+@pytest.fixture
+def carol(db, cast_joined_at):
+    """Carol Hartmann <carol@example.org>, a committee member whom reports can name."""
+    return cast_member("carol", joined_at=cast_joined_at)
+
+
+@pytest.fixture
+def community_manager(db, cast_joined_at):
+    """Dana Manager <dana@example.org>, the community manager (not on the committee)."""
+    return cast_member("community_manager", joined_at=cast_joined_at)
+
+
+@pytest.fixture
+def responder(db, cast_joined_at):
+    """Oli Organizer <oli@example.org>, an event responder (not on the committee)."""
+    return cast_member("responder", joined_at=cast_joined_at)
+
+
+@pytest.fixture
+def operator(db):
+    """Olga Operator <op@example.org>, the site operator (a Django superuser, never on the committee)."""
+    return operator_factory(email="op@example.org")
+
+
+@dataclass(frozen=True)
+class Committee:
+    chair: Member
+    alice: Member
+    bob: Member
+    carol: Member
+    community_manager: Member
+
+    @property
+    def members(self) -> tuple[Member, ...]:
+        """The four who deliberate and vote: the chair and the three members."""
+        return (self.chair, self.alice, self.bob, self.carol)
+
+
+@pytest.fixture
+def committee(chair, alice, bob, carol, community_manager) -> Committee:
+    """All five at once, for tests about the whole committee (the named fixtures are the same rows)."""
+    return Committee(chair, alice, bob, carol, community_manager)
 
 
 # --- shared state: the cache that holds rate limits, lockouts and sessions ------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -28,6 +30,43 @@ def member_factory(
     )
     TOTPDevice.objects.create(user=member, name="test", confirmed=True)
     return member
+
+
+@dataclass(frozen=True)
+class Part:
+    """One person of the test cast: who they are, as their account says."""
+
+    name: str
+    email: str
+    role: str
+
+
+# The one cast of the suite (tests/conftest.py makes a fixture of each, documented there): a committee
+# of five with named roles. Carol's surname is distinctive so that reports can name her (conflict tests).
+CAST: dict[str, Part] = {
+    "chair": Part("Carla Chair", "carla@example.org", Role.CHAIR),
+    "alice": Part("Alice Member", "alice@example.org", Role.MEMBER),
+    "bob": Part("Bob Member", "bob@example.org", Role.MEMBER),
+    "carol": Part("Carol Hartmann", "carol@example.org", Role.MEMBER),
+    "community_manager": Part("Dana Manager", "dana@example.org", Role.COMMUNITY_MANAGER),
+    # Around the committee, not on it:
+    "responder": Part("Oli Organizer", "oli@example.org", Role.EVENT_RESPONDER),
+}
+
+
+def cast_member(part: str, *, joined_at: datetime | None = None) -> Member:
+    """The cast's `part` (a key of CAST) as a real account with an enrolled authenticator."""
+    person = CAST[part]
+    fields = {"joined_at": joined_at} if joined_at is not None else {}
+    return member_factory(name=person.name, email=person.email, role=person.role, **fields)
+
+
+def operator_factory(*, name: str = "Olga Operator", email: str | None = None) -> Member:
+    """The site operator: a Django superuser with a confirmed TOTP device (so can pass 2FA)."""
+    email = email or f"operator{next(_seq)}@example.org"
+    operator = Member.objects.create_superuser(email, PASSWORD, name=name)
+    TOTPDevice.objects.create(user=operator, name="test", confirmed=True)
+    return operator
 
 
 def device_of(member: Member) -> TOTPDevice:

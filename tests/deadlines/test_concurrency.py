@@ -63,8 +63,8 @@ def sent_mail(folder: Path) -> list[tuple[str, str]]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_tick_processes_started_together_send_each_message_once(tmp_path, ann, ben):
-    cases = [case_at(T, participants=(ann, ben)) for _ in range(CASES)]
+def test_two_tick_processes_started_together_send_each_message_once(tmp_path, alice, bob):
+    cases = [case_at(T, participants=(alice, bob)) for _ in range(CASES)]
     moment = T + 7 * DAY + HOUR  # acknowledgement and decision overdue, delay notice due
 
     processes = [tick_process(tmp_path, moment) for _ in range(2)]
@@ -75,7 +75,7 @@ def test_two_tick_processes_started_together_send_each_message_once(tmp_path, an
     mail = sent_mail(tmp_path / "mail")
     duplicates = [item for item, n in Counter(mail).items() if n > 1]
     assert duplicates == []
-    # Per case: two reminders (acknowledge, decide) to each of ann and ben, one delay notice.
+    # Per case: two reminders (acknowledge, decide) to each of alice and bob, one delay notice.
     assert len(mail) == CASES * 5
     for case in cases:
         assert ("robin@example.net", f"[{case.reference}] Your report is taking us longer") in mail

@@ -14,7 +14,7 @@ from cocdesk.intake import ratelimit
 from cocdesk.outbox.models import OutboxMessage
 from cocdesk.transparency.services import report_published_elsewhere_record
 from tests.deadlines.conftest import DAY, HOUR, T, case_at, send, tick
-from tests.factories import CASE_CANARY, member_factory
+from tests.factories import CASE_CANARY
 from tests.mailbox import delivered, forget_delivered
 
 pytestmark = pytest.mark.django_db
@@ -26,23 +26,23 @@ def to(address):
     return [m for m in delivered() if m.to == [address]]
 
 
-def test_acknowledgement_reminder_at_25_hours_not_at_23_and_not_again_at_26(ann, ben):
-    case = case_at(T, participants=(ann,))
+def test_acknowledgement_reminder_at_25_hours_not_at_23_and_not_again_at_26(alice, bob):
+    case = case_at(T, participants=(alice,))
 
     out = tick(T + 23 * HOUR)
     assert delivered() == []
     assert "nothing due" in out
 
     out = tick(T + 25 * HOUR)
-    # ann takes part: she is reminded to acknowledge. ben has not declared: he is reminded to answer
+    # alice takes part: she is reminded to acknowledge. bob has not declared: he is reminded to answer
     # the conflict question (issue 10), and hears nothing of the acknowledgement.
-    assert sorted(m.to[0] for m in delivered()) == [ann.email, ben.email]
-    (reminder,) = to(ann.email)
+    assert sorted(m.to[0] for m in delivered()) == [alice.email, bob.email]
+    (reminder,) = to(alice.email)
     assert reminder.subject == f"[{case.reference}] Reminder: Acknowledge the report within 24 hours"
     assert f"/cases/{case.reference}/" in reminder.body
     assert f"reminder  {case.reference}  acknowledge  to 1 member(s), round 1" in out
     assert "1 reminder" in out and "2 sent" in out
-    (asked,) = to(ben.email)
+    (asked,) = to(bob.email)
     assert "conflict declaration" in asked.subject and case.reference in asked.body
 
     out = tick(T + 26 * HOUR)
@@ -53,15 +53,15 @@ def test_acknowledgement_reminder_at_25_hours_not_at_23_and_not_again_at_26(ann,
     assert len(delivered()) == 4
 
 
-def test_a_personal_acknowledgement_stops_the_reminders(ann):
-    case = case_at(T, participants=(ann,))
-    send(case, ann, "acknowledgement", T + 2 * HOUR)
+def test_a_personal_acknowledgement_stops_the_reminders(alice):
+    case = case_at(T, participants=(alice,))
+    send(case, alice, "acknowledgement", T + 2 * HOUR)
     tick(T + 25 * HOUR)
     assert not OutboxMessage.objects.filter(kind__startswith="reminder_").exists()
 
 
-def test_delay_notice_to_the_reporter_at_seven_days_and_one_hour(ann):
-    case = case_at(T, participants=(ann,))
+def test_delay_notice_to_the_reporter_at_seven_days_and_one_hour(alice):
+    case = case_at(T, participants=(alice,))
     tick(T + 7 * DAY - HOUR)
     assert to(REPORTER) == []
 
@@ -80,9 +80,9 @@ def test_delay_notice_to_the_reporter_at_seven_days_and_one_hour(ann):
     assert Message.objects.filter(case=case, kind=MessageKind.DELAY).count() == 1
 
 
-def test_no_delay_notice_when_the_decision_was_sent(ann):
-    case = case_at(T, participants=(ann,))
-    send(case, ann, "decision", T + 3 * DAY)
+def test_no_delay_notice_when_the_decision_was_sent(alice):
+    case = case_at(T, participants=(alice,))
+    send(case, alice, "decision", T + 3 * DAY)
     forget_delivered()
     tick(T + 7 * DAY + HOUR)
     assert to(REPORTER) == []
@@ -90,8 +90,8 @@ def test_no_delay_notice_when_the_decision_was_sent(ann):
     assert not DeadlineAction.objects.filter(case=case, rule=Rule.DECIDE).exists()
 
 
-def test_nothing_to_a_reporter_who_asked_for_no_further_involvement(ann):
-    case = case_at(T, participants=(ann,), wants_updates=False)
+def test_nothing_to_a_reporter_who_asked_for_no_further_involvement(alice):
+    case = case_at(T, participants=(alice,), wants_updates=False)
     tick(T + 25 * HOUR)
     tick(T + 7 * DAY + HOUR)
     assert to(REPORTER) == []
@@ -101,8 +101,8 @@ def test_nothing_to_a_reporter_who_asked_for_no_further_involvement(ann):
     assert rules == {Rule.DECIDE}
 
 
-def test_anonymous_reporter_reads_the_delay_notice_in_the_portal_and_the_email_has_no_content(ann):
-    case = case_at(T, participants=(ann,), kind="anonymous", notify_email="ping@example.net")
+def test_anonymous_reporter_reads_the_delay_notice_in_the_portal_and_the_email_has_no_content(alice):
+    case = case_at(T, participants=(alice,), kind="anonymous", notify_email="ping@example.net")
     out = tick(T + 7 * DAY + HOUR)
     assert "(portal and a notification email)" in out
     [ping] = to("ping@example.net")
@@ -116,9 +116,8 @@ def test_anonymous_reporter_reads_the_delay_notice_in_the_portal_and_the_email_h
 
 
 @pytest.mark.parametrize("who", ["owners", "participants", "nobody_declared"])
-def test_reminders_go_to_owners_else_participants_else_everyone_not_conflicted(who):
-    members = [member_factory(joined_at=T - DAY) for _ in range(4)]
-    first, second, third, conflicted = members
+def test_reminders_go_to_owners_else_participants_else_everyone_not_conflicted(who, committee):
+    first, second, third, conflicted = committee.alice, committee.bob, committee.carol, committee.chair
     participants = (first, second, third) if who != "nobody_declared" else ()
     case = case_at(T, participants=participants)
     conflict_declare(case=case, member=conflicted, has_conflict=True)
@@ -133,13 +132,13 @@ def test_reminders_go_to_owners_else_participants_else_everyone_not_conflicted(w
     assert conflicted.email not in {m.to[0] for m in delivered()}
 
 
-def test_no_reminder_or_notice_to_a_member_contains_report_details(ann, ben, cleo):
-    case = case_at(T, participants=(ann, cleo))
+def test_no_reminder_or_notice_to_a_member_contains_report_details(alice, bob, chair):
+    case = case_at(T, participants=(alice, chair))
     with clock.frozen(T + 2 * DAY):
-        case_search_start(case=case, by=ann)
+        case_search_start(case=case, by=alice)
     for moment in (T + 25 * HOUR, T + 3 * DAY + HOUR, T + 7 * DAY + HOUR, T + 183 * DAY, T + 366 * DAY):
         tick(moment)
-    member_mail = [m for m in delivered() if m.to[0] in {ann.email, ben.email, cleo.email}]
+    member_mail = [m for m in delivered() if m.to[0] in {alice.email, bob.email, chair.email}]
     kinds = set(OutboxMessage.objects.filter(recipient_member__isnull=False).values_list("kind", flat=True))
     assert {"reminder_acknowledge", "reminder_decide", "reminder_search_update", "check_in"} <= kinds
     assert "transparency_reminder" in kinds
@@ -150,11 +149,11 @@ def test_no_reminder_or_notice_to_a_member_contains_report_details(ann, ben, cle
             assert secret not in text, (secret, message.subject)
 
 
-def test_search_updates_are_due_every_24_hours_until_the_search_ends(ann):
-    case = case_at(T, participants=(ann,))
-    send(case, ann, "acknowledgement", T + HOUR)
+def test_search_updates_are_due_every_24_hours_until_the_search_ends(alice):
+    case = case_at(T, participants=(alice,))
+    send(case, alice, "acknowledgement", T + HOUR)
     with clock.frozen(T + HOUR):
-        case_search_start(case=case, by=ann)
+        case_search_start(case=case, by=alice)
     start = T + HOUR
 
     def search_reminders():
@@ -173,7 +172,7 @@ def test_search_updates_are_due_every_24_hours_until_the_search_ends(ann):
     tick(start + 26 * HOUR)
     assert search_reminders() == 1
 
-    send(case, ann, "update", start + 26 * HOUR, body="Still looking.")  # the owners send the day's update
+    send(case, alice, "update", start + 26 * HOUR, body="Still looking.")  # the owners send the day's update
     assert due() == start + 50 * HOUR
     tick(start + 49 * HOUR)
     assert search_reminders() == 1
@@ -181,7 +180,7 @@ def test_search_updates_are_due_every_24_hours_until_the_search_ends(ann):
     assert search_reminders() == 2
 
     with clock.frozen(start + 52 * HOUR):
-        case_search_end(case=case, by=ann)
+        case_search_end(case=case, by=alice)
     assert due() is None
     tick(start + 80 * HOUR)
     tick(start + 110 * HOUR)
@@ -192,78 +191,80 @@ def test_search_updates_are_due_every_24_hours_until_the_search_ends(ann):
     ]
 
 
-def test_six_monthly_check_in_is_asked_once_reminded_weekly_and_answered(ann, cleo):
-    due = selectors.check_in_due_for(member=ann)
+def test_six_monthly_check_in_is_asked_once_reminded_weekly_and_answered(alice, chair):
+    due = selectors.check_in_due_for(member=alice)
     assert due == datetime(2027, 8, 28, 9, tzinfo=UTC)  # six months after joining (28 Feb)
     tick(due - HOUR)
     assert not CheckIn.objects.exists()
     out = tick(due + HOUR)
-    assert f"check-in  member {ann.pk}  asked" in out
-    asked = [m for m in to(ann.email) if "continue" in m.subject]
+    assert f"check-in  member {alice.pk}  asked" in out
+    asked = [m for m in to(alice.email) if "continue" in m.subject]
     assert len(asked) == 1 and "/check-in/" in asked[0].body
-    assert CheckIn.objects.get(member=ann).asked_at == due + HOUR
+    assert CheckIn.objects.get(member=alice).asked_at == due + HOUR
     tick(due + 2 * HOUR)
-    assert len([m for m in to(ann.email) if "continue" in m.subject]) == 1
+    assert len([m for m in to(alice.email) if "continue" in m.subject]) == 1
     out = tick(due + 8 * DAY)  # a week later, no answer yet: a reminder
-    reminders = [m for m in to(ann.email) if "continue" in m.subject]
+    reminders = [m for m in to(alice.email) if "continue" in m.subject]
     assert len(reminders) == 2 and "reminder" in reminders[1].body and "reminder" not in reminders[0].body
-    assert f"check-in  member {ann.pk}  reminded" in out
+    assert f"check-in  member {alice.pk}  reminded" in out
 
     with clock.frozen(due + 9 * DAY):
-        services.check_in_answer(member=ann, answer="continue")
+        services.check_in_answer(member=alice, answer="continue")
     tick(due + 16 * DAY)
-    assert len([m for m in to(ann.email) if "continue" in m.subject]) == 2
-    assert selectors.check_in_due_for(member=ann) == datetime(2028, 3, 6, 9, tzinfo=UTC)  # from the answer
+    assert len([m for m in to(alice.email) if "continue" in m.subject]) == 2
+    assert selectors.check_in_due_for(member=alice) == datetime(2028, 3, 6, 9, tzinfo=UTC)  # from the answer
 
 
-def test_stepping_down_tells_the_chair(ann, cleo):
+def test_stepping_down_tells_the_chair(alice, chair):
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.check_in_answer(member=ann, answer="step_down")
-    [note] = to(cleo.email)
-    assert "Ann Owner" in note.body and "step down" in note.body
+        services.check_in_answer(member=alice, answer="step_down")
+    [note] = to(chair.email)
+    assert "Alice Member" in note.body and "step down" in note.body
 
 
-def test_transparency_report_reminds_the_chair_weekly_until_recorded(ann, cleo):
+def test_transparency_report_reminds_the_chair_weekly_until_recorded(alice, chair):
     due = selectors.transparency_due_at()
     assert due == datetime(2028, 2, 28, 9, tzinfo=UTC)  # a year after the first member joined
     tick(due + HOUR)
-    chair_mail = [m for m in to(cleo.email) if "transparency" in m.subject]
+    chair_mail = [m for m in to(chair.email) if "transparency" in m.subject]
     assert len(chair_mail) == 1
-    assert not [m for m in to(ann.email) if "transparency" in m.subject]
+    assert not [m for m in to(alice.email) if "transparency" in m.subject]
     tick(due + 2 * HOUR)
-    assert len([m for m in to(cleo.email) if "transparency" in m.subject]) == 1
+    assert len([m for m in to(chair.email) if "transparency" in m.subject]) == 1
     with clock.frozen(due + DAY):
-        report_published_elsewhere_record(year=2027, by=cleo)
+        report_published_elsewhere_record(year=2027, by=chair)
     tick(due + 8 * DAY)
-    assert len([m for m in to(cleo.email) if "transparency" in m.subject]) == 1
+    assert len([m for m in to(chair.email) if "transparency" in m.subject]) == 1
     assert selectors.transparency_due_at() == datetime(2029, 2, 28, 9, tzinfo=UTC)  # recorded 29 Feb 2028
 
 
 # --- members who have not answered the conflict question (issue 10) -------------------------------
 
 
-def test_members_who_have_not_answered_are_reminded_once_a_day_until_they_answer(ann, ben, cleo):
-    first = case_at(T, participants=(ann,))
-    second = case_at(T + 2 * HOUR, participants=(ann,))
-    party = member_factory(name="Pat Party", email="pat@example.org", joined_at=T - DAY)
-    conflict_declare(case=first, member=party, has_conflict=True)
-    conflict_declare(case=second, member=party, has_conflict=True)
+def test_members_who_have_not_answered_are_reminded_once_a_day_until_they_answer(alice, bob, carol, chair):
+    first = case_at(T, participants=(alice,))
+    second = case_at(T + 2 * HOUR, participants=(alice,))
+    conflict_declare(case=first, member=carol, has_conflict=True)
+    conflict_declare(case=second, member=carol, has_conflict=True)
 
     assert "declaration" not in tick(T + 23 * HOUR)
     out = tick(T + 27 * HOUR)
     asked = [m for m in delivered() if "conflict declaration" in m.subject]
-    assert sorted(m.to[0] for m in asked) == [ben.email, cleo.email]  # never ann (answered) or pat
+    assert sorted(m.to[0] for m in asked) == [
+        bob.email,
+        chair.email,
+    ]  # not alice (answered), not carol
     assert first.reference in asked[0].body and second.reference in asked[0].body
     assert CASE_CANARY not in asked[0].body
     assert "declaration reminder" in out
     tick(T + 30 * HOUR)  # the same day: nothing more
     assert len([m for m in delivered() if "conflict declaration" in m.subject]) == 2
 
-    conflict_declare(case=first, member=ben, has_conflict=False)
-    conflict_declare(case=second, member=ben, has_conflict=True)
+    conflict_declare(case=first, member=bob, has_conflict=False)
+    conflict_declare(case=second, member=bob, has_conflict=True)
     forget_delivered()
     tick(T + 2 * DAY)
     asked = [m for m in delivered() if "conflict declaration" in m.subject]
-    assert [m.to for m in asked] == [[cleo.email]]  # ben answered; cleo has not, the next day
+    assert [m.to for m in asked] == [[chair.email]]  # bob answered; chair has not, the next day
     assert DeadlineAction.objects.filter(rule=Rule.DECLARE).count() == 3
