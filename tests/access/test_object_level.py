@@ -16,7 +16,6 @@ from django.test import Client
 from cocdesk.cases.models import Attachment, Case, DiscussionPost, Vote
 from cocdesk.crypto import EncryptedJSONField, EncryptedTextField
 from cocdesk.intake.models import Event
-from cocdesk.members.models import Role
 from cocdesk.members.selectors import totp_current_code
 from tests.access.test_access_matrix import CASE_ROUTES, case_routes
 from tests.access.world import (
@@ -26,7 +25,7 @@ from tests.access.world import (
     response_leaks,
     snapshot,
 )
-from tests.factories import PASSWORD, device_of, member_factory, verified_client
+from tests.factories import PASSWORD, device_of, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -164,11 +163,10 @@ def test_superuser_sees_no_case_content_in_the_admin():
     assert client.get(f"/cases/{world.case.reference}/").status_code == 404
 
 
-def test_event_responder_sees_their_report_only_until_they_submit(chair):
+def test_event_responder_sees_their_report_only_until_they_submit(chair, responder):
     event = Event.objects.create(name="CommunityConf", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
-    oli = member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER)
-    event.responders.add(oli)
-    client = verified_client(oli)
+    event.responders.add(responder)
+    client = verified_client(responder)
     canary = "CANARY-responder-2f7c91 they followed me to the hotel"
     report = {
         "channel": "in_person",

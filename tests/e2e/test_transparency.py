@@ -8,7 +8,7 @@ from django.conf import settings
 
 from cocdesk import clock
 from cocdesk.transparency import selectors, services
-from tests.factories import member_factory, verified_client
+from tests.factories import verified_client
 from tests.transparency.bulk import bulk_year
 from tests.transparency.conftest import AFTER
 
@@ -29,11 +29,9 @@ def _fits(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
 
-def test_statistics_and_the_public_report_on_a_phone(live_server, phone):
+def test_statistics_and_the_public_report_on_a_phone(live_server, phone, chair, alice):
     SHOTS.mkdir(parents=True, exist_ok=True)
     clock.set_now(AFTER)
-    chair = member_factory(name="Carla Chair", role="chair")
-    alice = member_factory(name="Alice Member")
     bulk_year(year=2026, count=90, taking_part=[chair, alice], every=1)
     report = services.report_draft_create(year=2026, by=chair)
     report = services.report_edit(

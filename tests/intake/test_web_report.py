@@ -12,7 +12,6 @@ from cocdesk.cases.models import Case, ConflictDeclaration, Kind, PartyRole
 from cocdesk.intake import ratelimit
 from cocdesk.intake.models import Event
 from cocdesk.outbox.models import OutboxMessage
-from tests.factories import member_factory
 from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
@@ -94,8 +93,7 @@ def test_reporter_gets_a_confirmation_and_members_get_a_notice_without_details(a
         assert "canary" not in text and "Jamie" not in text and "Hall B" not in text
 
 
-def test_members_who_are_parties_or_excluded_get_nothing(alice, bob):
-    carol = member_factory(name="Carol Member", email="carol@example.org")
+def test_members_who_are_parties_or_excluded_get_nothing(alice, bob, carol):
     submit(named_report(reported_1_email="ALICE@example.org", exclude_members=[str(bob.pk)]))
     case = Case.objects.get()
     assert {m.to[0] for m in delivered()} == {"robin@example.net", carol.email}
