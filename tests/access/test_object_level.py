@@ -74,6 +74,7 @@ def test_voting_on_a_case_you_cannot_see_is_not_found_and_changes_nothing():
     assert Vote.objects.filter(proposal=proposal, member=world.members["participant"]).exists()
 
 
+@pytest.mark.slow
 def test_uploading_or_commenting_on_a_hidden_case_changes_nothing():
     world = build_world("response")
     before = snapshot(world.case)
@@ -105,6 +106,7 @@ def _refers_to_a_case(model: type[models.Model]) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_superuser_sees_no_case_content_in_the_admin():
     world = build_world("response", canary_in_parties=True)
     operator = world.members["operator"]

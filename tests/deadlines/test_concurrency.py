@@ -62,6 +62,7 @@ def sent_mail(folder: Path) -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_two_tick_processes_started_together_send_each_message_once(tmp_path, alice, bob):
     cases = [case_at(T, participants=(alice, bob)) for _ in range(CASES)]

@@ -358,6 +358,7 @@ def test_a_bad_charset_subject_and_name_are_still_readable(tmp_path):
     assert case.parties.get(role=PartyRole.REPORTER).email == "rene@example.net"
 
 
+@pytest.mark.slow
 def test_a_20_mb_attachment_is_stored(tmp_path):
     content = os.urandom(20 * 1024 * 1024)
     pdf = pikepdf.new()
@@ -441,6 +442,7 @@ def test_exit_75_when_file_storage_fails(tmp_path, monkeypatch):
 # --- the real command line, once ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ingest_email_as_a_real_process_prints_the_same_reference_twice(tmp_path):
     data = tmp_path / "data"
     message = tmp_path / "report.eml"
@@ -498,6 +500,7 @@ CONTENT_TYPES = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     subject=st.text(max_size=80),

@@ -246,6 +246,7 @@ def test_member_add_cannot_make_an_operator_account():
     assert not Case.objects.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_migrating_takes_admin_rights_from_an_account_that_also_has_another_role(capsys):
     before = [("members", "0003_totp_secrets_encrypted")]

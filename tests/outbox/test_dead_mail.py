@@ -111,6 +111,7 @@ def test_the_neutral_labels_name_real_notices():
         get_template(f"email/{kind}.subject.txt")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_migrating_gives_mail_already_queued_the_member_it_is_about(alice, bob):
     removal = removal_open(member=alice, by=bob)  # notifies nobody else: there is no one
