@@ -5,14 +5,23 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from cocdesk import clock
-from cocdesk.cases.models import PartyRole
-from cocdesk.cases.services import Incident, PartyInput, ReportInput, conflict_declare
+from cocdesk.cases.models import PartyRole, ProposalConsequence
+from cocdesk.cases.services import (
+    ConsequenceInput,
+    Incident,
+    PartyInput,
+    ReportInput,
+    conflict_declare,
+    proposal_create,
+    vote_cast,
+)
+from cocdesk.intake.models import Event
 from cocdesk.intake.services import report_store
 from cocdesk.members.models import Member, Role, TOTPDevice
 from cocdesk.middleware import SessionLifetimeMiddleware
@@ -130,6 +139,33 @@ def case_factory(
         conflict_declare(case=opened.case, member=member, has_conflict=False)
     opened.case.receipt_code = opened.receipt_code
     return opened.case
+
+
+def passed_consequence(case, member, **consequence) -> ProposalConsequence:
+    """A consequence (`ConsequenceInput` fields) that `member`, alone taking part, proposed and passed."""
+    proposal = proposal_create(
+        case=case,
+        kind="consequences",
+        text="Keep away",
+        by=member,
+        consequences=[ConsequenceInput(**consequence)],
+    )
+    assert vote_cast(proposal=proposal, member=member, choice="yes").status == "passed"
+    return proposal.consequences.get()
+
+
+# What a report of immediate danger at an event shows the reporter (D2).
+SAFETY_NUMBERS = {
+    "emergency_number": "112",
+    "venue_security": "Front desk, +351 555 0100",
+    "safety_contact": "Ana Safety, +351 555 0101",
+}
+
+
+def event_factory(**fields) -> Event:
+    """CommunityConf, 1 to 3 March 2027 (`fields` override or add, e.g. `**SAFETY_NUMBERS`)."""
+    values = {"name": "CommunityConf", "starts_on": date(2027, 3, 1), "ends_on": date(2027, 3, 3)}
+    return Event.objects.create(**(values | fields))
 
 
 _RECEIPT_CODE = re.compile(r'<p class="receipt-code"><code>(.*?)</code></p>', re.S)

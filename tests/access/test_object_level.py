@@ -15,7 +15,6 @@ from django.test import Client
 
 from cocdesk.cases.models import Attachment, Case, DiscussionPost, Vote
 from cocdesk.crypto import EncryptedJSONField, EncryptedTextField
-from cocdesk.intake.models import Event
 from cocdesk.members.selectors import totp_current_code
 from tests.access.test_access_matrix import CASE_ROUTES, case_routes
 from tests.access.world import (
@@ -25,7 +24,7 @@ from tests.access.world import (
     response_leaks,
     snapshot,
 )
-from tests.factories import PASSWORD, device_of, verified_client
+from tests.factories import PASSWORD, device_of, event_factory, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +165,7 @@ def test_superuser_sees_no_case_content_in_the_admin():
 
 
 def test_event_responder_sees_their_report_only_until_they_submit(chair, responder):
-    event = Event.objects.create(name="CommunityConf", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
+    event = event_factory(starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
     event.responders.add(responder)
     client = verified_client(responder)
     canary = "CANARY-responder-2f7c91 they followed me to the hotel"

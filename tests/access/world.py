@@ -82,7 +82,7 @@ from cocdesk.members.models import Member, Role
 from cocdesk.middleware import is_public_path
 from cocdesk.outbox.models import OutboxMessage
 from cocdesk.transparency.models import CaseCheck, IncidentSummary
-from tests.factories import member_factory, open_report, operator_factory, verified_client
+from tests.factories import event_factory, member_factory, open_report, operator_factory, verified_client
 from tests.mailbox import delivered
 
 ROLES = (
@@ -206,7 +206,7 @@ def build_world(
         "manager": member_factory(name="Max Manager", role=Role.COMMUNITY_MANAGER),
         "operator": operator_factory(),
     }
-    event = Event.objects.create(name="CommunityConf", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
+    event = event_factory(starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
     event.responders.add(members["responder"])
 
     reported_name = f"Sam{tag} Smith"

@@ -3,7 +3,7 @@ member taking part or the person who took the report. It records the immediate r
 who, when, note), alerts every member free of conflict at once, and shows the plan's guidance with
 who to call. Law enforcement, at any point, is a record the community manager is told about."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import TestCase
@@ -11,9 +11,15 @@ from django.test import TestCase
 from cocdesk import clock
 from cocdesk.cases.models import Case, ImmediateResponse, LawEnforcementRecord, TimelineKind
 from cocdesk.cases.services import conflict_declare
-from cocdesk.intake.models import Event
 from cocdesk.members.models import Role
-from tests.factories import CASE_CANARY, case_factory, member_factory, verified_client
+from tests.factories import (
+    CASE_CANARY,
+    SAFETY_NUMBERS,
+    case_factory,
+    event_factory,
+    member_factory,
+    verified_client,
+)
 from tests.mailbox import delivered, forget_delivered
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def event(db):
-    return Event.objects.create(
-        name="CommunityConf",
-        starts_on=date(2027, 3, 1),
-        ends_on=date(2027, 3, 3),
-        emergency_number="112",
-        venue_security="Front desk, +351 555 0100",
-        safety_contact="Ana Safety, +351 555 0101",
-    )
+    return event_factory(**SAFETY_NUMBERS)
 
 
 def danger_url(case):

@@ -10,11 +10,11 @@ from cocdesk import clock
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case, ConsequenceCatalogItem, PartyRole
 from cocdesk.cases.selectors import case_consequences_in_force
-from cocdesk.cases.services import ConsequenceInput, FileInput, PartyInput, proposal_create, vote_cast
+from cocdesk.cases.services import FileInput, PartyInput
 from cocdesk.deadlines import rules
 from cocdesk.intake import ratelimit
 from tests.deadlines.conftest import DAY, HOUR, T, case_at, send, tick
-from tests.factories import CASE_CANARY, case_factory, open_report, verified_client
+from tests.factories import CASE_CANARY, case_factory, open_report, passed_consequence, verified_client
 from tests.intake.test_anonymity import every_stored_value
 
 pytestmark = pytest.mark.django_db
@@ -135,22 +135,10 @@ def test_open_cases_are_never_expunged(alice):
     assert (case.expunge_at, case.expunged_at, case.description) == (None, None, CASE_CANARY)
 
 
-def _passed_consequence(case, member, **consequence):
-
-    proposal = proposal_create(
-        case=case,
-        kind="consequences",
-        text="Keep away",
-        by=member,
-        consequences=[ConsequenceInput(**consequence)],
-    )
-    assert vote_cast(proposal=proposal, member=member, choice="yes").status == "passed"
-
-
 def test_a_case_with_a_consequence_still_in_force_is_not_expunged(alice):
 
     case = case_at(T, participants=(alice,))
-    _passed_consequence(
+    passed_consequence(
         case, alice, custom="No DMs to the reporter", duration="until 2030", until=date(2030, 1, 1)
     )
     close(case, severity="minor")
@@ -163,7 +151,7 @@ def test_a_case_with_a_consequence_still_in_force_is_not_expunged(alice):
 def test_a_one_off_warning_does_not_keep_a_case_forever(alice):
 
     case = case_at(T, participants=(alice,))
-    _passed_consequence(
+    passed_consequence(
         case, alice, catalog_item=ConsequenceCatalogItem.objects.get(label="A verbal or emailed warning")
     )
     close(case, severity="minor")

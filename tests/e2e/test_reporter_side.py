@@ -4,7 +4,6 @@ Screenshots go to $COCDESK_SCREENSHOTS when it is set (for a person to look at t
 
 import os
 import re
-from datetime import date
 from importlib import import_module
 from pathlib import Path
 
@@ -14,9 +13,8 @@ from playwright.sync_api import expect
 
 from cocdesk.cases.models import Message
 from cocdesk.intake import ratelimit
-from cocdesk.intake.models import Event
 from cocdesk.members.selectors import totp_current_code
-from tests.factories import PASSWORD, case_factory, device_of, verified_client
+from tests.factories import PASSWORD, SAFETY_NUMBERS, case_factory, device_of, event_factory, verified_client
 from tests.mailbox import delivered, forget_delivered
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -128,14 +126,7 @@ def test_escape_inside_what_happened_keeps_the_report(live_server, phone):
 
 def test_an_urgent_reports_thank_you_page(live_server, phone, alice):
     ratelimit.reset()
-    Event.objects.create(
-        name="CommunityConf",
-        starts_on=date(2027, 3, 1),
-        ends_on=date(2027, 3, 3),
-        emergency_number="112",
-        venue_security="Front desk, +351 555 0100",
-        safety_contact="Ana Safety, +351 555 0101",
-    )
+    event_factory(**SAFETY_NUMBERS)
     phone.goto(live_server.url + "/report/")
     phone.get_by_label("Your name").fill("Robin")
     phone.get_by_label("What happened?").fill("Someone grabbed my arm and will not leave me alone.")
@@ -207,12 +198,7 @@ def test_the_404_page_has_navigation(live_server, phone, alice):
 
 
 def test_someone_may_be_in_danger_from_the_case_page(live_server, phone, alice, bob):
-    event = Event.objects.create(
-        name="CommunityConf",
-        starts_on=date(2027, 3, 1),
-        ends_on=date(2027, 3, 3),
-        venue_security="+351 555 0100",
-    )
+    event = event_factory(venue_security="+351 555 0100")
     case = case_factory(participants=(alice,), event=event)
     forget_delivered()
     log_in_as(phone, live_server, alice)

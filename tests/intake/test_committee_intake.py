@@ -10,7 +10,7 @@ from cocdesk.cases.models import Case, ConflictDeclaration, Handoff, ImmediateRe
 from cocdesk.errors import Refused
 from cocdesk.intake.models import Event
 from cocdesk.members.models import Role
-from tests.factories import case_factory, open_report, verified_client
+from tests.factories import case_factory, event_factory, open_report, verified_client
 from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +120,7 @@ def test_law_enforcement_only_when_the_reporter_asked(alice):
 
 @pytest.fixture
 def event(chair):
-    return Event.objects.create(name="CommunityConf", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
+    return event_factory(starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
 
 
 def test_chair_creates_an_event_and_names_a_responder(chair):
