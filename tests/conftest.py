@@ -35,7 +35,7 @@ from hypothesis import settings as hypothesis_settings
 
 from cocdesk import clock
 from cocdesk.members.models import Member
-from tests.factories import cast_member, operator_factory
+from tests.factories import CAST, cast_member, operator_factory
 from tests.shared_state import REDIS_TEST_URL, redis_or_skip
 
 # CI replays the same examples every run (a red build must be reproducible); local runs explore.
@@ -89,40 +89,23 @@ def cast_joined_at():
     return None
 
 
-@pytest.fixture
-def chair(db, cast_joined_at):
-    """Carla Chair <carla@example.org>, the committee's chair."""
-    return cast_member("chair", joined_at=cast_joined_at)
+def _cast_fixture(part: str):
+    """The fixture of the cast's `part` (`factories.CAST`): the account, made when a test names it."""
+
+    def person(db, cast_joined_at) -> Member:
+        return cast_member(part, joined_at=cast_joined_at)
+
+    who = CAST[part]
+    person.__doc__ = f"{who.name} <{who.email}>, {who.role.label.lower()} (the cast: tests/conftest.py)."
+    return pytest.fixture(name=part)(person)
 
 
-@pytest.fixture
-def alice(db, cast_joined_at):
-    """Alice Member <alice@example.org>, a committee member."""
-    return cast_member("alice", joined_at=cast_joined_at)
-
-
-@pytest.fixture
-def bob(db, cast_joined_at):
-    """Bob Member <bob@example.org>, a committee member."""
-    return cast_member("bob", joined_at=cast_joined_at)
-
-
-@pytest.fixture
-def carol(db, cast_joined_at):
-    """Carol Hartmann <carol@example.org>, a committee member whom reports can name."""
-    return cast_member("carol", joined_at=cast_joined_at)
-
-
-@pytest.fixture
-def community_manager(db, cast_joined_at):
-    """Dana Manager <dana@example.org>, the community manager (not on the committee)."""
-    return cast_member("community_manager", joined_at=cast_joined_at)
-
-
-@pytest.fixture
-def responder(db, cast_joined_at):
-    """Oli Organizer <oli@example.org>, an event responder (not on the committee)."""
-    return cast_member("responder", joined_at=cast_joined_at)
+chair = _cast_fixture("chair")
+alice = _cast_fixture("alice")
+bob = _cast_fixture("bob")
+carol = _cast_fixture("carol")
+community_manager = _cast_fixture("community_manager")
+responder = _cast_fixture("responder")
 
 
 @pytest.fixture
