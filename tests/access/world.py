@@ -428,6 +428,47 @@ def kept_for_many_tests(django_db_blocker, files: Path) -> Iterator[None]:
 # --- what a case has -------------------------------------------------------------------------------
 
 
+# The tables `snapshot` reads: a request that wrote to none of them changed nothing it would show.
+SNAPSHOT_MODELS = (
+    Case,
+    IncidentSummary,
+    EscrowMatch,
+    TimelineEntry,
+    DiscussionPost,
+    Proposal,
+    ProposalConsequence,
+    Vote,
+    IncidentOwner,
+    Message,
+    Attachment,
+    ConflictDeclaration,
+    LawEnforcementRecord,
+    FollowUp,
+    Conversation,
+    ImmediateResponse,
+    Handoff,
+    Party,
+    InvolvementClearance,
+    UnsealAgreement,
+    OutboxMessage,
+    CaseCheck,
+)
+
+
+def wrote_to_a_case(queries: list[dict]) -> bool:
+    """Whether any of `queries` (CaptureQueriesContext.captured_queries) may have changed what
+    `snapshot` reads: a statement other than a SELECT naming one of its tables."""
+    tables = {model._meta.db_table.lower() for model in SNAPSHOT_MODELS}
+    for query in queries:
+        sql = query["sql"].lstrip()
+        if sql[:6].upper() == "SELECT":
+            continue
+        named = {name.lower() for name in re.findall(r'["`]?([A-Za-z_][A-Za-z0-9_]*)["`]?', sql)}
+        if named & tables:
+            return True
+    return False
+
+
 def snapshot(case: Case) -> dict:
     """Everything a refused request could have changed on a case: its state and every child row."""
     return {
