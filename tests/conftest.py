@@ -19,7 +19,7 @@ They joined now, unless a folder overrides `cast_joined_at` (tests/deadlines: th
 time T; tests/transparency: early in the reported year). A test that needs more people than the cast (a
 crowd to count votes, a member who is reported, someone added later) makes them in the test with
 `member_factory()`, named for what they are. The access matrix (tests/access/world.py) has its own world:
-one account for each of its eleven access roles.
+one account for each of its access roles.
 
 Markers: `slow` (more than ~2 s: processes, threads, fault injection, the full access matrix) and `e2e`
 (browsers; always slow too). `make test-fast` runs `pytest -m "not slow"`; `make test` and CI run all.
