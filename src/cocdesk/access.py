@@ -502,6 +502,9 @@ class Navigation:
     takes_reports: bool = False
     shared_records: bool = False
     identities: bool = False
+    roster: bool = False  # the roster and off-boarding (the chair; every member while there is none)
+    check_ins: bool = False  # who answered the six-monthly check-in
+    events: bool = False  # events and their responders
 
 
 def navigation(user: object) -> Navigation:
@@ -511,6 +514,9 @@ def navigation(user: object) -> Navigation:
         takes_reports=may_take_reports(user),
         shared_records=is_community_manager(user),
         identities=may_keep_identities(user),
+        roster=may_manage_offboarding(user),
+        check_ins=is_chair(user),
+        events=may_manage_events(user),
     )
 
 

@@ -170,6 +170,13 @@ def blind_index(value: str, *, kind: str) -> str:
     return hmac.new(settings.INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
+def identity_row_key(value: str, *, kind: str) -> str:
+    """The key that keeps one row per identifier in a member's list (MemberIdentity.index). Never
+    equal to a party's `blind_index` of the same identifier, so a copy of the database cannot join a
+    member's identities with the people reports name (issue 16)."""
+    return secret_hash(f"member-identity:{kind}:{normalize_identifier(value, kind=kind)}")
+
+
 # A word as identifier matching sees it: letters and digits, joined inside by full stops,
 # apostrophes (straight or typographic) and hyphens, so "qa.writes", "O'Brien" and "Jean-Luc" are
 # one word each; a possessive "'s" is not part of it.
@@ -211,3 +218,16 @@ def secret_hash(value: str) -> str:
     """A keyed hash for one-way secrets such as receipt codes and enrolment tokens."""
     # Keyed with INDEX_KEY, not SECRET_KEY, so rotating the session secret keeps receipt codes valid.
     return hmac.new(settings.INDEX_KEY.encode(), f"secret:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def search_index_hash(key: str) -> str:
+    """The blind index of a search key (`identity.search_keys`, `identity.search_words`), apart from
+    the matching keys so that neither can be taken for the other."""
+    return hmac.digest(settings.INDEX_KEY.encode(), b"search:" + key.encode(), "sha256").hex()
+
+
+def search_indexes(*, name: str, handle: str) -> str:
+    """Blind indexes, space-separated, of the words of a name and the prefixes (three letters and
+    up) of its words and of a handle: "Kevin", "Kevin D" and "kdev" find "Kevin D." (@kdev_42)
+    without the name being stored in the clear (issue 17)."""
+    return " ".join(sorted(search_index_hash(key) for key in identity.search_keys(name=name, handle=handle)))

@@ -6,8 +6,25 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 MAX_PK_DIGITS = 18  # every primary key fits a signed 64-bit integer
+
+# What ends a line for a mail program or for Python's str.splitlines: never in a header-bound field.
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+ONE_LINE_SUBJECT = _("The subject must be one line: please remove the line break.")
+
+
+def has_line_break(value: str) -> bool:
+    """Whether `value` holds a line break (or another control character): an email subject or
+    other header with one is refused, never sent differently from what the member saw."""
+    return any(ch in LINE_BREAKS or (ord(ch) < 32 and ch != "\t") for ch in value)
+
+
+def one_line(value: str) -> None:
+    """Validator for a subject (or any value that becomes an email header)."""
+    if has_line_break(value):
+        raise ValidationError(ONE_LINE_SUBJECT, code="line_break")
 
 
 def _plausible_pk(value: Any) -> bool:

@@ -262,3 +262,61 @@ def match(keys: Mapping[str, Strength], probes: Iterable[str]) -> Match | None:
     strength = max(hits.values())
     partial = frozenset(key for key, found in hits.items() if found == Strength.PARTIAL)
     return Match(strength=strength, partial_keys=partial)
+
+
+# --- search by part of a name or handle (issue 17) ------------------------------------------------
+
+SEARCH_PREFIX_MIN = 3  # shorter prefixes would tell too little apart, and hint at too much
+
+
+class Found:
+    """How a search word matched a party: a kind of key, shown to the member ("name starts with")."""
+
+    NAME_PREFIX = "name-prefix"
+    NAME_WORD = "name-word"
+    HANDLE_PREFIX = "handle-prefix"
+
+
+def _prefixes(word: str) -> list[str]:
+    return [word[:end] for end in range(SEARCH_PREFIX_MIN, len(word) + 1)]
+
+
+def search_keys(*, name: str, handle: str) -> set[str]:
+    """What a party is found by: every word of the name whole ("d" of "Kevin D."), every prefix of
+    three letters or more of each word ("kev", "kevi", "kevin"), and every such prefix of the handle,
+    whole and in its parts ("kdev_42": "kde" … "kdev42", "kdev" … and "42" is too short)."""
+    keys: set[str] = set()
+    for word in name_tokens(name):
+        keys.add(f"{Found.NAME_WORD}:{word}")
+        keys |= {f"{Found.NAME_PREFIX}:{prefix}" for prefix in _prefixes(word)}
+    user = canonical_handle(handle).split("@", 1)[0]
+    if user:
+        parts = [user, *_WORD.findall(fold(handle.strip().lstrip("@").split("@", 1)[0]))]
+        for part in parts:
+            keys |= {f"{Found.HANDLE_PREFIX}:{prefix}" for prefix in _prefixes(_HANDLE_JUNK.sub("", part))}
+    return keys
+
+
+@dataclass(frozen=True)
+class SearchWord:
+    """One word of a search and the keys that would find it: a party is found when every word of
+    the search is found in its name or handle."""
+
+    word: str
+    keys: dict[str, str]  # key → how it matched (a `Found` kind)
+
+
+def search_words(text: str) -> list[SearchWord]:
+    """The words of a search: a word of three letters or more is looked up as the start of a word of
+    a name or of a handle; a shorter one ("D" of "Kevin D") only as a whole word of a name."""
+    found = []
+    for word in name_tokens(text.replace("@", " ")):
+        if len(word) >= SEARCH_PREFIX_MIN:
+            keys = {
+                f"{Found.NAME_PREFIX}:{word}": Found.NAME_PREFIX,
+                f"{Found.HANDLE_PREFIX}:{word}": Found.HANDLE_PREFIX,
+            }
+        else:
+            keys = {f"{Found.NAME_WORD}:{word}": Found.NAME_WORD}
+        found.append(SearchWord(word=word, keys=keys))
+    return found

@@ -30,6 +30,7 @@ from cocdesk.cases.models import (
 )
 from cocdesk.cases.selectors import reporter_address
 from cocdesk.escrow.models import EscrowMatch
+from cocdesk.intake.selectors import reporter_email_ids
 from cocdesk.members.models import (
     ChairElection,
     Member,
@@ -39,7 +40,9 @@ from cocdesk.members.models import (
     Removal,
 )
 from cocdesk.outbox.models import OutboxMessage
+from cocdesk.outbox.selectors import reporter_mail_ids
 from cocdesk.outbox.services import outbox_enqueue
+from cocdesk.receipts import reply_address
 from cocdesk.transparency.models import TransparencyReport
 
 
@@ -91,6 +94,7 @@ def _to_address(
     context: dict,
     case: Case | None = None,
     about: Member | None = None,
+    private_headers: dict | None = None,
 ) -> OutboxMessage | None:
     subject, body = _render(name, {**context, "base_url": settings.BASE_URL})
     return outbox_enqueue(
@@ -101,7 +105,24 @@ def _to_address(
         subject=subject,
         body=body,
         dedupe_key=":".join([name, *(str(part) for part in scope), "to"]),
+        private_headers=private_headers,
     )
+
+
+def _to_reporter(name: str, address: str, *, case: Case, scope: Iterable[object], context: dict):
+    """Mail to a case's reporter: a reply to it reaches the case (docs/architecture.md, "Mail").
+    Reply-To carries the case's reply token; In-Reply-To answers the reporter's newest email and
+    References name the conversation so far (theirs and ours), so it reads as one thread."""
+    theirs = reporter_email_ids(case=case)
+    ours = [i.strip("<>") for i in reporter_mail_ids(case=case)]
+    thread = [*theirs[:1], *ours, *theirs[1:]]
+    private: dict[str, str] = {}
+    if case.reply_token:
+        private["Reply-To"] = reply_address(case.reply_token)
+    if thread:
+        private["In-Reply-To"] = f"<{theirs[-1] if theirs else ours[-1]}>"
+        private["References"] = " ".join(f"<{i}>" for i in dict.fromkeys(thread))
+    return _to_address(name, address, scope=scope, context=context, case=case, private_headers=private)
 
 
 # --- cases ---------------------------------------------------------------------------------------
@@ -155,7 +176,7 @@ def reporter_confirmation(*, case: Case) -> OutboxMessage | None:
         return None
     if case.kind != Kind.NAMED:
         return _ping(case=case, scope=["confirmation", case.pk])
-    return _to_address(
+    return _to_reporter(
         "reporter_confirmation",
         address,
         scope=[case.pk],
@@ -233,7 +254,7 @@ def escrow_unseal_agreed(*, match: EscrowMatch, by: Member) -> list[int]:
 def reporter_message(*, message: Message, subject: str) -> OutboxMessage | None:
     """A message a member wrote (or the automatic delay notice), by email to a named reporter."""
     case = message.case
-    return _to_address(
+    return _to_reporter(
         "reporter_message",
         reporter_address(case=case),
         scope=[message.pk],
@@ -260,7 +281,7 @@ def reporter_ping(*, message: Message) -> OutboxMessage | None:
 
 def _ping(*, case: Case, scope: list[object]) -> OutboxMessage | None:
     """The one email a notification-only address ever gets: no reference, nothing of the case."""
-    return _to_address(
+    return _to_reporter(
         "reporter_ping",
         case.notify_email,
         scope=scope,

@@ -391,6 +391,14 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "conduct@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 IMAP_URL = env("IMAP_URL")
+# Where reporters' replies go: mail to a reporter says "Reply-To: conduct+TOKEN@example.org", the
+# token the case's own (docs/operating.md, "Email"). Unset: DEFAULT_FROM_EMAIL's address. The mail
+# server must deliver "conduct+anything@" to the mailbox cocdesk reads (plus addressing).
+REPLY_ADDRESS = env("COCDESK_REPLY_ADDRESS")
+# The authserv-id your receiving mail server writes in the Authentication-Results header it adds
+# (e.g. its host name). Set: only that server's results count, and mail without them is unverified.
+# Unset (development): the topmost Authentication-Results header counts, and its absence is no doubt.
+MAIL_AUTHSERV_ID = env("COCDESK_MAIL_AUTHSERV_ID")
 
 # Internationalisation: every user-facing string is marked for translation.
 LANGUAGE_CODE = "en"

@@ -518,7 +518,7 @@ def snapshot(case: Case) -> dict:
         "handoffs": Handoff.objects.filter(case=case).count(),
         "parties": sorted(
             Party.objects.filter(case=case).values_list(
-                "pk", "role", "name_index", "email_index", "handle_index", "member_id"
+                "pk", "role", "name_index", "email_index", "handle_index", "member_ref"
             )
         ),
         "clearances": sorted(InvolvementClearance.objects.filter(case=case).values_list("member_id", "keys")),

@@ -101,7 +101,7 @@ def test_a_case_from_report_to_closure(alice, bob):
         TimelineKind.STATE,
     ]
     assert kinds == expected, story
-    assert "passed with 2 yes, 0 no, 0 abstaining, of 2 members taking part" in story[5][1]
+    assert "passed, with 2 yes, 0 no and 0 abstaining, of 2 members taking part" in story[5][1]
     assert story[-1][1].endswith("(Resolved with action)")
 
     # The Markdown export needs a fresh code, then tells the whole story.

@@ -126,6 +126,27 @@ def test_an_unreplaced_placeholder_is_refused_and_the_text_is_kept(case, alice):
     assert delivered() == [] and not Message.objects.filter(case=case, kind="decision").exists()
 
 
+@pytest.mark.parametrize("subject", ["Hello\nBcc: everyone@example.com", "Hello\rthere", "Hi\u2028there"])
+def test_a_subject_with_a_line_break_is_refused_with_a_form_error_not_sent(case, alice, subject):
+    client = verified_client(alice)
+    data = {"kind": "update", "subject": subject, "body": "An update."}
+    for action in ("preview", "send"):
+        page = post(client, compose_url(case), {**data, "action": action, "previewed": "x"})
+        assert page.status_code == 200
+        assert "The subject must be one line" in page.text
+        assert "on its way" not in page.text
+    with pytest.raises(Refused, match="one line"):
+        services.reporter_message_send(case=case, author=alice, kind="update", subject=subject, body="x")
+    assert delivered() == [] and not Message.objects.filter(case=case, kind="update").exists()
+
+
+def test_a_template_subject_with_a_line_break_is_refused(alice, chair):
+    client = verified_client(chair)
+    page = post(client, "/deadlines/templates/delay/", {"subject": "Still\nworking", "body": "Thanks"})
+    assert page.status_code == 200 and "The subject must be one line" in page.text
+    assert not ReporterTemplate.objects.filter(subject__contains="Still").exists()
+
+
 def test_sending_needs_the_preview_of_exactly_that_text(case, alice):
     client = verified_client(alice)
     data = {"kind": "update", "subject": "An update", "body": "What we previewed."}

@@ -50,10 +50,11 @@ def make_email(
     message_id: str | None = "<first.1@mail.example.net>",
     headers: dict | None = None,
     attachments: list[tuple[str, str, bytes]] = (),
+    to: str = "conduct@example.org",
 ) -> bytes:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = "conduct@example.org"
+    message["To"] = to
     message["Subject"] = subject
     if message_id:
         message["Message-ID"] = message_id
@@ -189,7 +190,9 @@ def test_a_reply_by_in_reply_to_lands_on_its_case_and_tells_participants(tmp_pat
     message = Message.objects.get(case=case, direction=MessageDirection.FROM_REPORTER)
     assert message.body == "canary-reply-3 and it happened again on Sunday"
     entry = case.timeline.get(kind=TimelineKind.EMAIL_IN)
-    assert "reporter's address" in entry.text and "canary-reply-3" in entry.text
+    # Unverified (no Authentication-Results here): never called the reporter's address outright.
+    assert "shows the address on this case" in entry.text and "canary-reply-3" in entry.text
+    assert "Sent from the reporter's address" not in entry.text
     assert [m.to[0] for m in delivered()] == [alice.email]
     assert reference in delivered()[0].subject and "canary" not in delivered()[0].body
     inbound = InboundEmail.objects.order_by("pk").last()
@@ -206,13 +209,14 @@ def test_a_reply_by_in_reply_to_lands_on_its_case_and_tells_participants(tmp_pat
     assert Case.objects.count() == 1 and case.messages.filter(direction="from_reporter").count() == 2
 
 
-def test_a_reply_to_our_confirmation_is_threaded_by_the_reference_in_its_subject(tmp_path):
+def test_a_reply_to_our_confirmation_is_threaded_by_its_reply_to_address(tmp_path):
     _, (reference,), _ = ingest(tmp_path, make_email())
     confirmation = next(m for m in delivered() if m.to == ["robin@example.net"])
     reply = make_email(
         body="Thanks. Here is a photo.",
         subject="Re: " + confirmation.subject,
         message_id="<reply.4@mail.example.net>",
+        to=confirmation.reply_to[0],
         headers={"In-Reply-To": "<never-stored@cocdesk>"},
         attachments=[("photo.png", "image/png", tiny_png())],
     )
@@ -221,20 +225,22 @@ def test_a_reply_to_our_confirmation_is_threaded_by_the_reference_in_its_subject
     assert case.messages.filter(direction="from_reporter").get().body == "Thanks. Here is a photo."
     attachment = Attachment.objects.get(case=case)
     assert (attachment.source, attachment.original_name) == ("email", "photo.png")
-    assert InboundEmail.objects.order_by("pk").last().details["threaded_by"] == "subject"
+    assert InboundEmail.objects.order_by("pk").last().details["threaded_by"] == "token"
 
 
 def test_a_reply_from_another_address_is_threaded_but_flagged(tmp_path):
     _, (reference,), _ = ingest(tmp_path, make_email())
+    confirmation = next(m for m in delivered() if m.to == ["robin@example.net"])
     other = make_email(
         sender="Someone Else <else@example.com>",
         subject=f"About {reference}",
         message_id="<other.5@example.com>",
+        to=confirmation.reply_to[0],
         body="I saw it too",
     )
     assert ingest(tmp_path, other)[1] == [reference]
     entry = Case.objects.get().timeline.get(kind=TimelineKind.EMAIL_IN)
-    assert "not the reporter's" in entry.text
+    assert "not on this case" in entry.text
 
 
 def test_a_reply_to_an_anonymous_case_keeps_no_trace_of_the_sender(tmp_path):
@@ -246,10 +252,12 @@ def test_a_reply_to_an_anonymous_case_keeps_no_trace_of_the_sender(tmp_path):
             notify_email="ping@example.net",
             actor="public",
         ).case
+    (ping,) = [m for m in delivered() if m.to == ["ping@example.net"]]
     reply = make_email(
         sender="Secret Person <ping@example.net>",
-        subject=f"Re: [{case.reference}] You have a new message",
+        subject="Re: " + ping.subject,
         message_id="<anon.6@example.net>",
+        to=ping.reply_to[0],
         headers={"Received": "from [198.51.100.23] by mx.example.net", "X-Originating-IP": "198.51.100.23"},
         body="More details, anonymously",
     )

@@ -9,7 +9,7 @@ from django.db import connection
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import ConflictDeclaration, PartyRole
 from cocdesk.cases.services import PartyInput
-from cocdesk.crypto import blind_index
+from cocdesk.crypto import blind_index, identity_row_key
 from cocdesk.errors import Refused
 from cocdesk.members.models import Member, MemberIdentity
 from cocdesk.members.services import identity_add, identity_remove
@@ -25,7 +25,8 @@ def test_a_member_adds_and_removes_their_own_identities(alice):
     response = client.post("/identities/", {"kind": "handle", "value": "@ali_m"})
     assert response.status_code == 302
     row = MemberIdentity.objects.get(member=alice)
-    assert (row.kind, row.value, row.index) == ("handle", "@ali_m", blind_index("alim", kind="handle"))
+    assert (row.kind, row.value, row.index) == ("handle", "@ali_m", identity_row_key("alim", kind="handle"))
+    assert row.index != blind_index("alim", kind="handle")  # never joinable with a party's index
     assert "@ali_m" in client.get("/identities/").text
     client.post(f"/identities/{row.pk}/remove/")
     assert not MemberIdentity.objects.filter(member=alice).exists()

@@ -127,7 +127,9 @@ def test_statistics_are_for_committee_members_only(alice, responder, community_m
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     for outside in (responder, community_manager):
         assert verified_client(outside).get("/statistics/").status_code == 404
-    assert 'href="/statistics/"' in verified_client(alice).get("/dashboard/").text
+    # One place for transparency (issue 17): the menu leads there, and it leads to the statistics.
+    assert 'href="/transparency/"' in verified_client(alice).get("/dashboard/").text
+    assert 'href="/statistics/"' in verified_client(alice).get("/transparency/").text
 
 
 def test_a_year_out_of_range_is_the_current_year(alice):

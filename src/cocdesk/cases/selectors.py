@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -28,7 +29,8 @@ from cocdesk.cases.models import (
     State,
     TimelineEntry,
 )
-from cocdesk.crypto import blind_index, index_hashes
+from cocdesk.crypto import blind_index, index_hashes, search_index_hash
+from cocdesk.receipts import reply_token_key
 
 OWNERS_NEEDED = 2  # the plan: a primary and a secondary incident owner
 
@@ -38,10 +40,12 @@ def case_visible(*, user: object, reference: str) -> Case | None:
     return access.cases_visible_to(user).filter(reference=reference).first()
 
 
-def case_by_reference(*, reference: str) -> Case | None:
-    """System use (email threading): the case with this reference, sealed or not, unless expunged.
-    Nothing of it is shown to whoever wrote the email."""
-    return Case.objects.filter(reference=reference, expunged_at__isnull=True).first()
+def case_by_reply_token(*, token: str) -> Case | None:
+    """System use (email threading): the case whose reply token this is (`conduct+TOKEN@…`),
+    sealed or not, unless expunged. Nothing of it is shown to whoever wrote the email."""
+    if not token:
+        return None
+    return Case.objects.filter(reply_token_key=reply_token_key(token), expunged_at__isnull=True).first()
 
 
 def case_by_spool_id(*, spool_id: str) -> Case | None:
@@ -76,7 +80,8 @@ def reported_names(*, case: Case) -> list[str]:
     for party in case.parties.all():
         if party.role != PartyRole.REPORTED:
             continue
-        name, handle = party.name.strip(), party.handle.strip()
+        # "Kevin D.," as typed: a trailing comma would read "Kevin D., has been reported".
+        name, handle = party.name.strip().rstrip(",;:").strip(), party.handle.strip()
         if name and handle:
             names.append(f"{name} ({handle})")
         elif name or handle:
@@ -169,8 +174,9 @@ def cleared_keys(*, case: Case, member: object) -> set[str]:
 def possibly_involved(*, case: Case) -> QuerySet[ConflictDeclaration]:
     """Members held because they were partly matched: shown to the members taking part, who may
     clear them. The held member is never told."""
-    held = case.declarations.filter(has_conflict=True, source=ConflictSource.POSSIBLE)
-    return held.select_related("member")
+    conflicted = case.declarations.filter(has_conflict=True).only("pk", "source")
+    held = [d.pk for d in conflicted if d.source == ConflictSource.POSSIBLE]  # encrypted: read, then filter
+    return case.declarations.filter(pk__in=held).select_related("member")
 
 
 def case_undeclared_names(*, case: Case) -> list[str]:
@@ -214,9 +220,14 @@ def case_made_by_member(*, case: Case) -> object | None:
     committee = access.active_committee()
     if case.received_by_id and committee.filter(pk=case.received_by_id).exists():
         return case.received_by
-    reporter = case.parties.filter(role=PartyRole.REPORTER, member__in=committee).select_related("member")
-    found = reporter.first()
-    return found.member if found else None
+    linked = [p.member_pk for p in case.parties.filter(role=PartyRole.REPORTER) if p.member_pk]
+    return committee.filter(pk__in=linked).order_by("pk").first() if linked else None
+
+
+def party_member(*, party: Party) -> object | None:
+    """The member `party` was matched to (`conflicts_recheck`), if any: the link is encrypted."""
+    pk = party.member_pk
+    return get_user_model().objects.filter(pk=pk).first() if pk else None
 
 
 def same_person_parties(*, case: Case) -> QuerySet[Party]:
@@ -326,13 +337,71 @@ def cases_list(*, user: object, listing: CaseListing | None = None) -> QuerySet[
     ).order_by(*SORTS[listing.sort])
 
 
+_EXACT = (("name", "name_index"), ("email", "email_index"), ("handle", "handle_index"))
+
+
 def _search(q: str) -> Q:
-    """By reference, or by a party's exact name, email address or handle (through the blind indexes:
-    names are never stored in the clear, so there is no substring search on them)."""
-    indexes = Q()
-    for kind, field in (("name", "name_index"), ("email", "email_index"), ("handle", "handle_index")):
-        indexes |= Q(**{field: blind_index(q, kind=kind)})
-    return Q(reference__icontains=q) | Q(pk__in=Party.objects.filter(indexes).values("case_id"))
+    """By reference; by a party's exact name, email address or handle; or by parts of a name or
+    handle, every word of the search in the same person ("Kevin D", "kdev"). All through blind
+    indexes: names are never stored in the clear, so there is no substring search on them."""
+    parties = Q()
+    for kind, field in _EXACT:
+        parties |= Q(**{field: blind_index(q, kind=kind)})
+    words = identity.search_words(q)
+    if words:
+        every = Q()
+        for word in words:
+            either = Q()
+            for key in word.keys:
+                either |= Q(search_indexes__contains=search_index_hash(key))
+            every &= either
+        parties |= every
+    return Q(reference__icontains=q) | Q(pk__in=Party.objects.filter(parties).values("case_id"))
+
+
+def _how_found(q: str, party: Party, words: list[identity.SearchWord]) -> list[str]:
+    exact = {
+        "name": _("full name"),
+        "email": _("email address"),
+        "handle": _("handle"),
+    }
+    found = [
+        label for kind, label in exact.items() if getattr(party, f"{kind}_index") == blind_index(q, kind=kind)
+    ]
+    if found or not words:
+        return found
+    stored = set(party.search_indexes.split())
+    described = {
+        identity.Found.NAME_PREFIX: _("name starts with “%(word)s”"),
+        identity.Found.NAME_WORD: _("name has the word “%(word)s”"),
+        identity.Found.HANDLE_PREFIX: _("handle starts with “%(word)s”"),
+    }
+    for word in words:
+        kinds = [kind for key, kind in word.keys.items() if search_index_hash(key) in stored]
+        if not kinds:
+            return []  # every word must be found in the same person
+        found.extend(described[kind] % {"word": word.word} for kind in kinds)
+    return found
+
+
+def cases_search_explained(*, cases: list[Case], q: str) -> dict[int, list[str]]:
+    """How each of these cases (already narrowed to what the member may see: `cases_list`) matched
+    the search, for the results to say: "Reference", "Reported person: name starts with “kevin”"."""
+    if not q:
+        return {}
+    words = identity.search_words(q)
+    explained: dict[int, list[str]] = {case.pk: [] for case in cases}
+    for case in cases:
+        if q.casefold() in case.reference.casefold():
+            explained[case.pk].append(_("Reference"))
+    parties = Party.objects.filter(case__in=list(explained)).only(
+        "case_id", "role", "name_index", "email_index", "handle_index", "search_indexes"
+    )
+    for party in parties:
+        how = _how_found(q, party, words)
+        if how:
+            explained[party.case_id].append(f"{party.get_role_display()}: {', '.join(how)}")
+    return explained
 
 
 @dataclass(frozen=True)
@@ -381,8 +450,12 @@ def rejoin_requests(*, case: Case) -> QuerySet[ConflictDeclaration]:
 
 def my_declared_conflicts(*, member: object) -> QuerySet[ConflictDeclaration]:
     """The member's own conflict declarations: references they already know, nothing more."""
+    conflicted = ConflictDeclaration.objects.filter(member=member, has_conflict=True).only("pk", "source")
+    declared = [
+        d.pk for d in conflicted if d.source == ConflictSource.DECLARED
+    ]  # encrypted: read, then filter
     return (
-        ConflictDeclaration.objects.filter(member=member, has_conflict=True, source="declared")
+        ConflictDeclaration.objects.filter(pk__in=declared)
         .filter(case__expunged_at__isnull=True, case__sealed=False)
         .select_related("case")
         .only("case__reference", "declared_at", "rejoin_requested_at")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cocdesk.cases.models import ToldHow
 from cocdesk.deadlines.models import CheckInAnswer, RetentionPolicy, TemplateKind
+from cocdesk.fields import one_line
 
 COMPOSE_ACTIONS = ("template", "replace", "keep", "preview", "edit", "send")
 
@@ -25,7 +26,7 @@ class ComposeForm(forms.Form):
         ),
         error_messages={"required": _("Please choose what kind of message this is.")},
     )
-    subject = forms.CharField(label=_("Subject"), max_length=200)
+    subject = forms.CharField(label=_("Subject"), max_length=200, validators=[one_line])
     body = forms.CharField(
         label=_("Message"),
         max_length=20_000,
@@ -67,7 +68,7 @@ class WishesForm(forms.Form):
 
 
 class TemplateForm(forms.Form):
-    subject = forms.CharField(label=_("Subject"), max_length=200)
+    subject = forms.CharField(label=_("Subject"), max_length=200, validators=[one_line])
     body = forms.CharField(
         label=_("Text"),
         widget=forms.Textarea(attrs={"rows": 16}),

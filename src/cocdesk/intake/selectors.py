@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from cocdesk import clock
 from cocdesk.cases.models import AttachmentSource, Case, Message
 from cocdesk.errors import database_unavailable
-from cocdesk.intake.models import Event
+from cocdesk.intake.models import Event, InboundEmail
 from cocdesk.members.selectors import committee_members
 from cocdesk.receipts import receipt_hash
 
@@ -121,3 +121,14 @@ def responder_event(*, events: QuerySet[Event]) -> Event | None:
         or events.filter(starts_on__gt=today).order_by("starts_on").first()
         or events.order_by("-ends_on").first()
     )
+
+
+def reporter_email_ids(*, case: Case, limit: int = 5) -> list[str]:
+    """The Message-IDs of the reporter's own emails on `case` (the one that opened it, then replies
+    from the address on the case), oldest first, at most `limit`: our next email to them answers
+    the newest (In-Reply-To), so their mail program shows one conversation."""
+    opening = (case.intake_details or {}).get("message_id", "")
+    replies = InboundEmail.objects.filter(case=case).order_by("-received_at", "-pk")[: limit * 4]
+    ids = [e.details.get("message_id", "") for e in replies if e.details.get("from_case_address")]
+    found = [i for i in reversed(ids) if i]
+    return list(dict.fromkeys([opening, *found] if opening else found))[-limit:]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from cocdesk import access, clock, identity, notices, sessions
 from cocdesk.audit.services import audit_record
 from cocdesk.cases.services import conflict_set, conflicts_recheck_member
-from cocdesk.crypto import blind_index, secret_hash
+from cocdesk.crypto import identity_row_key, secret_hash
 from cocdesk.errors import Refused
 from cocdesk.members import selectors
 from cocdesk.members.models import (
@@ -103,8 +103,8 @@ def identity_add(*, member: Member, kind: str, value: str, by: Member) -> Member
     if not access.may_edit_identities(by, member):
         raise Refused(_("You can change only your own list."))
     value = _identity_value_clean(kind, value)
-    index = blind_index(value, kind=kind)
-    if kind == IdentityKind.EMAIL and index == blind_index(member.email, kind="email"):
+    index = identity_row_key(value, kind=kind)
+    if kind == IdentityKind.EMAIL and index == identity_row_key(member.email, kind="email"):
         raise Refused(_("That is the account's own address: it always counts."))
     if MemberIdentity.objects.filter(member=member, kind=kind, index=index).exists():
         raise Refused(_("That is already on the list."))

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cocdesk import clock
-from cocdesk.crypto import EncryptedTextField
+from cocdesk.crypto import EncryptedJSONField, EncryptedTextField
 
 
 class Status(models.TextChoices):
@@ -35,7 +35,10 @@ class OutboxMessage(models.Model):
     )
     subject = EncryptedTextField()
     body = EncryptedTextField()
-    headers = models.JSONField(default=dict, blank=True)  # In-Reply-To and the like: no content
+    headers = models.JSONField(default=dict, blank=True)  # headers that say nothing about anyone
+    # Reply-To (with the case's reply token), In-Reply-To and References (which may name the
+    # reporter's own Message-IDs): encrypted, added to `headers` when the message is sent.
+    private_headers = EncryptedJSONField(default=dict, blank=True)
     # Chosen when queued and sent with every attempt: a resend after a crash carries the same one.
     message_id = models.CharField(max_length=255, blank=True, default="")
     # The same key is never queued twice: what makes `tick` and intake idempotent.

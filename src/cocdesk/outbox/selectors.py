@@ -64,3 +64,47 @@ def _dead_label(kind: str) -> str:
     if kind in SEALED_KINDS:
         return _("a confidential message")
     return kind
+
+
+# --- threading (docs/architecture.md, "Mail") -----------------------------------------------------------
+
+# Mail to a case's reporter: a reply naming one of these Message-IDs belongs on the case. Mail to
+# members never threads anything (a member answering a notice is not the reporter).
+REPORTER_KINDS = frozenset({"reporter_confirmation", "reporter_message", "reporter_ping"})
+MAX_REFERENCES = 10  # our own Message-IDs named in References of the next email
+
+
+def _bracketed(message_id: str) -> str:
+    return message_id if message_id.startswith("<") else f"<{message_id}>"
+
+
+def reporter_mail_case(*, message_ids: list[str]) -> object | None:
+    """The case whose reporter was sent one of `message_ids` (as In-Reply-To and References name
+    them, with or without angle brackets), the most recent such mail first; None if none was ours."""
+    if not message_ids:
+        return None
+    found = (
+        OutboxMessage.objects.filter(
+            kind__in=REPORTER_KINDS,
+            message_id__in={_bracketed(i) for i in message_ids},
+            case__isnull=False,
+            case__expunged_at__isnull=True,
+            recipient_member__isnull=True,
+        )
+        .select_related("case")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return found.case if found is not None else None
+
+
+def reporter_mail_ids(*, case: object) -> list[str]:
+    """Our Message-IDs of the mail sent (or queued) to `case`'s reporter, oldest first, at most the
+    last MAX_REFERENCES: the References of the next one."""
+    ids = (
+        OutboxMessage.objects.filter(case=case, kind__in=REPORTER_KINDS, recipient_member__isnull=True)
+        .exclude(message_id="")
+        .order_by("-created_at", "-pk")
+        .values_list("message_id", flat=True)[:MAX_REFERENCES]
+    )
+    return list(reversed(ids))

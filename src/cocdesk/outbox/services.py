@@ -68,13 +68,15 @@ def outbox_enqueue(
     about: object | None = None,
     dedupe_key: str | None = None,
     headers: dict | None = None,
+    private_headers: dict | None = None,
 ) -> OutboxMessage | None:
     """Queue one email to a member (by account) or to an address; the outbox worker sends it.
 
     Side effects: one OutboxMessage (pending, with its own Message-ID) in the caller's transaction.
     Returns None if `dedupe_key` was already queued, which is what makes repeated runs send
     nothing twice. `about`: the member a confidential process is about (removal, off-boarding), who
-    never sees the message listed."""
+    never sees the message listed. `private_headers` (Reply-To, In-Reply-To, References of mail to a
+    reporter) are stored encrypted."""
     if (member is None) == (not address):
         raise ValueError("An outbox message needs exactly one of member or address.")
     message = OutboxMessage(
@@ -87,6 +89,7 @@ def outbox_enqueue(
         body=body,
         dedupe_key=dedupe_key,
         headers=headers or {},
+        private_headers=private_headers or {},
         message_id=make_msgid(idstring="cocdesk", domain=_message_id_domain()),
         next_attempt_at=clock.now(),
     )
@@ -157,13 +160,16 @@ def _deliver(message: OutboxMessage) -> str:
         _finish(message, status=Status.WITHHELD)
         return "withheld"
     address = member.email if member is not None else message.recipient_address
+    private = dict(message.private_headers or {})
+    reply_to = private.pop("Reply-To", "")
     try:
         EmailMessage(
             subject=message.subject,
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
-            headers={**message.headers, "Message-ID": message.message_id},
+            reply_to=[reply_to] if reply_to else None,
+            headers={**message.headers, **private, "Message-ID": message.message_id},
             connection=outbox_connection(),
         ).send()
     except Exception as exc:

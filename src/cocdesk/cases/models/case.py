@@ -124,6 +124,11 @@ class Case(models.Model):
     # A web submission's own id, chosen before it is stored: a report kept in the spool during a
     # database outage (or whose commit was in doubt) is imported once, whoever imports it (D2).
     spool_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    # Mail to the reporter says "Reply-To: conduct+TOKEN@…" (docs/architecture.md, "Mail"): a reply
+    # to that address is threaded onto this case. Random, never the reference; kept encrypted (to
+    # write it into the next email) and found by its keyed hash (`receipts.reply_token_key`).
+    reply_token = EncryptedTextField(blank=True, default="")
+    reply_token_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
     search_started_at = models.DateTimeField(null=True, blank=True)  # looking for the reported person
     search_ended_at = models.DateTimeField(null=True, blank=True)

@@ -32,9 +32,12 @@ class Party(models.Model):
     # Blind indexes of the words of the name and the local parts of email and handle (crypto.part_indexes),
     # for the transparency report's identifier check (D6).
     part_indexes = models.TextField(blank=True, default="")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # The member this person was matched to (their account's id), encrypted: a copy of the database
+    # does not say which member a report names (`selectors.party_member`; issue 16).
+    member_ref = EncryptedTextField(blank=True, default="")
+    # Blind indexes of the words of the name and the prefixes (3 letters and up) of its words and of
+    # the handle (crypto.search_indexes): the case list finds "Kevin D." by "Kevin", "Kevin D" or "kdev".
+    search_indexes = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["role", "pk"]
@@ -42,6 +45,10 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} on case {self.case_id}"
+
+    @property
+    def member_pk(self) -> int | None:
+        return int(self.member_ref) if self.member_ref.isdigit() else None
 
 
 class ConflictSource(models.TextChoices):
@@ -61,7 +68,10 @@ class ConflictDeclaration(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declarations"
     )
     has_conflict = models.BooleanField()
-    source = models.CharField(max_length=10, choices=ConflictSource.choices, default=ConflictSource.DECLARED)
+    # Why (declared, a party, excluded by the reporter, possibly involved), encrypted: a copy of the
+    # database does not say which member a report names or whom the reporter excluded (issue 16).
+    # Not filterable in SQL: `selectors.declarations_with_source` filters in Python.
+    source = EncryptedTextField(choices=ConflictSource.choices, default=ConflictSource.DECLARED)
     declared_at = models.DateTimeField(default=clock.now)
     # A member who declared a conflict may ask to take part after all; another participant must agree.
     rejoin_requested_at = models.DateTimeField(null=True, blank=True)

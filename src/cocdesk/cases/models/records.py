@@ -119,6 +119,9 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=clock.now)
     emailed = models.BooleanField(default=False)
     told = models.CharField(max_length=16, choices=ToldHow.choices, blank=True, default="")
+    # An emailed message: who the sender could be checked to be (an address on this case or not,
+    # verified by the receiving mail server or not) and its Authentication-Results, shown beside it.
+    sender_check = EncryptedTextField(blank=True, default="")
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -75,7 +75,7 @@ def conflicts_recheck(
     the matched party row is linked to the member. A partial match holds a member who has no
     conflict yet (source POSSIBLE) until another member taking part clears them; partial matches
     already cleared hold nobody again. Conflicts found stay when either side changes later. Audit
-    `conflict.matched_party` / `conflict.matched_possible` per change; the chair is told if fewer
+    `conflict.matched` (on the case, naming no member) per change; the chair is told if fewer
     than two members remain free to act. Returns the declarations made or changed.
     """
     if case.expunged_at is not None:
@@ -107,10 +107,10 @@ def _recheck(case: Case, *, index: IdentityIndex, actor: object | str | None) ->
                 continue
             strength = max(strength or found.strength, found.strength)
             partial |= found.partial_keys
-            if party is not None and found.strength == Strength.FULL and party.member_id is None:
+            if party is not None and found.strength == Strength.FULL and party.member_pk is None:
                 parties.append(party.pk)
-        if parties:
-            Party.objects.filter(pk__in=parties).update(member=member)
+        for pk in parties:  # one by one: each row its own ciphertext, so equal links do not show
+            Party.objects.filter(pk=pk).update(member_ref=str(member.pk))
         if strength is None:
             continue
         declaration = _identity_conflict(case, member, strength, partial, actor=actor)
@@ -137,7 +137,9 @@ def _identity_conflict(
             return None  # another member already said this is not them
         source = ConflictSource.POSSIBLE
     declaration = conflict_auto(case=case, member=member, source=source)
-    audit_record(actor=actor, action=f"conflict.matched_{source}", target=declaration)
+    # The case only, and one action for every kind of match: the audit log does not say who a
+    # report names, or that a member was matched at all (issue 16).
+    audit_record(actor=actor, action="conflict.matched", target=case)
     return declaration
 
 
@@ -155,10 +157,10 @@ def conflict_possible_clear(*, case: Case, member: Member, by: Member) -> Involv
         raise Refused(_("Another member taking part in the case has to do this."))
     held = (
         ConflictDeclaration.objects.select_for_update()
-        .filter(case=case, member=member, has_conflict=True, source=ConflictSource.POSSIBLE)
+        .filter(case=case, member=member, has_conflict=True)
         .first()
     )
-    if held is None:
+    if held is None or held.source != ConflictSource.POSSIBLE:
         raise Refused(_("This member is not waiting to be cleared on this case."))
     index = identity_index(members=[member])
     probes = case_identity_probes(case=case, words=index.words)
@@ -234,10 +236,10 @@ def conflict_rejoin_request(*, case: Case, member: Member) -> ConflictDeclaratio
     case_lock(case)
     declaration = (
         ConflictDeclaration.objects.select_for_update()
-        .filter(case=case, member=member, has_conflict=True, source=ConflictSource.DECLARED)
+        .filter(case=case, member=member, has_conflict=True)
         .first()
     )
-    if declaration is None:
+    if declaration is None or declaration.source != ConflictSource.DECLARED:
         raise Refused(_("There is no conflict declaration of yours to change on this case."))
     declaration.rejoin_requested_at = clock.now()
     declaration.save(update_fields=["rejoin_requested_at"])
@@ -253,12 +255,10 @@ def conflict_rejoin_agree(*, case: Case, member: Member, by: Member) -> Conflict
     if by.pk == member.pk or not access.case_participants(case).filter(pk=by.pk).exists():
         raise Refused(_("Another member taking part in the case has to agree."))
     declaration = ConflictDeclaration.objects.select_for_update().get(
-        case=case,
-        member=member,
-        has_conflict=True,
-        source=ConflictSource.DECLARED,
-        rejoin_requested_at__isnull=False,
+        case=case, member=member, has_conflict=True, rejoin_requested_at__isnull=False
     )
+    if declaration.source != ConflictSource.DECLARED:  # a party or an excluded member never rejoins
+        raise ConflictDeclaration.DoesNotExist
     declaration.has_conflict, declaration.rejoin_requested_at, declaration.declared_at = (
         False,
         None,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
@@ -155,7 +156,7 @@ def proposal_create(
         case=case,
         author=by,
         kind=TimelineKind.DECISION,
-        text=_("Proposed (round %(round)s), %(kind)s: %(text)s")
+        text=_("Proposed in round %(round)s, on “%(kind)s”: %(text)s")
         % {"round": proposal.round, "kind": proposal.get_kind_display(), "text": text},
     )
     advance(case, State.DELIBERATION, by)
@@ -208,8 +209,12 @@ def _evaluate(proposal: Proposal) -> Proposal:
         case=proposal.case,
         author=None,
         kind=TimelineKind.DECISION,
-        text=_(
-            "%(kind)s: %(result)s with %(yes)s yes, %(no)s no, %(abstain)s abstaining, of %(n)s members taking part."  # noqa: E501
+        text=ngettext(
+            "“%(kind)s”: %(result)s, with %(yes)s yes, %(no)s no and %(abstain)s abstaining, "
+            "of %(n)s member taking part.",
+            "“%(kind)s”: %(result)s, with %(yes)s yes, %(no)s no and %(abstain)s abstaining, "
+            "of %(n)s members taking part.",
+            counts["participants"],
         )
         % {
             "kind": proposal.get_kind_display(),

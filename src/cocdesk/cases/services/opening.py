@@ -36,9 +36,9 @@ from cocdesk.cases.models import (
 from cocdesk.cases.selectors import case_prompt
 from cocdesk.cases.services.conflicts import case_free_members_check, conflict_auto, conflicts_recheck
 from cocdesk.cases.services.records import attachment_add
-from cocdesk.crypto import blind_index, part_indexes
+from cocdesk.crypto import blind_index, part_indexes, search_indexes
 from cocdesk.errors import Refused
-from cocdesk.receipts import receipt_code_new, receipt_hash
+from cocdesk.receipts import receipt_code_new, receipt_hash, reply_token_key, reply_token_new
 
 if TYPE_CHECKING:
     from cocdesk.intake.models import Event
@@ -104,6 +104,9 @@ class ReportInput:
     with_receipt: bool = False
     receipt_code: str | None = None  # chosen before storing (the spool keeps it); else made here
     spool_id: str | None = None  # a web submission's id: stored once, however often it is imported
+    # False: no confirmation is emailed (an emailed report whose sender the receiving mail server
+    # could not verify: the From line may be forged, and a confirmation would tell that person).
+    confirm: bool = True
 
     @property
     def keeps_no_identity(self) -> bool:
@@ -135,9 +138,12 @@ def _case_create(*, year: int, **fields: object) -> Case:
         reference = f"CoC-{year}-{_reference_code(length)}"
         if Case.objects.filter(reference=reference).exists():
             continue
+        token = reply_token_new()
         try:
             with transaction.atomic():
-                return Case.objects.create(reference=reference, **fields)
+                return Case.objects.create(
+                    reference=reference, reply_token=token, reply_token_key=reply_token_key(token), **fields
+                )
         except IntegrityError:
             if not Case.objects.filter(reference=reference).exists():
                 raise  # some other constraint: not a reference collision
@@ -163,6 +169,7 @@ def party_fields_set(*, party: Party, person: PartyInput) -> None:
     party.email_index = index(person.email, "email")
     party.handle_index = index(person.handle, "handle")
     party.part_indexes = part_indexes(name=person.name, email=person.email, handle=person.handle)
+    party.search_indexes = search_indexes(name=person.name, handle=person.handle)
 
 
 @evidence.atomic_with_files()
@@ -244,7 +251,7 @@ def case_open(*, report: ReportInput, actor: object | str | None = None) -> Open
     DiscussionPost.objects.create(case=case, author=None, body=discussion_opening_text(case), created_at=now)
     audit_record(actor=actor, action="case.created", target=case)
     case_free_members_check(case=case)
-    if notices.reporter_confirmation(case=case) is not None:
+    if report.confirm and notices.reporter_confirmation(case=case) is not None:
         Message.objects.create(
             case=case,
             direction=MessageDirection.TO_REPORTER,

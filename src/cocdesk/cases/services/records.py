@@ -92,11 +92,17 @@ def reporter_message_in(
     timeline_text: str | None = None,
     actor: str = "public",
     action: str = "case.reporter_message",
+    sender_check: str = "",
 ) -> Message:
     """A message from the reporter (portal or email reply): kept and on the timeline. The caller
-    tells the members (`notices.reporter_wrote`)."""
+    tells the members (`notices.reporter_wrote`). `sender_check`: for an email, who it could be
+    checked to come from (shown beside it)."""
     message = Message.objects.create(
-        case=case, direction=MessageDirection.FROM_REPORTER, kind=MessageKind.REPLY, body=body
+        case=case,
+        direction=MessageDirection.FROM_REPORTER,
+        kind=MessageKind.REPLY,
+        body=body,
+        sender_check=sender_check,
     )
     timeline_add(
         case=case, author=None, kind=timeline_kind, text=body if timeline_text is None else timeline_text

@@ -32,8 +32,10 @@ def cases_index(request: HttpRequest) -> HttpResponse:
     search may hold a name)."""
     listing = selectors.CaseListing.from_query(request.GET)
     audit_record(actor=request.user, action="cases.listed", object_type="case", object_id="list")
+    cases = list(selectors.cases_list(user=request.user, listing=listing))
+    explained = selectors.cases_search_explained(cases=cases, q=listing.q)
     context = {
-        "cases": selectors.cases_list(user=request.user, listing=listing),
+        "rows": [(case, explained.get(case.pk, [])) for case in cases],
         "awaiting": selectors.cases_awaiting_list(user=request.user),
         "listing": listing,
         "listing_states": State.choices,

@@ -27,6 +27,7 @@ from cocdesk.deadlines import selectors
 from cocdesk.deadlines.models import ReporterTemplate, Rule, TemplateKind
 from cocdesk.deadlines.services.claims import action_claim
 from cocdesk.errors import Refused
+from cocdesk.fields import ONE_LINE_SUBJECT, has_line_break
 
 if TYPE_CHECKING:
     from cocdesk.cases.models import Case, Message
@@ -106,6 +107,8 @@ def reporter_message_check(*, case: Case, author: Member, kind: str, subject: st
         )
     if not subject.strip():
         raise Refused(_("Please write a subject."))
+    if has_line_break(subject):
+        raise Refused(ONE_LINE_SUBJECT, code="line_break")
     if not body.strip():
         raise Refused(_("Please write the message."))
     left = placeholders_in(subject, body)
@@ -236,6 +239,8 @@ def reporter_wishes_record(*, case: Case, by: Member, wants_updates: bool) -> Ca
 def reporter_template_update(*, kind: str, subject: str, body: str, by: Member) -> ReporterTemplate:
     """Change a reporter template. The delay notice goes out automatically, so its template may
     have no `[…]` parts to fill in. Side effects: the template row, audit `template.updated`."""
+    if has_line_break(subject):
+        raise Refused(ONE_LINE_SUBJECT, code="line_break")
     if kind == TemplateKind.DELAY and placeholders_in(subject, body):
         raise Refused(
             _(

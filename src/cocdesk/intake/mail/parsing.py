@@ -31,10 +31,10 @@ from cocdesk.crypto import secret_hash
 log = logging.getLogger("cocdesk.intake")
 
 MAX_REFERENCES = 50
+MAX_AUTH_HEADERS = 10
+RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
 MAX_DEPTH = 20  # MIME nesting followed; deeper parts stay in the original
 
-# A case reference in a subject line: CoC-2026-7KQ3 (random code), or an older CoC-2025-0042.
-REFERENCE_RE = re.compile(r"\bCoC-(\d{4})-([0-9A-Z]{4,6})\b", re.IGNORECASE)
 _MSGID_RE = re.compile(r"<([^<>\s]{1,990})>")
 _ADDRESS_RE = re.compile(r"[^\s@<>,;]{1,64}@[^\s@<>,;]{1,255}")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -100,6 +100,11 @@ class ParsedEmail:
     problems: list[str] = field(default_factory=list)  # short codes, never content
     parser: str = "default"
     automatic: bool = False  # an auto-reply or a delivery report: never answered
+    # Where it was sent (To, Cc and the receiving server's Delivered-To, X-Original-To, Envelope-To):
+    # a reply token in one of them threads it (`receipts.reply_tokens_in`).
+    recipients: list[str] = field(default_factory=list)
+    # Every Authentication-Results header, topmost (added last, by our own mail server) first.
+    authentication_results: list[str] = field(default_factory=list)
 
 
 # --- parsing -------------------------------------------------------------------------------------
@@ -175,6 +180,14 @@ def _raw_header(msg: MimeMessage, name: str) -> str:
     except Exception:  # noqa: S110 - a header that cannot even be listed is simply absent
         pass
     return ""
+
+
+def _raw_headers(msg: MimeMessage, name: str) -> list[str]:
+    """Every value of a header as received, top to bottom."""
+    try:
+        return [str(value) for key, value in msg.raw_items() if key.lower() == name]
+    except Exception:
+        return []
 
 
 def _header(msg: MimeMessage, name: str) -> str:
@@ -483,6 +496,10 @@ def _extract(msg: MimeMessage, parser: str) -> ParsedEmail:
     parsed.subject = _header(msg, "subject")[:500]
     parsed.from_name, parsed.from_address = _sender(msg)
     parsed.automatic = _is_automatic(msg, parsed.from_address)
+    parsed.recipients = [_clean(v)[:2000] for name in RECIPIENT_HEADERS for v in _raw_headers(msg, name)][:50]
+    parsed.authentication_results = [_clean(v)[:2000] for v in _raw_headers(msg, "authentication-results")][
+        :MAX_AUTH_HEADERS
+    ]
     try:
         # The parser's defect names (e.g. CloseBoundaryNotFoundDefect) say what was wrong; no content.
         parsed.problems += sorted({type(d).__name__ for d in getattr(msg, "defects", [])})
@@ -509,6 +526,10 @@ def _extract_raw(raw: bytes) -> ParsedEmail:
                 normalize_message_id(value) if attr == "message_id" else _clean(value)[:500],
             )
     parsed.text = _tidy_plain(_decode_bytes(body if _sep else raw, None))
+    for name in (*RECIPIENT_HEADERS, "authentication-results"):
+        values = re.findall(rf"^{name}:[ \t]*(.*)$", headers, re.IGNORECASE | re.MULTILINE)
+        target = parsed.authentication_results if name == "authentication-results" else parsed.recipients
+        target += [_clean(v)[:2000] for v in values]
     return parsed
 
 
@@ -529,6 +550,8 @@ def _safe(parsed: ParsedEmail) -> ParsedEmail:
     """Whatever a codec produced, nothing that goes to the database or a hash can fail to encode."""
     for name in ("message_id", "subject", "from_name", "from_address", "text"):
         setattr(parsed, name, safe_text(getattr(parsed, name)))
+    parsed.recipients = [safe_text(r) for r in parsed.recipients]
+    parsed.authentication_results = [safe_text(r) for r in parsed.authentication_results]
     parsed.in_reply_to = [safe_text(i) for i in parsed.in_reply_to]
     parsed.references = [safe_text(i) for i in parsed.references]
     parsed.attachments = [
@@ -556,3 +579,51 @@ def without_identity(raw: bytes) -> bytes:
         if keep:
             kept.append(line)
     return newline.join(kept) + newline + newline + body
+
+
+# --- who sent it: the receiving mail server's Authentication-Results (RFC 8601) ----------------------
+
+PASS, FAIL, NONE, UNCHECKED = "pass", "fail", "none", "unchecked"
+_RESULT_RE = re.compile(r"\b(dmarc|spf|dkim)\s*=\s*([a-z]+)", re.IGNORECASE)
+_COMMENT_RE = re.compile(r"\([^()]*\)")
+
+
+@dataclass(frozen=True)
+class SenderCheck:
+    """What the receiving mail server found about the From line: `verdict` is PASS (DMARC passed,
+    or without DMARC, SPF or DKIM passed), FAIL (DMARC failed, or without DMARC, SPF failed and
+    DKIM did not pass), NONE (checked, nothing conclusive) or UNCHECKED (no header we believe);
+    `header` is the Authentication-Results we believed ("" if none)."""
+
+    verdict: str
+    header: str = ""
+
+
+def authserv_id(header: str) -> str:
+    """The first word of an Authentication-Results header: who wrote it."""
+    head = _COMMENT_RE.sub(" ", header).split(";", 1)[0].split()
+    return head[0].lower() if head else ""
+
+
+def sender_check(results: list[str], *, trusted_id: str) -> SenderCheck:
+    """Read the Authentication-Results our own mail server added. With `trusted_id` (the setting
+    COCDESK_MAIL_AUTHSERV_ID), only headers it wrote count: a sender can write any header they
+    like. Without it (development), the topmost header counts, the one added last."""
+    wanted = trusted_id.strip().lower()
+    ours = [h for h in results if authserv_id(h) == wanted] if wanted else results[:1]
+    if not ours:
+        return SenderCheck(UNCHECKED)
+    header = ours[0]
+    found: dict[str, set[str]] = {}
+    for method, result in _RESULT_RE.findall(_COMMENT_RE.sub(" ", header.split(";", 1)[-1])):
+        found.setdefault(method.lower(), set()).add(result.lower())
+    dmarc, spf, dkim = (found.get(m, set()) for m in ("dmarc", "spf", "dkim"))
+    if "fail" in dmarc:
+        verdict = FAIL
+    elif "pass" in dmarc or "pass" in spf or "pass" in dkim:
+        verdict = PASS
+    elif spf & {"fail", "softfail"}:
+        verdict = FAIL
+    else:
+        verdict = NONE
+    return SenderCheck(verdict, header)

@@ -13,16 +13,18 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from cocdesk import notices
 from cocdesk.audit.services import audit_record
 from cocdesk.cases import evidence
 from cocdesk.cases.models import AttachmentSource, Channel, Kind, PartyRole, TimelineKind
-from cocdesk.cases.selectors import case_by_reference
+from cocdesk.cases.selectors import case_by_reply_token
 from cocdesk.cases.services import (
     Incident,
     PartyInput,
@@ -33,16 +35,23 @@ from cocdesk.cases.services import (
 )
 from cocdesk.crypto import blind_index, normalize_identifier
 from cocdesk.intake.mail.parsing import (
-    REFERENCE_RE,
+    FAIL,
+    NONE,
+    PASS,
+    UNCHECKED,
     ParsedEmail,
+    SenderCheck,
     email_parse,
     message_key,
     message_key_for_id,
     no_text_description,
+    sender_check,
     without_identity,
 )
 from cocdesk.intake.models import InboundEmail
 from cocdesk.intake.services import report_store
+from cocdesk.outbox.selectors import reporter_mail_case
+from cocdesk.receipts import reply_tokens_in
 
 if TYPE_CHECKING:
     from cocdesk.cases.models import Case
@@ -89,36 +98,41 @@ def _live(emails):
     return emails.filter(case__isnull=False, case__expunged_at__isnull=True).select_related("case")
 
 
-def _thread_target(parsed: ParsedEmail, id_key: str) -> tuple[Case | None, str]:
-    """The case this message belongs to: the case of an earlier, different message with the same
-    Message-ID; else by its threading headers; else by a reference in the subject.
+def _thread_target(parsed: ParsedEmail, id_key: str, check: SenderCheck) -> tuple[Case | None, str]:
+    """The case this message belongs to, by what only its reporter can know (docs/architecture.md,
+    "Mail"): the case's reply token in an address it was sent to (`conduct+TOKEN@…`), else one of
+    our own Message-IDs to the reporter in In-Reply-To or References; else, from the address on
+    the case and not failing the mail server's check, the reporter's own earlier email (a copy
+    with the same Message-ID, or a reply to it).
 
-    Our outgoing mail carries no stored Message-ID, so replies to it are matched by the
-    `[CoC-YYYY-7KQ3]` its subject starts with (older cases: `[CoC-YYYY-NNNN]`).
+    A case reference in the subject counts for nothing: anyone can write one, so such an email
+    opens a new report, and nothing tells its sender that the case exists (sealed ones included).
     """
-    if id_key:
-        earlier = _live(InboundEmail.objects.filter(message_id_key=id_key)).order_by("received_at", "pk")
-        first = earlier.first()
-        if first is not None:
-            return first.case, "message-id"
-    keys = [message_key_for_id(i) for i in parsed.in_reply_to + parsed.references]
-    if keys:
-        earlier = (
-            _live(InboundEmail.objects.filter(message_id_key__in=keys))
-            .order_by("-received_at", "-pk")
-            .first()
-        )
-        if earlier is not None:
-            return earlier.case, "headers"
-    for year, code in REFERENCE_RE.findall(parsed.subject):
-        case = case_by_reference(reference=f"CoC-{year}-{code.upper()}")
+    for token in reply_tokens_in(parsed.recipients):
+        case = case_by_reply_token(token=token)
         if case is not None:
-            return case, "subject"
+            return case, "token"
+    case = reporter_mail_case(message_ids=[*parsed.in_reply_to, *parsed.references])
+    if case is not None:
+        return case, "our-message"
+    if check.verdict == FAIL or not parsed.from_address:
+        return None, ""
+    keys = [message_key_for_id(i) for i in parsed.in_reply_to + parsed.references]
+    candidates = []
+    if id_key:
+        candidates.append((InboundEmail.objects.filter(message_id_key=id_key), "message-id"))
+    if keys:
+        candidates.append((InboundEmail.objects.filter(message_id_key__in=keys), "headers"))
+    for emails, how in candidates:
+        for earlier in _live(emails).order_by("-received_at", "-pk")[:20]:
+            if _from_case_address(earlier.case, parsed.from_address):
+                return earlier.case, how
     return None, ""
 
 
-def _from_case_reporter(case: Case, address: str) -> bool:
-    """Whether the sender's address is the one the reporter gave (compared by blind index)."""
+def _from_case_address(case: Case, address: str) -> bool:
+    """Whether the From line shows the address the reporter gave (compared by blind index); only
+    the mail server's check says whether it is true."""
     if not address:
         return False
     if case.kind == Kind.NAMED:
@@ -128,6 +142,57 @@ def _from_case_reporter(case: Case, address: str) -> bool:
     return bool(notify) and normalize_identifier(notify, kind="email") == normalize_identifier(
         address, kind="email"
     )
+
+
+def _trusted_authserv_id() -> str:
+    return settings.MAIL_AUTHSERV_ID
+
+
+def _confirmable(check: SenderCheck) -> bool:
+    """A new emailed report is confirmed to its From address only when the receiving mail server
+    verified the sender, or (development, COCDESK_MAIL_AUTHSERV_ID unset) when nothing was checked:
+    a confirmation to a forged From would tell a stranger that a report exists."""
+    return check.verdict == PASS or (check.verdict == UNCHECKED and not _trusted_authserv_id())
+
+
+VERDICT_WORDS = {
+    PASS: _lazy("passed"),
+    FAIL: _lazy("failed"),
+    NONE: _lazy("inconclusive"),
+}
+
+
+def sender_note(*, case: Case | None, from_case_address: bool, check: SenderCheck) -> str:
+    """What the committee is told about who sent an email, honestly: an address on this case or
+    not, verified by the receiving mail server or not, and that server's Authentication-Results
+    (for anonymous and escrowed cases only the verdict: the header names the sender's domain)."""
+    named = case is None or case.kind == Kind.NAMED
+    if case is None:
+        label = ""
+    elif not from_case_address:
+        label = _("From an address not on this case: check who wrote it before relying on it.")
+    elif check.verdict == PASS and named:
+        label = _("Sent from the reporter's address: the receiving mail server verified the sender.")
+    elif check.verdict == PASS:
+        label = _("Sent from the reporter's notification address: the receiving mail server verified it.")
+    elif check.verdict == FAIL:
+        label = _(
+            "The From line shows the address on this case, but the receiving mail server's check "
+            "failed: it may be forged. Check who wrote it before relying on it."
+        )
+    else:
+        label = _(
+            "The From line shows the address on this case, but nobody could verify it: the From "
+            "line of an email can be forged."
+        )
+    lines = [label] if label else []
+    if check.header and named:
+        lines.append(_("Mail server check (Authentication-Results): %(header)s") % {"header": check.header})
+    elif check.verdict in VERDICT_WORDS:
+        lines.append(_("Mail server check: %(verdict)s.") % {"verdict": VERDICT_WORDS[check.verdict]})
+    else:
+        lines.append(_("Mail server check: none (no Authentication-Results from our mail server)."))
+    return "\n".join(lines)
 
 
 def _add_attachments(case: Case, parsed: ParsedEmail) -> tuple[list[str], list[dict[str, object]]]:
@@ -194,7 +259,8 @@ def email_ingest(*, raw: bytes) -> IngestResult:
     seen = _existing(key, id_key)
     if seen is not None:
         return seen
-    target, threaded_by = _thread_target(parsed, id_key)
+    check = sender_check(parsed.authentication_results, trusted_id=_trusted_authserv_id())
+    target, threaded_by = _thread_target(parsed, id_key, check)
     # A reply to an anonymous or escrowed case keeps no trace of who sent it (D2).
     anonymous_target = target is not None and target.kind != Kind.NAMED
     stored_raw = without_identity(raw) if anonymous_target else raw
@@ -210,7 +276,7 @@ def email_ingest(*, raw: bytes) -> IngestResult:
                 size=len(stored_raw),
                 details={},
             )
-            result = _store(parsed, inbound, target, threaded_by)
+            result = _store(parsed, inbound, target, threaded_by, check)
             inbound.details.update(sha256=digest, identity_removed=anonymous_target)
             inbound.save(update_fields=["case", "details"])
             audit_record(actor="system", action="email.received", target=inbound)
@@ -223,22 +289,29 @@ def email_ingest(*, raw: bytes) -> IngestResult:
     return result
 
 
-def _store(parsed: ParsedEmail, inbound: InboundEmail, target: Case | None, threaded_by: str) -> IngestResult:
+def _store(
+    parsed: ParsedEmail, inbound: InboundEmail, target: Case | None, threaded_by: str, check: SenderCheck
+) -> IngestResult:
     details: dict[str, object] = {
         "refs": list(dict.fromkeys(message_key_for_id(i) for i in parsed.in_reply_to + parsed.references)),
         "parser": parsed.parser,
         "problems": sorted(set(parsed.problems)),
         "automatic": parsed.automatic,
         "threaded_by": threaded_by,
+        "message_id": parsed.message_id,
+        "sender_check": check.verdict,
     }
     if target is None:
+        confirm = _confirmable(check)
         reporter = PartyInput(
             role=PartyRole.REPORTER,
             name=parsed.from_name,
             # No address for auto-replies and bounces: no confirmation goes back (no mail loop).
             email="" if parsed.automatic else parsed.from_address,
         )
-        intake_details: dict[str, object] = {"subject": parsed.subject}
+        intake_details: dict[str, object] = {"subject": parsed.subject, "message_id": parsed.message_id}
+        if check.header:
+            intake_details["authentication_results"] = check.header
         if parsed.automatic:
             intake_details["automatic"] = True
         report = ReportInput(
@@ -246,33 +319,41 @@ def _store(parsed: ParsedEmail, inbound: InboundEmail, target: Case | None, thre
             incident=Incident(description=_description(parsed)),
             parties=[reporter],
             intake_details=intake_details,
+            confirm=confirm,
         )
         case = report_store(report=report, actor="system").case
-    else:
-        case = target
-        from_reporter = _from_case_reporter(case, parsed.from_address)
-        details["from_reporter_address"] = from_reporter
-        sender_note = (
-            _("Sent from the reporter's address.")
-            if from_reporter
-            else _(
-                "Sent from an address that is not the reporter's: check who wrote it before relying on it."
+        note = sender_note(case=None, from_case_address=False, check=check)
+        if not confirm and reporter.email:
+            note = (
+                _(
+                    "No confirmation was emailed: the receiving mail server did not verify that this "
+                    "email came from the address in its From line, so it may be forged. Check with the "
+                    "reporter another way before writing to that address."
+                )
+                + "\n"
+                + note
             )
-        )
+        sender_text = note
+    else:
+        case, sender_text = target, ""
+        from_case = _from_case_address(case, parsed.from_address)
+        details["from_case_address"] = from_case
+        note = sender_note(case=case, from_case_address=from_case, check=check)
         body = _description(parsed)
         message = reporter_message_in(
             case=case,
             body=body,
             timeline_kind=TimelineKind.EMAIL_IN,
-            timeline_text=f"{sender_note}\n\n{body}",
+            timeline_text=f"{note}\n\n{body}",
             actor="system",
             action="case.reporter_email",
+            sender_check=note,
         )
         notices.reporter_wrote(message=message)
     added, not_extracted = _add_attachments(case, parsed)
     details["attachments"] = added
     details["not_extracted"] = not_extracted
-    note = _notes(parsed, not_extracted)
+    note = "\n".join(text for text in (sender_text, _notes(parsed, not_extracted)) if text)
     if note:
         timeline_add(case=case, author=None, kind=TimelineKind.NOTE, text=note)
     inbound.case = case

@@ -475,6 +475,6 @@ def report_preview(*, year: int, now: datetime) -> str:
     body = report_generate(report=report, now=now).body
     note = _("DRAFT: this report is not published. It shows what the cases of %(year)s give on %(day)s.") % {
         "year": year,
-        "day": date_format(now, "j F Y"),
+        "day": date_format(now, "DATE_FORMAT"),
     }
     return f"{note}\n\n{body}"

@@ -23,6 +23,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cocdesk import access
 from cocdesk.cases.models import (
@@ -366,7 +367,7 @@ def duration_text(hours: float | None) -> str:
     if hours < 48:
         rounded = round(hours, 1)
         shown = int(rounded) if rounded == int(rounded) else rounded
-        return _("%(n)s hours") % {"n": shown} if shown != 1 else _("1 hour")
+        return ngettext("%(n)s hour", "%(n)s hours", shown if isinstance(shown, int) else 2) % {"n": shown}
     days = round(hours / 24, 1)
     shown = int(days) if days == int(days) else days
-    return _("%(n)s days") % {"n": shown}
+    return ngettext("%(n)s day", "%(n)s days", shown if isinstance(shown, int) else 2) % {"n": shown}
