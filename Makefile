@@ -42,7 +42,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 # The inner loop: lint, then every test but the slow ones (processes, browsers, fault injection, the
-# full access matrix); under a minute. `make test` (and CI) still run everything.
+# full access matrix). `make test` (and CI) still run everything.
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
