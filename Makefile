@@ -9,7 +9,7 @@ PORT ?= 8000
 COCDESK_BASE_URL ?= http://$(HOST):$(PORT)
 DATA_DIR = $${COCDESK_DATA_DIR:-var}
 
-.PHONY: run test test-fast lint serve clean
+.PHONY: run test test-fast lint serve clean screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "cocdesk needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -47,6 +47,10 @@ test-fast: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/pytest -m "not slow"
+
+# Refresh the README's phone screenshots (docs/screenshots/) from the browser tests.
+screenshots: $(VENV)/.installed-dev
+	COCDESK_README_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_daily_use.py -k screenshots
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

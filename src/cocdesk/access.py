@@ -507,14 +507,16 @@ class Navigation:
     events: bool = False  # events and their responders
 
 
-def navigation(user: object) -> Navigation:
+def navigation(user: object, *, database: bool = True) -> Navigation:
+    """The menu for `user`. `database=False` answers from the account alone (during an outage the
+    pages that still work keep their menu): the roster is then offered to the chair only."""
     return Navigation(
         committee=is_committee_member(user),
         chair=is_chair(user),
         takes_reports=may_take_reports(user),
         shared_records=is_community_manager(user),
         identities=may_keep_identities(user),
-        roster=may_manage_offboarding(user),
+        roster=may_manage_offboarding(user) if database else is_chair(user),
         check_ins=is_chair(user),
         events=may_manage_events(user),
     )

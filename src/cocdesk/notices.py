@@ -13,7 +13,7 @@ Dedupe keys follow one convention, `<name>:<scope…>:<recipient>`, so a repeate
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -23,10 +23,12 @@ from cocdesk import access
 from cocdesk.cases.models import (
     Case,
     ConflictDeclaration,
+    DiscussionPost,
     ImmediateResponse,
     Kind,
     LawEnforcementRecord,
     Message,
+    Proposal,
 )
 from cocdesk.cases.selectors import reporter_address
 from cocdesk.escrow.models import EscrowMatch
@@ -293,51 +295,66 @@ def _ping(*, case: Case, scope: list[object]) -> OutboxMessage | None:
 # --- deadlines -------------------------------------------------------------------------------------
 
 
-def deadline_reminder(
-    *, case: Case, rule: str, rule_label: str, due_at: datetime, scope: Iterable[object]
-) -> list[int]:
-    """A case deadline passed: its owners (or participants) are reminded, at most once a period."""
+def digest(*, member: Member, items: list, day: date, zone: tzinfo) -> list[int]:
+    """The member's one email of the day (D5): what waits for them, each line a reference (or their
+    own task), what is due and a link to the exact place; never a detail of a report. `items`
+    (`deadlines.selectors.Waiting`) come through `access`, so no case they are conflicted on;
+    the email names several cases, so it is checked when queued, not again when sent (`tick`
+    drains the outbox right after). Dedupe key `digest:<their day>:<member>`."""
     return _to_members(
-        "deadline_reminder",
-        access.members_to_remind(case),
-        scope=scope,
-        kind=f"reminder_{rule}",
-        case=case,
+        "digest",
+        [member],
+        scope=[f"{day:%Y-%m-%d}"],
         context={
-            "case": case,
-            "rule": rule_label,
-            "due_at": due_at,
-            "link": url("cases:detail", reference=case.reference),
+            "items": items,
+            "day": day,
+            "zone": zone,
+            "urgent": any(item.urgent for item in items),
+            "link": url("dashboard"),
+            "settings_link": url("deadlines:notices"),
         },
     )
 
 
-def declaration_reminder(*, member: Member, cases: list[Case], scope: Iterable[object]) -> list[int]:
-    """A member has not answered the conflict question on these reports (references only), at most
-    once a day. `cases` come from `access.cases_awaiting_declaration_of`: none they are conflicted on."""
+def discussion_posted(*, post: DiscussionPost) -> list[int]:
+    """A new post in a case's discussion: at once to the members taking part who asked for that
+    (`NoticePreference.posts_at_once`); the others find it in their digest. Never its author.
+    Reference and a link to the post only."""
+    case = post.case
+    wanting = access.case_participants(case).filter(notice_preference__posts_at_once=True)
+    if post.author_id is not None:
+        wanting = wanting.exclude(pk=post.author_id)
     return _to_members(
-        "declaration_reminder",
-        [member],
-        scope=scope,
-        context={"references": [case.reference for case in cases], "link": url("dashboard")},
+        "discussion_posted",
+        wanting,
+        scope=[post.pk],
+        case=case,
+        context={
+            "case": case,
+            "link": url("cases:detail", reference=case.reference) + f"#post-{post.pk}",
+            "settings_link": url("deadlines:notices"),
+        },
     )
 
 
-def check_in(*, member: Member, reminder: bool, scope: Iterable[object]) -> list[int]:
+def proposal_opened(*, proposal: Proposal) -> list[int]:
+    """A proposal was put to the vote: at once to the members taking part who asked for that
+    (`NoticePreference.votes_at_once`); the others find it in their digest. Never the member who
+    proposed it. Reference and a link to the proposal only."""
+    case = proposal.case
+    wanting = access.case_participants(case).filter(notice_preference__votes_at_once=True)
+    if proposal.proposed_by_id is not None:
+        wanting = wanting.exclude(pk=proposal.proposed_by_id)
     return _to_members(
-        "check_in",
-        [member],
-        scope=scope,
-        context={"reminder": reminder, "link": url("deadlines:check_in")},
-    )
-
-
-def transparency_reminder(*, due_at: datetime, scope: Iterable[object]) -> list[int]:
-    return _to_members(
-        "transparency_reminder",
-        access.chairs(),
-        scope=scope,
-        context={"due_at": due_at, "link": url("transparency:index")},
+        "proposal_opened",
+        wanting,
+        scope=[proposal.pk],
+        case=case,
+        context={
+            "case": case,
+            "link": url("cases:detail", reference=case.reference) + f"#proposal-{proposal.pk}",
+            "settings_link": url("deadlines:notices"),
+        },
     )
 
 

@@ -23,16 +23,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require(access.can_open_dashboard)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Overdue and due-soon first, then cases waiting for a declaration, then the member's cases."""
+    """What waits for the member (urgent cases first), then their open cases, urgent first."""
     context = {"is_committee": access.is_committee_member(request.user)}
     if context["is_committee"]:
         now = clock.now()
-        my_cases = list(case_selectors.cases_list(user=request.user).exclude(state=State.CLOSED))
+        open_cases = case_selectors.cases_list(user=request.user).exclude(state=State.CLOSED)
+        my_cases = deadline_selectors.urgent_first(open_cases, now=now)
         waiting_for = case_selectors.undeclared_names_by_case(cases=my_cases)
         context.update(
             now=now,
-            deadlines=deadline_selectors.dashboard_deadlines(user=request.user, now=now),
-            awaiting=case_selectors.cases_awaiting_list(user=request.user),
+            waiting=deadline_selectors.waiting_for(member=request.user, now=now),
             my_cases=[(case, waiting_for[case.pk]) for case in my_cases],
             dead_mail=outbox_dead_for(request.user),
             transparency_checks=transparency_selectors.case_checks_waiting(user=request.user),

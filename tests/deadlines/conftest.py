@@ -10,6 +10,7 @@ from django.test import TestCase
 
 from cocdesk import clock
 from cocdesk.deadlines import services
+from cocdesk.deadlines.selectors import WaitingKind, waiting_for
 from tests.factories import case_factory
 from tests.mailbox import delivered, forget_delivered
 
@@ -19,7 +20,7 @@ HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 @pytest.fixture
 def cast_joined_at():
-    """The cast joined the day before T."""
+    """The cast (tests/conftest.py) joined the day before T."""
     return T - DAY
 
 
@@ -49,3 +50,13 @@ def send(case, author, kind, moment, body="Thank you.", subject="About your repo
         )
         delivered()
     return delivery
+
+
+def promises_waiting(member, moment, case=None) -> list[str]:
+    """The plan's promises overdue for `member` at `moment` (their dashboard and digest), as rule
+    labels, optionally on one case only."""
+    return [
+        item.rule
+        for item in waiting_for(member=member, now=moment)
+        if item.kind == WaitingKind.OVERDUE and (case is None or item.reference == case.reference)
+    ]

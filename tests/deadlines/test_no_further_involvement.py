@@ -13,7 +13,7 @@ from cocdesk.deadlines.models import DeadlineAction, Rule
 from cocdesk.errors import Refused
 from cocdesk.intake import ratelimit
 from cocdesk.outbox.models import OutboxMessage
-from tests.deadlines.conftest import DAY, HOUR, T, case_at, tick
+from tests.deadlines.conftest import DAY, HOUR, T, case_at, promises_waiting, tick
 from tests.factories import verified_client
 from tests.mailbox import delivered
 
@@ -62,8 +62,11 @@ def test_no_message_of_any_kind_reaches_a_reporter_who_asked_for_no_further_invo
     assert to_reporter() == []
     assert [m.to for m in delivered() if m.to[0] in (REPORTER, PING)] == []
     assert not messages_to_them(case).exists()
-    rules = set(DeadlineAction.objects.filter(case=case).values_list("rule", flat=True))
-    assert rules == {Rule.DECIDE}  # only the committee's own deadline
+    # Only the committee's own deadline waits for the members (in their digest), nothing owed to them.
+    assert promises_waiting(alice, T + 8 * DAY, case) == [
+        "Tell the reporter the decision and actions within 7 days"
+    ]
+    assert not DeadlineAction.objects.filter(case=case).exclude(rule=Rule.DIGEST).exists()
     ratelimit.reset()
     portal = Client()
     portal.post("/report/status/", {"code": case.receipt_code})

@@ -237,27 +237,6 @@ def test_templates_are_for_committee_members_only(responder):
 # --- dashboard ---------------------------------------------------------------------------------
 
 
-def test_dashboard_lists_overdue_items_first_then_declarations_then_my_cases(case, alice, carol):
-    other = case_factory(participants=(carol,))  # alice has not declared on this one
-    page = verified_client(alice).get("/dashboard/").text
-    due, awaiting, mine = (
-        page.index("Due soon or overdue"),
-        page.index("waiting for your conflict declaration"),
-        page.index("My cases"),
-    )
-    assert due < awaiting < mine
-    due_section = page[due:awaiting]
-    assert case.reference in due_section and "Acknowledge the report within 24 hours" in due_section
-    assert "overdue" in due_section
-    assert other.reference not in due_section and other.reference in page[awaiting:mine]
-
-
-def test_dashboard_shows_no_deadline_of_a_case_the_member_may_not_see(case, bob, carol):
-    for member in (bob, carol):
-        due_section = verified_client(member).get("/dashboard/").text.split("waiting for your conflict")[0]
-        assert case.reference not in due_section
-
-
 # --- search ------------------------------------------------------------------------------------
 
 

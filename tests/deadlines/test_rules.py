@@ -1,6 +1,7 @@
 """Each rule of D5 as a pure function: facts in, due time out."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -91,13 +92,36 @@ def test_transparency_report_a_year_after_the_last_or_after_the_committee_starte
     assert rules.transparency_due(last_published_at=None, committee_started_at=None) is None
 
 
-def test_reminder_rounds_change_once_a_day():
-    due = T + 24 * H
-    assert rules.reminder_round(due_at=due, now=T + 23 * H, every=D) is None
-    assert rules.reminder_round(due_at=due, now=T + 25 * H, every=D) == 0
-    assert rules.reminder_round(due_at=due, now=T + 26 * H, every=D) == 0
-    assert rules.reminder_round(due_at=due, now=T + 48 * H, every=D) == 1
-    assert rules.reminder_round(due_at=None, now=T, every=D) is None
+def test_the_digest_is_due_once_the_members_own_time_of_day_has_passed_in_their_time_zone():
+    berlin, nine = ZoneInfo("Europe/Berlin"), time(9, 0)
+    # 1 March 2027, 07:59 UTC is 08:59 in Berlin: not yet; 08:00 UTC is 09:00 there.
+    assert rules.digest_day(now=datetime(2027, 3, 1, 7, 59, tzinfo=UTC), zone=berlin, at=nine) is None
+    assert rules.digest_day(now=datetime(2027, 3, 1, 8, 0, tzinfo=UTC), zone=berlin, at=nine) == date(
+        2027, 3, 1
+    )
+    # Late at night UTC it is already the next day in Berlin, before nine.
+    assert rules.digest_day(now=datetime(2027, 3, 1, 23, 30, tzinfo=UTC), zone=berlin, at=nine) is None
+    # After the clocks change (28 March 2027) nine in Berlin is 07:00 UTC.
+    assert rules.digest_day(now=datetime(2027, 3, 29, 7, 0, tzinfo=UTC), zone=berlin, at=nine) == date(
+        2027, 3, 29
+    )
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert rules.digest_day(now=datetime(2027, 3, 1, 23, 30, tzinfo=UTC), zone=tokyo, at=time(8, 0)) == date(
+        2027, 3, 2
+    )
+
+
+def test_a_members_own_deadline_is_in_the_digest_on_the_day_it_falls_due_and_weekly_after():
+    due = T + 3 * H
+    assert not rules.weekly_reminder_today(due_at=due, now=T)
+    assert rules.weekly_reminder_today(due_at=due, now=due + 6 * H)
+    assert not rules.weekly_reminder_today(due_at=due, now=due + D + H)
+    assert not rules.weekly_reminder_today(due_at=due, now=due + 6 * D)
+    assert rules.weekly_reminder_today(due_at=due, now=due + 7 * D + H)
+    assert not rules.weekly_reminder_today(due_at=None, now=T)
+    # Each week, exactly one of the daily digests (at nine) mentions it.
+    digests = [T + n * D for n in range(1, 29)]
+    assert sum(rules.weekly_reminder_today(due_at=due, now=at) for at in digests) == 4
 
 
 def test_due_soon_means_overdue_or_within_24_hours():

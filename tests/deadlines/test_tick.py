@@ -1,4 +1,4 @@
-"""`cocdesk tick` with time injected: reminders, delay notices, searches, check-ins (D5)."""
+"""`cocdesk tick` with time injected: digests, delay notices, searches, check-ins (D5)."""
 
 from datetime import UTC, datetime
 
@@ -13,8 +13,8 @@ from cocdesk.deadlines.models import CheckIn, DeadlineAction, Rule
 from cocdesk.intake import ratelimit
 from cocdesk.outbox.models import OutboxMessage
 from cocdesk.transparency.services import report_published_elsewhere_record
-from tests.deadlines.conftest import DAY, HOUR, T, case_at, send, tick
-from tests.factories import CASE_CANARY
+from tests.deadlines.conftest import DAY, HOUR, T, case_at, promises_waiting, send, tick
+from tests.factories import CASE_CANARY, member_factory
 from tests.mailbox import delivered, forget_delivered
 
 pytestmark = pytest.mark.django_db
@@ -26,24 +26,30 @@ def to(address):
     return [m for m in delivered() if m.to == [address]]
 
 
-def test_acknowledgement_reminder_at_25_hours_not_at_23_and_not_again_at_26(alice, bob):
+def test_the_overdue_acknowledgement_is_in_the_next_digest_and_once_a_day_after(alice, bob):
     case = case_at(T, participants=(alice,))
 
-    out = tick(T + 23 * HOUR)
+    out = tick(T + 23 * HOUR)  # 08:00 the next day: not yet anyone's digest time (09:00)
     assert delivered() == []
     assert "nothing due" in out
 
     out = tick(T + 25 * HOUR)
-    # alice takes part: she is reminded to acknowledge. bob has not declared: he is reminded to answer
+    # alice takes part: the acknowledgement waits for her. bob has not declared: he is asked to answer
     # the conflict question (issue 10), and hears nothing of the acknowledgement.
     assert sorted(m.to[0] for m in delivered()) == [alice.email, bob.email]
-    (reminder,) = to(alice.email)
-    assert reminder.subject == f"[{case.reference}] Reminder: Acknowledge the report within 24 hours"
-    assert f"/cases/{case.reference}/" in reminder.body
-    assert f"reminder  {case.reference}  acknowledge  to 1 member(s), round 1" in out
-    assert "1 reminder" in out and "2 sent" in out
+    (digest,) = to(alice.email)
+    assert digest.subject == "2 things wait for you today"
+    assert (
+        f"- {case.reference}: Acknowledge the report within 24 hours (overdue since 2 Mar, 09:00)"
+        in digest.body
+    )
+    assert f"/cases/{case.reference}/deadlines/#due" in digest.body
+    assert f"- {case.reference}: Needs a primary and a secondary incident owner" in digest.body
+    assert f"digest  member {alice.pk}  2 item(s) for 2027-03-02" in out
+    assert "2 digest" in out and "2 sent" in out
     (asked,) = to(bob.email)
-    assert "conflict declaration" in asked.subject and case.reference in asked.body
+    assert f"- {case.reference}: A new report. Do you have a conflict of interest?" in asked.body
+    assert "Acknowledge" not in asked.body
 
     out = tick(T + 26 * HOUR)
     assert len(delivered()) == 2
@@ -53,10 +59,13 @@ def test_acknowledgement_reminder_at_25_hours_not_at_23_and_not_again_at_26(alic
     assert len(delivered()) == 4
 
 
-def test_a_personal_acknowledgement_stops_the_reminders(alice):
+def test_a_personal_acknowledgement_takes_it_off_the_digest(alice):
     case = case_at(T, participants=(alice,))
     send(case, alice, "acknowledgement", T + 2 * HOUR)
     tick(T + 25 * HOUR)
+    (digest,) = to(alice.email)
+    assert "Acknowledge" not in digest.body and case.reference in digest.body  # it still needs owners
+    assert promises_waiting(alice, T + 25 * HOUR) == []
     assert not OutboxMessage.objects.filter(kind__startswith="reminder_").exists()
 
 
@@ -96,9 +105,10 @@ def test_nothing_to_a_reporter_who_asked_for_no_further_involvement(alice):
     tick(T + 7 * DAY + HOUR)
     assert to(REPORTER) == []
     assert not Message.objects.filter(case=case, kind=MessageKind.DELAY).exists()
-    # The committee is still reminded of its own deadline, not of an acknowledgement it must not send.
-    rules = set(DeadlineAction.objects.filter(case=case).values_list("rule", flat=True))
-    assert rules == {Rule.DECIDE}
+    # The committee still has its own deadline, not an acknowledgement it must not send.
+    decide = "Tell the reporter the decision and actions within 7 days"
+    assert promises_waiting(alice, T + 7 * DAY + HOUR, case) == [decide]
+    assert decide in to(alice.email)[-1].body and "Acknowledge" not in to(alice.email)[-1].body
 
 
 def test_anonymous_reporter_reads_the_delay_notice_in_the_portal_and_the_email_has_no_content(alice):
@@ -116,8 +126,9 @@ def test_anonymous_reporter_reads_the_delay_notice_in_the_portal_and_the_email_h
 
 
 @pytest.mark.parametrize("who", ["owners", "participants", "nobody_declared"])
-def test_reminders_go_to_owners_else_participants_else_everyone_not_conflicted(who, committee):
-    first, second, third, conflicted = committee.alice, committee.bob, committee.carol, committee.chair
+def test_overdue_promises_wait_for_owners_else_participants_and_never_a_conflicted_member(who):
+    members = [member_factory(joined_at=T - DAY) for _ in range(4)]
+    first, second, third, conflicted = members
     participants = (first, second, third) if who != "nobody_declared" else ()
     case = case_at(T, participants=participants)
     conflict_declare(case=case, member=conflicted, has_conflict=True)
@@ -125,24 +136,43 @@ def test_reminders_go_to_owners_else_participants_else_everyone_not_conflicted(w
         IncidentOwner.objects.create(case=case, member=first, role=OwnerRole.PRIMARY)
         IncidentOwner.objects.create(case=case, member=second, role=OwnerRole.SECONDARY)
     tick(T + 25 * HOUR)
-    expected = {"owners": {first, second}, "participants": {first, second, third}}.get(
-        who, {first, second, third}
-    )
-    assert {m.to[0] for m in delivered()} == {m.email for m in expected}
+    acknowledge = f"{case.reference}: Acknowledge the report within 24 hours"
+    told = {m.to[0] for m in delivered() if acknowledge in m.body}
+    expected = {"owners": {first, second}, "participants": {first, second, third}}.get(who, set())
+    assert told == {m.email for m in expected}
+    if who == "nobody_declared":  # they are asked to answer the conflict question first
+        asked = {m.to[0] for m in delivered() if "Do you have a conflict of interest?" in m.body}
+        assert asked == {first.email, second.email, third.email}
     assert conflicted.email not in {m.to[0] for m in delivered()}
 
 
-def test_no_reminder_or_notice_to_a_member_contains_report_details(alice, bob, chair):
+def test_no_digest_or_notice_to_a_member_contains_report_details(alice, bob, chair):
     case = case_at(T, participants=(alice, chair))
     with clock.frozen(T + 2 * DAY):
         case_search_start(case=case, by=alice)
-    for moment in (T + 25 * HOUR, T + 3 * DAY + HOUR, T + 7 * DAY + HOUR, T + 183 * DAY, T + 366 * DAY):
+    # The check-in is due six months after alice joined (28 Aug, 09:00), the transparency report a
+    # year after the first member joined (28 Feb 2028, 09:00): both in the digest on that day.
+    for moment in (
+        T + 25 * HOUR,
+        T + 3 * DAY + HOUR,
+        T + 7 * DAY + HOUR,
+        T + 180 * DAY + HOUR,
+        T + 364 * DAY + HOUR,
+    ):
         tick(moment)
     member_mail = [m for m in delivered() if m.to[0] in {alice.email, bob.email, chair.email}]
     kinds = set(OutboxMessage.objects.filter(recipient_member__isnull=False).values_list("kind", flat=True))
-    assert {"reminder_acknowledge", "reminder_decide", "reminder_search_update", "check_in"} <= kinds
-    assert "transparency_reminder" in kinds
-    assert len(member_mail) >= 6
+    assert kinds == {"case_new", "digest"}  # the new report at once, then one email a day
+    bodies = "\n".join(m.body for m in member_mail)
+    for rule in (
+        "Acknowledge the report",
+        "decision and actions",
+        "Daily update",
+        "check-in",
+        "transparency report",
+    ):
+        assert rule in bodies, rule
+    assert len(member_mail) >= 10
     for message in member_mail:
         text = message.subject + message.body
         for secret in (CASE_CANARY, "canary", "Jamie", "jamie@example.com", "@jamied", "Robin", REPORTER):
@@ -156,62 +186,57 @@ def test_search_updates_are_due_every_24_hours_until_the_search_ends(alice):
         case_search_start(case=case, by=alice)
     start = T + HOUR
 
-    def search_reminders():
-        return DeadlineAction.objects.filter(case=case, rule=Rule.SEARCH_UPDATE).count()
+    update = "Daily update while the reported person is searched for"
 
     def due():
         case.refresh_from_db()
         return {d.rule: d.due_at for d in selectors.case_deadlines_for(case=case)}.get(Rule.SEARCH_UPDATE)
 
     assert due() == start + 24 * HOUR
-    tick(start + 23 * HOUR)
-    assert search_reminders() == 0
+    assert update not in promises_waiting(alice, start + 23 * HOUR)
+    assert update in promises_waiting(alice, start + 25 * HOUR)
     tick(start + 25 * HOUR)
-    assert search_reminders() == 1
-    assert any("Daily update" in m.subject for m in delivered())
-    tick(start + 26 * HOUR)
-    assert search_reminders() == 1
+    assert any(update in m.body for m in delivered())
 
     send(case, alice, "update", start + 26 * HOUR, body="Still looking.")  # the owners send the day's update
     assert due() == start + 50 * HOUR
-    tick(start + 49 * HOUR)
-    assert search_reminders() == 1
-    tick(start + 51 * HOUR)
-    assert search_reminders() == 2
+    assert update not in promises_waiting(alice, start + 49 * HOUR)
+    assert update in promises_waiting(alice, start + 51 * HOUR)
 
     with clock.frozen(start + 52 * HOUR):
         case_search_end(case=case, by=alice)
     assert due() is None
-    tick(start + 80 * HOUR)
-    tick(start + 110 * HOUR)
-    assert search_reminders() == 2
+    assert update not in promises_waiting(alice, start + 110 * HOUR)
     assert list(case.timeline.filter(kind=TimelineKind.SEARCH).values_list("text", flat=True)) == [
         "Started searching for the reported person.",
         "Stopped searching for the reported person.",
     ]
 
 
-def test_six_monthly_check_in_is_asked_once_reminded_weekly_and_answered(alice, chair):
+def test_six_monthly_check_in_is_asked_in_the_digest_then_weekly_until_answered(alice, chair):
     due = selectors.check_in_due_for(member=alice)
     assert due == datetime(2027, 8, 28, 9, tzinfo=UTC)  # six months after joining (28 Feb)
+
+    def asked():
+        return [m for m in to(alice.email) if "would you like to continue on the committee?" in m.body]
+
     tick(due - HOUR)
     assert not CheckIn.objects.exists()
     out = tick(due + HOUR)
     assert f"check-in  member {alice.pk}  asked" in out
-    asked = [m for m in to(alice.email) if "continue" in m.subject]
-    assert len(asked) == 1 and "/check-in/" in asked[0].body
+    assert len(asked()) == 1 and "/check-in/" in asked()[0].body
     assert CheckIn.objects.get(member=alice).asked_at == due + HOUR
     tick(due + 2 * HOUR)
-    assert len([m for m in to(alice.email) if "continue" in m.subject]) == 1
-    out = tick(due + 8 * DAY)  # a week later, no answer yet: a reminder
-    reminders = [m for m in to(alice.email) if "continue" in m.subject]
-    assert len(reminders) == 2 and "reminder" in reminders[1].body and "reminder" not in reminders[0].body
-    assert f"check-in  member {alice.pk}  reminded" in out
+    tick(due + DAY + HOUR)  # the next day's digest has nothing else to say: none is sent
+    assert len(asked()) == 1
+    out = tick(due + 7 * DAY + HOUR)  # a week later, no answer yet: in that day's digest again
+    assert len(asked()) == 2
+    assert "asked" not in out
 
     with clock.frozen(due + 9 * DAY):
         services.check_in_answer(member=alice, answer="continue")
-    tick(due + 16 * DAY)
-    assert len([m for m in to(alice.email) if "continue" in m.subject]) == 2
+    tick(due + 14 * DAY + HOUR)
+    assert len(asked()) == 2
     assert selectors.check_in_due_for(member=alice) == datetime(2028, 3, 6, 9, tzinfo=UTC)  # from the answer
 
 
@@ -223,48 +248,56 @@ def test_stepping_down_tells_the_chair(alice, chair):
     assert "Alice Member" in note.body and "step down" in note.body
 
 
-def test_transparency_report_reminds_the_chair_weekly_until_recorded(alice, chair):
+def test_transparency_report_is_in_the_chairs_digest_weekly_until_recorded(alice, chair):
     due = selectors.transparency_due_at()
     assert due == datetime(2028, 2, 28, 9, tzinfo=UTC)  # a year after the first member joined
+
+    def reminded(member):
+        return [m for m in to(member.email) if "The yearly transparency report is due" in m.body]
+
     tick(due + HOUR)
-    chair_mail = [m for m in to(chair.email) if "transparency" in m.subject]
-    assert len(chair_mail) == 1
-    assert not [m for m in to(alice.email) if "transparency" in m.subject]
+    assert len(reminded(chair)) == 1
+    assert reminded(alice) == []
     tick(due + 2 * HOUR)
-    assert len([m for m in to(chair.email) if "transparency" in m.subject]) == 1
+    assert len(reminded(chair)) == 1
     with clock.frozen(due + DAY):
         report_published_elsewhere_record(year=2027, by=chair)
-    tick(due + 8 * DAY)
-    assert len([m for m in to(chair.email) if "transparency" in m.subject]) == 1
+    tick(due + 7 * DAY + HOUR)
+    assert len(reminded(chair)) == 1
     assert selectors.transparency_due_at() == datetime(2029, 2, 28, 9, tzinfo=UTC)  # recorded 29 Feb 2028
 
 
 # --- members who have not answered the conflict question (issue 10) -------------------------------
 
 
-def test_members_who_have_not_answered_are_reminded_once_a_day_until_they_answer(alice, bob, carol, chair):
+def test_members_who_have_not_answered_find_the_reports_in_their_digest_until_they_answer(alice, bob, chair):
     first = case_at(T, participants=(alice,))
     second = case_at(T + 2 * HOUR, participants=(alice,))
-    conflict_declare(case=first, member=carol, has_conflict=True)
-    conflict_declare(case=second, member=carol, has_conflict=True)
+    party = member_factory(name="Pat Party", email="pat@example.org", joined_at=T - DAY)
+    conflict_declare(case=first, member=party, has_conflict=True)
+    conflict_declare(case=second, member=party, has_conflict=True)
+    question = "A new report. Do you have a conflict of interest?"
 
-    assert "declaration" not in tick(T + 23 * HOUR)
-    out = tick(T + 27 * HOUR)
-    asked = [m for m in delivered() if "conflict declaration" in m.subject]
-    assert sorted(m.to[0] for m in asked) == [
-        bob.email,
-        chair.email,
-    ]  # not alice (answered), not carol
-    assert first.reference in asked[0].body and second.reference in asked[0].body
-    assert CASE_CANARY not in asked[0].body
-    assert "declaration reminder" in out
+    def asked():
+        return [m for m in delivered() if question in m.body]
+
+    assert "digest" not in tick(T + 23 * HOUR).replace("digest_", "")
+    tick(T + 27 * HOUR)
+    assert sorted(m.to[0] for m in asked()) == [bob.email, chair.email]  # never alice (answered) or pat
+    assert f"{first.reference}: {question}" in asked()[0].body
+    assert f"{second.reference}: {question}" in asked()[0].body
+    assert CASE_CANARY not in asked()[0].body
+    assert to("pat@example.org") == []  # nothing of either report, not even a count
     tick(T + 30 * HOUR)  # the same day: nothing more
-    assert len([m for m in delivered() if "conflict declaration" in m.subject]) == 2
+    assert len(asked()) == 2
 
     conflict_declare(case=first, member=bob, has_conflict=False)
     conflict_declare(case=second, member=bob, has_conflict=True)
     forget_delivered()
     tick(T + 2 * DAY)
-    asked = [m for m in delivered() if "conflict declaration" in m.subject]
-    assert [m.to for m in asked] == [[chair.email]]  # bob answered; chair has not, the next day
-    assert DeadlineAction.objects.filter(rule=Rule.DECLARE).count() == 3
+    assert [m.to for m in asked()] == [[chair.email]]  # bob answered; chair has not, the next day
+    (ben_digest,) = to(bob.email)  # he takes part in the first now: what waits there
+    assert first.reference in ben_digest.body and second.reference not in ben_digest.body
+    # Each member's day is taken once, whether or not anything waited (pat: nothing, no email).
+    assert DeadlineAction.objects.filter(rule=Rule.DIGEST).count() == 4 * 2
+    assert to("pat@example.org") == []

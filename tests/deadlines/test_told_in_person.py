@@ -9,7 +9,7 @@ from cocdesk.cases.services import case_search_start
 from cocdesk.deadlines import services
 from cocdesk.deadlines.models import DeadlineAction, Rule
 from cocdesk.errors import Refused
-from tests.deadlines.conftest import DAY, HOUR, T, case_at, send, tick
+from tests.deadlines.conftest import DAY, HOUR, T, case_at, promises_waiting, send, tick
 from tests.mailbox import delivered, forget_delivered
 
 pytestmark = pytest.mark.django_db
@@ -42,26 +42,32 @@ def test_a_phone_follow_up_stops_the_delay_notice(alice):
 
 def test_a_reporter_without_email_is_a_task_for_the_owners_until_someone_tells_them(alice):
     case = case_at(T, participants=(alice,), channel="in_person", reporter_email="", with_receipt=False)
-    out = tick(T + 25 * HOUR)
-    [reminder] = [m for m in delivered() if m.to == [alice.email]]
-    assert "call or see the reporter, then record it" in reminder.subject + reminder.body
-    assert f"reminder  {case.reference}  acknowledge" in out
+    acknowledge = "Acknowledge the report within 24 hours: call or see the reporter, then record it"
+    out = tick(T + 25 * HOUR)  # alice's digest (09:00): the acknowledgement is hers to do, by phone
+    [digest] = [m for m in delivered() if m.to == [alice.email]]
+    assert f"{case.reference}: {acknowledge}" in digest.body
+    assert f"digest  member {alice.pk}" in out
+    assert promises_waiting(alice, T + 25 * HOUR) == [acknowledge]
 
     told(case, alice, "acknowledgement", T + 26 * HOUR)
     with clock.frozen(T + 27 * HOUR):
         case_search_start(case=case, by=alice)
-    tick(T + 49 * HOUR)
-    assert reminders(case, Rule.ACKNOWLEDGE) == 1  # told: no second reminder
-    tick(T + 52 * HOUR)
-    assert reminders(case, Rule.SEARCH_UPDATE) == 1  # the daily update while searching is a task too
+    assert promises_waiting(alice, T + 49 * HOUR) == []  # told: done
+    update = (
+        "Daily update while the reported person is searched for: call or see the reporter, then record it"
+    )
+    assert promises_waiting(alice, T + 52 * HOUR) == [
+        update
+    ]  # the daily update while searching is a task too
     told(case, alice, "update", T + 53 * HOUR, "Still looking for them; we will call tomorrow.")
-    tick(T + 60 * HOUR)
-    assert reminders(case, Rule.SEARCH_UPDATE) == 1
+    assert promises_waiting(alice, T + 60 * HOUR) == []
 
-    tick(T + 7 * DAY + HOUR)  # the decision is late: the owners are reminded, nothing is sent
-    assert reminders(case, Rule.DECIDE) == 1
+    tick(T + 7 * DAY + HOUR)  # the decision is late: it waits for the owners, nothing is sent
+    decide = "Tell the reporter the decision and actions within 7 days: call or see them, then record it"
+    assert decide in promises_waiting(alice, T + 7 * DAY + HOUR)
     assert not Message.objects.filter(case=case, kind=MessageKind.DELAY).exists()
     assert all(m.to == [alice.email] for m in delivered())
+    assert decide in [m for m in delivered() if m.to == [alice.email]][-1].body
 
 
 def test_told_in_person_is_not_in_the_future_and_not_before_the_report(alice):

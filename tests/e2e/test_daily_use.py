@@ -1,7 +1,9 @@
 """Daily use on a phone (390 px) and a laptop (1366 px), issue 17: every page the menu leads to fits
 the screen, for a chair and for a member, with the menu open too; the vote badges are told apart by
 more than their words; enrolment offers the otpauth: link. The README's screenshots are made here, so
-they show the app as it is (docs/screenshots/, refreshed on every run)."""
+they show the app as it is: every run writes them to var/screenshots/ (look at them there), and
+`make screenshots` writes them into docs/screenshots/ for the README, so a test run never leaves the
+repository changed."""
 
 import os
 import re
@@ -22,7 +24,8 @@ from tests.factories import cast_member, open_report, verified_client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / ("docs" if os.environ.get("COCDESK_README_SCREENSHOTS") else "var") / "screenshots"
 WIDTHS = {"phone": 390, "laptop": 1366}
 
 
@@ -162,6 +165,11 @@ def test_the_narrowest_and_widest_screens_fit_with_the_menu_open(live_server, br
             box = page.locator(".more-menu-panel").bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= width, path
             fits(page, path)
+            review = os.environ.get("COCDESK_SCREENSHOTS")
+            if review:
+                page.get_by_text("Menu", exact=True).click()  # closed again, to see the page
+                name = re.sub(r"\W+", "-", path).strip("-")
+                page.screenshot(path=f"{review}/{width}-{name}.png", full_page=True)
     finally:
         context.close()
 

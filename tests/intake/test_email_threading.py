@@ -175,6 +175,27 @@ def test_a_strangers_reply_to_the_reporters_own_email_opens_a_new_report(tmp_pat
     assert reference != case.reference and not from_reporter(case)
 
 
+def test_the_reporters_own_thread_needs_a_verified_sender_in_production(tmp_path, settings):
+    settings.MAIL_AUTHSERV_ID = "mx.example.org"
+    case = new_emailed_case(tmp_path, headers={"Authentication-Results": PASS})
+    forged = make_email(
+        subject="Re: " + SUBJECT_CANARY,
+        message_id="<forged.9@attacker.example>",
+        headers={"In-Reply-To": "<first.1@mail.example.net>"},  # no check by our server: unverified
+        body="canary-forged-thread",
+    )
+    _, (reference,), _ = ingest(tmp_path, forged)
+    assert reference != case.reference and not from_reporter(case)
+    genuine = make_email(
+        subject="Re: " + SUBJECT_CANARY,
+        message_id="<genuine.9@mail.example.net>",
+        headers={"In-Reply-To": "<first.1@mail.example.net>", "Authentication-Results": PASS},
+        body="canary-genuine-thread",
+    )
+    assert ingest(tmp_path, genuine)[1] == [case.reference]
+    assert [m.body for m in from_reporter(case)] == ["canary-genuine-thread"]
+
+
 # --- who sent it ---------------------------------------------------------------------------------------
 
 

@@ -284,6 +284,9 @@ def case_timeline(*, case: Case) -> QuerySet[TimelineEntry]:
 
 SORTS = {
     "newest": ("-received_at", "-pk"),
+    # By the next deadline: computed from the rules (deadlines.selectors.by_next_deadline), newest
+    # first among cases with none.
+    "deadline": ("-received_at", "-pk"),
     "oldest": ("received_at", "pk"),
     "state": ("state", "-received_at"),
     "reference": ("reference",),

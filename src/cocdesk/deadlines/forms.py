@@ -155,3 +155,31 @@ class RetentionExtendForm(forms.Form):
         if data.get("how") != "date":
             data["until"] = None
         return data
+
+
+class NoticePreferenceForm(forms.Form):
+    """When the daily email comes, in which time zone, and what else is emailed at once."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Your time zone"),
+        help_text=_("The time of your daily email, and the times in it, are in this time zone."),
+    )
+    digest_at = forms.TimeField(
+        label=_("When should your daily email come?"),
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("For example 09:00. It comes within the hour after that time."),
+        error_messages={"invalid": _("Please give a time of day such as 09:00.")},
+    )
+    posts_at_once = forms.BooleanField(
+        label=_("Email me at once when someone writes in the discussion of a case I take part in"),
+        required=False,
+    )
+    votes_at_once = forms.BooleanField(
+        label=_("Email me at once when a proposal waits for my vote"),
+        required=False,
+    )
+
+    def __init__(self, *args: object, time_zones: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(name, name.replace("_", " ")) for name in time_zones]

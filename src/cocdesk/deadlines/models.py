@@ -1,11 +1,14 @@
 """Deadlines app tables (D5): what `tick` did, reporter message templates, member check-ins,
-calendar-feed tokens, and the committee's retention settings and extensions.
+calendar-feed tokens, how each member hears from cocdesk (the daily digest), and the committee's
+retention settings and extensions.
 
 Deadlines themselves are not stored: they are computed from the case (rules.py) every time.
 What is stored is what was *done* about them, so that nothing is done twice.
 """
 
 from __future__ import annotations
+
+from datetime import time
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -27,6 +30,7 @@ class Rule(models.TextChoices):
     RETENTION = "retention", _("Delete the case content at the end of its retention period")
     AUDIT_ANCHOR = "audit_anchor", _("Anchor the audit log's head outside the database")
     RETENTION_NOTICE = "retention_notice", _("Tell the chair 30 days before a case's content is deleted")
+    DIGEST = "digest", _("One email a day listing what waits for the member")
 
 
 class DeadlineAction(models.Model):
@@ -114,6 +118,33 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"calendar token of member {self.member_id}"
+
+
+DIGEST_AT_DEFAULT = time(9, 0)
+
+
+def site_time_zone() -> str:
+    """A member's time zone until they choose one: the site's (`TIME_ZONE`)."""
+    return settings.TIME_ZONE
+
+
+class NoticePreference(models.Model):
+    """How a committee member hears from cocdesk (D5): one digest email a day, at `digest_at` in
+    their `time_zone`, listing what waits for them; new discussion posts and proposals waiting for
+    their vote are also emailed at once if they chose so. A new report and immediate danger are
+    always emailed at once. No row: the defaults (09:00 in the site's time zone, digest only)."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preference"
+    )
+    time_zone = models.CharField(max_length=64, default=site_time_zone)
+    digest_at = models.TimeField(default=DIGEST_AT_DEFAULT)
+    posts_at_once = models.BooleanField(default=False)
+    votes_at_once = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"notice preferences of member {self.member_id}"
 
 
 def _months(default: int) -> models.PositiveSmallIntegerField:

@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 ACKNOWLEDGE_WITHIN = timedelta(hours=24)
 DECIDE_WITHIN = timedelta(days=7)
 SEARCH_UPDATE_EVERY = timedelta(hours=24)
 CHECK_IN_EVERY_MONTHS = 6
 TRANSPARENCY_EVERY_MONTHS = 12
-DUE_SOON = timedelta(hours=24)  # the dashboard lists what falls due within this window
-REMIND_CASE_EVERY = timedelta(days=1)  # reminders about a case: at most once a day
-DECLARE_WITHIN = timedelta(hours=24)  # then a member who has not answered the conflict question is reminded
-REMIND_MEMBER_EVERY = timedelta(days=7)  # check-in and transparency reminders: once a week
+DUE_SOON = timedelta(hours=24)  # what waits for a member includes what falls due within this window
+DECLARE_WITHIN = timedelta(hours=24)  # the plan: members answer the conflict question within a day
+DIGEST_EVERY = timedelta(days=1)  # members hear of what waits for them in one email a day
+REMIND_MEMBER_EVERY = timedelta(
+    days=7
+)  # a member's own deadlines (check-in, transparency): in a digest once a week
 
 # Retention: the chair(s) are told this long before a closed case's content is deleted, and it is
 # never deleted sooner than this after they were told.
@@ -98,12 +100,6 @@ def decision_due(*, facts: CaseFacts) -> datetime | None:
     return facts.received_at + DECIDE_WITHIN
 
 
-def declaration_reminder_due(*, received_at: datetime) -> datetime:
-    """A member who has not answered the conflict question on a report is reminded from 24 hours
-    after it arrived (the new-report notice told them at once), whoever else has answered."""
-    return received_at + DECLARE_WITHIN
-
-
 def delay_notice_due(*, facts: CaseFacts) -> datetime | None:
     """When the decision is late, the reporter is told once, automatically, that it will take more
     time. Only in writing: a reporter who cannot be written to hears it from the owners."""
@@ -154,12 +150,20 @@ def transparency_due(
     return add_months(start, TRANSPARENCY_EVERY_MONTHS) if start is not None else None
 
 
-def reminder_round(*, due_at: datetime | None, now: datetime, every: timedelta) -> int | None:
-    """Which reminder is due now: None before the deadline, 0 in the first `every` after it, 1 in
-    the next… Keys built from the round make a reminder go at most once per `every`."""
+def digest_day(*, now: datetime, zone: tzinfo, at: time) -> date | None:
+    """The member's own calendar day whose digest is due at `now`: today in their time zone once
+    their digest time (`at`, local) has passed, else None. One digest per such day: the day is its
+    claim, so it goes once however often `tick` runs, at the first run after `at`."""
+    local = now.astimezone(zone)
+    return local.date() if local.time().replace(tzinfo=None) >= at else None
+
+
+def weekly_reminder_today(*, due_at: datetime | None, now: datetime) -> bool:
+    """A member's own deadline (the check-in, the transparency report) is mentioned in the daily
+    digest on the day it falls due and once a week after, until it is done."""
     if due_at is None or now < due_at:
-        return None
-    return int((now - due_at) // every)
+        return False
+    return (now - due_at) % REMIND_MEMBER_EVERY < DIGEST_EVERY
 
 
 def is_due_soon(*, due_at: datetime | None, now: datetime) -> bool:

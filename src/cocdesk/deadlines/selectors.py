@@ -5,23 +5,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cocdesk import access, clock
 from cocdesk.cases.models import (
     PERSONAL_MESSAGE_KINDS,
     Case,
+    CaseVisit,
+    ConflictDeclaration,
+    DiscussionPost,
+    IncidentOwner,
     Kind,
     Message,
     MessageDirection,
     MessageKind,
     Party,
     PartyRole,
+    Proposal,
+    ProposalStatus,
     State,
 )
 from cocdesk.cases.selectors import (
+    OWNERS_NEEDED,
     case_consequences_in_force,
     case_latest_related_report_at,
     reporter_address,
@@ -32,11 +42,13 @@ from cocdesk.deadlines.models import (
     CalendarToken,
     CheckIn,
     DeadlineAction,
+    NoticePreference,
     ReporterTemplate,
     RetentionExtension,
     RetentionPolicy,
     Rule,
     TemplateKind,
+    site_time_zone,
 )
 from cocdesk.members.models import COMMITTEE_ROLES, Member
 from cocdesk.transparency.selectors.published import last_published_at
@@ -156,14 +168,6 @@ def member_deadlines(*, member: Member) -> list[Deadline]:
             if due is not None:
                 found.append(Deadline(rule=Rule.TRANSPARENCY, due_at=due))
     return found
-
-
-def dashboard_deadlines(*, user: object, now: datetime) -> list[Deadline]:
-    """Overdue and due-within-24-hours items for the dashboard, only on cases `user` may see."""
-    if not access.is_committee_member(user):
-        return []
-    found = _deadlines_of(access.cases_visible_to(user)) + member_deadlines(member=user)
-    return sorted((d for d in found if rules.is_due_soon(due_at=d.due_at, now=now)), key=lambda d: d.due_at)
 
 
 def calendar_deadlines(*, member: Member) -> list[Deadline]:
@@ -299,6 +303,28 @@ def transparency_due_at() -> datetime | None:
     return rules.transparency_due(last_published_at=last_published_at(), committee_started_at=started)
 
 
+# --- how a member hears from cocdesk (D5) --------------------------------------------------------
+
+
+def notice_preference_of(*, member: Member) -> NoticePreference:
+    """The member's saved preferences, or the defaults (unsaved): the digest at 09:00 in the
+    site's time zone, nothing else at once."""
+    return NoticePreference.objects.filter(member=member).first() or NoticePreference(member=member)
+
+
+def time_zone_of(preference: NoticePreference) -> ZoneInfo:
+    """The member's time zone; the site's if the stored name is unknown to this system."""
+    try:
+        return ZoneInfo(preference.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(site_time_zone())
+
+
+def time_zone_names() -> list[str]:
+    """Every time zone a member may choose, as IANA names ("Europe/Berlin"), sorted."""
+    return sorted(name for name in available_timezones() if "/" in name or name == "UTC")
+
+
 # --- calendar --------------------------------------------------------------------------------
 
 
@@ -361,6 +387,11 @@ def retention_notice_key(*, case: Case, expunge_at: datetime) -> str:
     return f"retention_notice:{case.pk}:{expunge_at:%Y%m%dT%H%M%S}"
 
 
+def action_taken(*, key: str) -> bool:
+    """Whether `tick` already took the action with this key (a cheap look before claiming it)."""
+    return DeadlineAction.objects.filter(key=key).exists()
+
+
 def retention_notice_at(*, case: Case, expunge_at: datetime | None) -> datetime | None:
     """When the chair(s) were told about this deletion date, or None."""
     if expunge_at is None:
@@ -411,3 +442,327 @@ def case_retention(
         months=rules.retention_months(severity=case.severity, periods=periods),
         kept_until=kept_until,
     )
+
+
+# --- the next deadline of each case (the case list, "My cases") ------------------------------------
+
+
+def next_deadlines(cases: Iterable[Case]) -> dict[int, Deadline | None]:
+    """Each case's soonest open deadline by the rules (None when nothing is due: closed, or every
+    promise kept), in three queries. The caller fetched `cases` through the access policy."""
+    cases = [case for case in cases if case.state != State.CLOSED]
+    facts = case_facts(cases)
+    found: dict[int, Deadline | None] = {}
+    for case in cases:
+        deadlines = case_deadlines(case=case, facts=facts[case.pk])
+        found[case.pk] = deadlines[0] if deadlines else None
+    return found
+
+
+def by_next_deadline(cases: Iterable[Case]) -> list[Case]:
+    """The case list sorted by its next deadline, soonest (most overdue) first; cases with none
+    last, newest first. Sets `case.next_deadline` on each (a Deadline or None)."""
+    cases = with_next_deadline(cases)
+    dated = sorted((c for c in cases if c.next_deadline), key=lambda c: (c.next_deadline.due_at, c.pk))
+    undated = sorted((c for c in cases if not c.next_deadline), key=lambda c: c.received_at, reverse=True)
+    return dated + undated
+
+
+def with_next_deadline(cases: Iterable[Case]) -> list[Case]:
+    """`cases` as given, each with `case.next_deadline` set (a Deadline or None)."""
+    cases = list(cases)
+    found = next_deadlines(cases)
+    for case in cases:
+        case.next_deadline = found.get(case.pk)
+    return cases
+
+
+def urgent_first(cases: Iterable[Case], *, now: datetime) -> list[Case]:
+    """A member's cases with the urgent ones first: immediate danger reported, then an overdue
+    promise; then by next deadline, then newest. Sets `case.next_deadline` and `case.overdue`."""
+    cases = with_next_deadline(cases)
+    for case in cases:
+        case.overdue = case.next_deadline is not None and case.next_deadline.overdue(now)
+
+    def key(case: Case) -> tuple:
+        due = case.next_deadline.due_at.timestamp() if case.next_deadline else float("inf")
+        return (not case.urgent, not case.overdue, due, -case.received_at.timestamp(), case.pk)
+
+    return sorted(cases, key=key)
+
+
+# --- what waits for a member: the dashboard's "Waiting for you" and the daily digest (D5) -----------
+
+
+class WaitingKind:
+    """What waits for a member; the order is the order of the dashboard and the digest (after
+    urgent cases, which come first)."""
+
+    OVERDUE = "overdue"  # a promise of the plan (acknowledge, decide, search update) has passed
+    DECLARE = "declare"  # a new report: the conflict question
+    VOTE = "vote"  # proposals the member has not voted on
+    REJOIN = "rejoin"  # a member asks to take part again
+    OWNERS = "owners"  # the case has no primary and secondary owner
+    DUE_SOON = "due_soon"  # a promise falls due within a day
+    POSTS = "posts"  # discussion posts since the member last opened the case
+    CHECK_IN = "check_in"  # the six-monthly "would you like to continue?"
+    TRANSPARENCY = "transparency"  # the chair: the yearly report is due
+
+    ORDER = (OVERDUE, DECLARE, VOTE, REJOIN, OWNERS, DUE_SOON, POSTS, CHECK_IN, TRANSPARENCY)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One thing waiting for a member: what, on which case (its reference only), and the exact
+    place to do it (a path on this site, behind login). Never anything of the report itself."""
+
+    kind: str
+    path: str
+    reference: str = ""  # "" for the member's own (check-in, transparency report)
+    count: int = 1
+    urgent: bool = False  # immediate danger was reported on the case
+    due_at: datetime | None = None  # overdue / due soon: when it was or is due
+    rule: str = ""  # overdue / due soon: the rule's label ("Acknowledge the report within 24 hours")
+    since: datetime | None = None  # when it started waiting (for the order)
+    in_digest: bool = True  # the member's own reminders go into the digest once a week only
+
+    @property
+    def text(self) -> str:
+        """What waits, in plain words, with no detail of any report (the dashboard and the digest
+        add the reference, the link and, for a promise, when it was or is due)."""
+        n = self.count
+        match self.kind:
+            case WaitingKind.OVERDUE | WaitingKind.DUE_SOON | WaitingKind.CHECK_IN | WaitingKind.TRANSPARENCY:
+                return self.rule
+            case WaitingKind.DECLARE if self.urgent:
+                return str(_("Someone may be in danger. Do you have a conflict of interest?"))
+            case WaitingKind.DECLARE:
+                return str(_("A new report. Do you have a conflict of interest?"))
+            case WaitingKind.VOTE:
+                return ngettext("A proposal waits for your vote", "%(n)s proposals wait for your vote", n) % {
+                    "n": n
+                }
+            case WaitingKind.REJOIN:
+                return ngettext(
+                    "A member asks to take part again", "%(n)s members ask to take part again", n
+                ) % {"n": n}
+            case WaitingKind.OWNERS:
+                return str(_("Needs a primary and a secondary incident owner"))
+            case _:
+                return ngettext(
+                    "A new post in the discussion since your last visit",
+                    "%(n)s new posts in the discussion since your last visit",
+                    n,
+                ) % {"n": n}
+
+
+CHECK_IN_ASKED = _("Your six-monthly check-in: would you like to continue on the committee?")
+TRANSPARENCY_DUE = _("The yearly transparency report is due")
+
+
+def _case_path(reference: str, anchor: str = "") -> str:
+    path = reverse("cases:detail", kwargs={"reference": reference})
+    return f"{path}#{anchor}" if anchor else path
+
+
+def waiting_for(*, member: Member, now: datetime) -> list[Waiting]:
+    """Everything waiting for `member`, urgent cases first: declarations to make, votes to cast,
+    rejoin requests to agree to, cases without owners, promises overdue or due within a day (on
+    cases they own, or on cases without owners), discussion posts since their last visit, their
+    check-in and (a chair) the transparency report.
+
+    Only cases the member may see: those they take part in and, for the conflict question, open
+    reports they have not answered (`access`): a member conflicted on a case never finds it here,
+    not even in a count. Closed cases wait for nothing but unread posts."""
+    if not (member.is_active and member.role in COMMITTEE_ROLES):
+        return []
+    taking_part = list(access.cases_taking_part(member).order_by("received_at", "pk"))
+    open_cases = [case for case in taking_part if case.state != State.CLOSED]
+    found = [
+        *_declarations_waiting(member),
+        *_votes_waiting(member, open_cases),
+        *_rejoins_waiting(open_cases),
+        *_owners_waiting(open_cases),
+        *_promises_waiting(member, open_cases, now),
+        *_posts_waiting(member, taking_part),
+        *_own_waiting(member, now),
+    ]
+    return sorted(found, key=_waiting_order)
+
+
+def _waiting_order(item: Waiting) -> tuple:
+    when = item.due_at or item.since
+    return (
+        not item.urgent,
+        WaitingKind.ORDER.index(item.kind),
+        when.timestamp() if when else 0,
+        item.reference,
+    )
+
+
+def _declarations_waiting(member: Member) -> list[Waiting]:
+    cases = access.cases_awaiting_declaration_of(member).exclude(state=State.CLOSED)
+    return [
+        Waiting(
+            kind=WaitingKind.DECLARE,
+            path=_case_path(case.reference, "declare"),
+            reference=case.reference,
+            urgent=case.urgent,
+            since=case.received_at,
+        )
+        for case in cases.order_by("received_at", "pk")
+    ]
+
+
+def _votes_waiting(member: Member, cases: list[Case]) -> list[Waiting]:
+    proposals = (
+        Proposal.objects.filter(case__in=cases, status=ProposalStatus.OPEN)
+        .exclude(votes__member=member)
+        .order_by("created_at", "pk")
+        .values_list("case_id", "pk", "created_at")
+    )
+    by_case: dict[int, list[tuple[int, datetime]]] = {}
+    for case_id, pk, at in proposals:
+        by_case.setdefault(case_id, []).append((pk, at))
+    return [
+        Waiting(
+            kind=WaitingKind.VOTE,
+            path=_case_path(case.reference, f"proposal-{by_case[case.pk][0][0]}"),
+            reference=case.reference,
+            count=len(by_case[case.pk]),
+            urgent=case.urgent,
+            since=by_case[case.pk][0][1],
+        )
+        for case in cases
+        if case.pk in by_case
+    ]
+
+
+def _rejoins_waiting(cases: list[Case]) -> list[Waiting]:
+    requests = (
+        ConflictDeclaration.objects.filter(
+            case__in=cases, has_conflict=True, rejoin_requested_at__isnull=False
+        )
+        .order_by("rejoin_requested_at", "pk")
+        .values_list("case_id", "member_id", "rejoin_requested_at")
+    )
+    by_case: dict[int, list[tuple[int, datetime]]] = {}
+    for case_id, member_id, at in requests:
+        by_case.setdefault(case_id, []).append((member_id, at))
+    return [
+        Waiting(
+            kind=WaitingKind.REJOIN,
+            path=_case_path(case.reference, f"rejoin-{by_case[case.pk][0][0]}"),
+            reference=case.reference,
+            count=len(by_case[case.pk]),
+            urgent=case.urgent,
+            since=by_case[case.pk][0][1],
+        )
+        for case in cases
+        if case.pk in by_case
+    ]
+
+
+def _owners_of(cases: list[Case]) -> dict[int, set[int]]:
+    """The active owners of each case (ownership ends when an owner leaves the case)."""
+    owners: dict[int, set[int]] = {case.pk: set() for case in cases}
+    rows = IncidentOwner.objects.filter(case__in=cases, member__is_active=True).values_list(
+        "case_id", "member_id"
+    )
+    for case_id, member_id in rows:
+        owners[case_id].add(member_id)
+    return owners
+
+
+def _owners_waiting(cases: list[Case]) -> list[Waiting]:
+    owners = _owners_of(cases)
+    return [
+        Waiting(
+            kind=WaitingKind.OWNERS,
+            path=_case_path(case.reference, "owners"),
+            reference=case.reference,
+            urgent=case.urgent,
+            since=case.received_at,
+        )
+        for case in cases
+        if len(owners[case.pk]) < OWNERS_NEEDED
+    ]
+
+
+def _promises_waiting(member: Member, cases: list[Case], now: datetime) -> list[Waiting]:
+    """The plan's promises overdue or due within a day, for the member the old reminders went to:
+    a case's owners; on a case without owners, every member taking part (`access.members_to_remind`)."""
+    owners = _owners_of(cases)
+    mine = [case for case in cases if not owners[case.pk] or member.pk in owners[case.pk]]
+    facts = case_facts(mine)
+    found = []
+    for case in mine:
+        for deadline in case_deadlines(case=case, facts=facts[case.pk]):
+            if not rules.is_due_soon(due_at=deadline.due_at, now=now):
+                continue
+            overdue = deadline.overdue(now)
+            found.append(
+                Waiting(
+                    kind=WaitingKind.OVERDUE if overdue else WaitingKind.DUE_SOON,
+                    path=reverse("deadlines:case", kwargs={"reference": case.reference}) + "#due",
+                    reference=case.reference,
+                    urgent=case.urgent,
+                    due_at=deadline.due_at,
+                    rule=deadline.label,
+                )
+            )
+    return found
+
+
+def _posts_waiting(member: Member, cases: list[Case]) -> list[Waiting]:
+    """Discussion posts by other members since the member last opened the case (all of them if
+    never)."""
+    seen = dict(CaseVisit.objects.filter(member=member, case__in=cases).values_list("case_id", "seen_at"))
+    new = Q(pk__in=[])
+    for case in cases:
+        since = seen.get(case.pk)
+        new |= Q(case=case, created_at__gt=since) if since else Q(case=case)
+    posts = (
+        DiscussionPost.objects.filter(new, author__isnull=False)  # not the plan's opening line
+        .exclude(author=member)
+        .order_by("created_at", "pk")
+        .values_list("case_id", "pk", "created_at")
+    )
+    by_case: dict[int, list[tuple[int, datetime]]] = {}
+    for case_id, pk, at in posts:
+        by_case.setdefault(case_id, []).append((pk, at))
+    return [
+        Waiting(
+            kind=WaitingKind.POSTS,
+            path=_case_path(case.reference, f"post-{by_case[case.pk][0][0]}"),
+            reference=case.reference,
+            count=len(by_case[case.pk]),
+            urgent=case.urgent,
+            since=by_case[case.pk][0][1],
+        )
+        for case in cases
+        if case.pk in by_case
+    ]
+
+
+def _own_waiting(member: Member, now: datetime) -> list[Waiting]:
+    """The member's own: the check-in once due, and for a chair the transparency report once due.
+    They stay on the dashboard until done; the digest mentions them once a week."""
+    found = []
+    for deadline in member_deadlines(member=member):
+        if not deadline.overdue(now):
+            continue
+        if deadline.rule == Rule.CHECK_IN:
+            kind, path, label = WaitingKind.CHECK_IN, reverse("deadlines:check_in"), CHECK_IN_ASKED
+        else:
+            kind, path, label = WaitingKind.TRANSPARENCY, reverse("transparency:index"), TRANSPARENCY_DUE
+        found.append(
+            Waiting(
+                kind=kind,
+                path=path,
+                due_at=deadline.due_at,
+                rule=str(label),
+                in_digest=rules.weekly_reminder_today(due_at=deadline.due_at, now=now),
+            )
+        )
+    return found

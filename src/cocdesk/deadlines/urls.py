@@ -16,6 +16,7 @@ urlpatterns = [
     path("deadlines/calendar/new/", views.calendar_new, name="calendar_new"),
     path("deadlines/calendar/revoke/", views.calendar_revoke, name="calendar_revoke"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("deadlines/email/", views.notice_settings, name="notices"),
     path("check-in/", views.check_in, name="check_in"),
     path("check-ins/", views.check_ins, name="check_ins"),
 ]

@@ -24,6 +24,7 @@ from cocdesk.deadlines import ical, rules, selectors, services
 from cocdesk.deadlines.forms import (
     CheckInForm,
     ComposeForm,
+    NoticePreferenceForm,
     RetentionExtendForm,
     RetentionPolicyForm,
     TemplateChoiceForm,
@@ -353,6 +354,41 @@ def check_ins(request: HttpRequest) -> HttpResponse:
         "transparency_due": selectors.transparency_due_at(),
     }
     return render(request, "deadlines/check_ins.html", context)
+
+
+# --- the daily email ----------------------------------------------------------------------------
+
+
+@require(access.is_committee_member)
+def notice_settings(request: HttpRequest) -> HttpResponse:
+    """When the member's daily email comes (time of day, time zone), and whether new posts and
+    votes are also emailed at once."""
+    preference = selectors.notice_preference_of(member=request.user)
+    form = NoticePreferenceForm(
+        request.POST or None,
+        time_zones=selectors.time_zone_names(),
+        initial={
+            "time_zone": preference.time_zone,
+            "digest_at": preference.digest_at,
+            "posts_at_once": preference.posts_at_once,
+            "votes_at_once": preference.votes_at_once,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notice_preference_update(member=request.user, **form.cleaned_data)
+        except Refused as exc:
+            refusal_to_form(form, exc)
+        else:
+            messages.success(request, _("Saved. Your daily email follows these settings from now on."))
+            return redirect("deadlines:notices")
+    context = {
+        "form": form,
+        # As a string: the template's date filter would turn it back into the site's time zone.
+        "local_time": f"{clock.now().astimezone(selectors.time_zone_of(preference)):%H:%M}",
+        "preference": preference,
+    }
+    return render(request, "deadlines/notices.html", context, status=400 if form.errors else 200)
 
 
 # --- calendar --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from cocdesk.cases.models.case import (  # noqa: F401
     State,
 )
 from cocdesk.cases.models.deliberation import (  # noqa: F401
+    CaseVisit,
     ConsequenceCatalogItem,
     DiscussionPost,
     Proposal,

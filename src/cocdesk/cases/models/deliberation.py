@@ -25,6 +25,23 @@ class DiscussionPost(models.Model):
         return f"post {self.pk} on case {self.case_id}"
 
 
+class CaseVisit(models.Model):
+    """When a member last opened a case's page: posts written since are new to them ("Waiting for
+    you", D5). One row per member and case, moved on at every visit; it holds no content."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="visits")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "member"], name="one_visit_row_per_member_and_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"visit of member {self.member_id} to case {self.case_id}"
+
+
 class ConsequenceCatalogItem(models.Model):
     """A possible response, seeded with every example of the plan's "Potential consequences"."""
 

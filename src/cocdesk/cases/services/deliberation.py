@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cocdesk import access, clock
+from cocdesk import access, clock, notices
 from cocdesk.audit.services import audit_record
 from cocdesk.cases.models import (
     Case,
@@ -117,9 +117,13 @@ def owners_set(*, case: Case, primary: Member, secondary: Member, by: Member) ->
 
 @transaction.atomic
 def discussion_post_add(*, case: Case, author: Member, body: str) -> DiscussionPost:
+    """A participant writes in the case's discussion. Side effects: the post, audit
+    `discussion.posted`, an email at once to the members taking part who asked for new posts at
+    once (`notices.discussion_posted`; the others see it in their digest and on their dashboard)."""
     require_participant(case, author)
     post = DiscussionPost.objects.create(case=case, author=author, body=body)
     audit_record(actor=author, action="discussion.posted", target=case)
+    notices.discussion_posted(post=post)
     return post
 
 
@@ -136,7 +140,9 @@ def proposal_create(
     *, case: Case, kind: str, text: str, by: Member, consequences: list[ConsequenceInput] | None = None
 ) -> Proposal:
     """Put a decision to the members taking part. Side effects: the proposal and its consequences,
-    a timeline entry, an audit entry; the case moves into deliberation if it was in triage."""
+    a timeline entry, an audit entry; the case moves into deliberation if it was in triage; an
+    email at once to the members taking part who asked for votes at once
+    (`notices.proposal_opened`; the others see it in their digest and on their dashboard)."""
     case_lock(case)
     require_participant(case, by)
     if kind == ProposalKind.CONSEQUENCES and not consequences:
@@ -160,6 +166,7 @@ def proposal_create(
         % {"round": proposal.round, "kind": proposal.get_kind_display(), "text": text},
     )
     advance(case, State.DELIBERATION, by)
+    notices.proposal_opened(proposal=proposal)
     return proposal
 
 

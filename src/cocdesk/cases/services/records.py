@@ -19,6 +19,7 @@ from cocdesk.cases import evidence
 from cocdesk.cases.models import (
     Attachment,
     Case,
+    CaseVisit,
     Category,
     Message,
     MessageDirection,
@@ -220,3 +221,10 @@ def case_category_set(*, case: Case, by: Member, category: str) -> Case:
         case.category = category
         audit_record(actor=by, action="case.category_set", target=case)
     return case
+
+
+def case_visit_record(*, case: Case, member: Member) -> None:
+    """`member` opened the case page: what was posted until now is no longer new to them (the
+    dashboard's "Waiting for you", the digest). Side effects: their CaseVisit row for the case,
+    created or moved to now. The read itself is audited by the caller (`case.read`)."""
+    CaseVisit.objects.update_or_create(case=case, member=member, defaults={"seen_at": clock.now()})

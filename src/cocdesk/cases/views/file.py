@@ -33,6 +33,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         audit_record(actor=request.user, action="case.prompt_read", target=pending)
         return _prompt(request, pending, DeclarationForm())
     audit_record(actor=request.user, action="case.read", target=case)
+    services.case_visit_record(case=case, member=request.user)
     return case_page(request, case)
 
 

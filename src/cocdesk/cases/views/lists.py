@@ -10,16 +10,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from cocdesk import access
+from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
 from cocdesk.cases import exports, selectors, services
 from cocdesk.cases.forms import CatalogItemForm, DeclarationForm
 from cocdesk.cases.models import State
+from cocdesk.deadlines import selectors as deadline_selectors
 from cocdesk.errors import Refused
 from cocdesk.web import found_or_404, refusal_to_form, require, step_up_required
 
 SORTS = [
     ("newest", _("Newest first")),
+    ("deadline", _("Next deadline first")),
     ("oldest", _("Oldest first")),
     ("state", _("State")),
     ("reference", _("Reference")),
@@ -28,14 +30,23 @@ SORTS = [
 
 @require(access.is_committee_member)
 def cases_index(request: HttpRequest) -> HttpResponse:
-    """The case list ("the spreadsheet"), with filters and sorting. Audited, without the filters (a
-    search may hold a name)."""
+    """The case list ("the spreadsheet"), with filters and sorting, and each case's next deadline
+    by the rules (D5). Audited, without the filters (a search may hold a name)."""
     listing = selectors.CaseListing.from_query(request.GET)
     audit_record(actor=request.user, action="cases.listed", object_type="case", object_id="list")
-    cases = list(selectors.cases_list(user=request.user, listing=listing))
+    cases = selectors.cases_list(user=request.user, listing=listing)
+    if listing.sort == "deadline":
+        cases = deadline_selectors.by_next_deadline(cases)
+    else:
+        cases = deadline_selectors.with_next_deadline(cases)
+    cases = list(cases)
     explained = selectors.cases_search_explained(cases=cases, q=listing.q)
+    by_deadline = request.GET.copy()
+    by_deadline["sort"] = "deadline"
     context = {
+        "now": clock.now(),
         "rows": [(case, explained.get(case.pk, [])) for case in cases],
+        "deadline_sort": by_deadline.urlencode(),
         "awaiting": selectors.cases_awaiting_list(user=request.user),
         "listing": listing,
         "listing_states": State.choices,

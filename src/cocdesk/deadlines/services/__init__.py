@@ -1,11 +1,14 @@
-"""The deadlines app's write layer (D5), by rule family: what `tick` does, writing to the
-reporter, the members' own deadlines (check-ins, calendar feed), and retention settings."""
+"""The deadlines app's write layer (D5), by rule family: what `tick` does, the daily digest,
+writing to the reporter, the members' own deadlines and mail (check-ins, calendar feed, digest
+time), and retention settings."""
 
+from cocdesk.deadlines.services.digest import Digest, digest_send
 from cocdesk.deadlines.services.members import (
     calendar_feed_used,
     calendar_token_new,
     calendar_token_revoke,
     check_in_answer,
+    notice_preference_update,
 )
 from cocdesk.deadlines.services.reporter import (
     Delivery,
@@ -25,6 +28,7 @@ from cocdesk.deadlines.services.tick import TickReport, audit_anchor_daily, tick
 
 __all__ = [
     "Delivery",
+    "Digest",
     "Preview",
     "TickReport",
     "audit_anchor_daily",
@@ -33,6 +37,8 @@ __all__ = [
     "calendar_token_revoke",
     "check_in_answer",
     "delay_notice_send",
+    "digest_send",
+    "notice_preference_update",
     "placeholders_in",
     "reporter_message_check",
     "reporter_message_preview",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -27,7 +26,3 @@ def action_claim(*, key: str, rule: str, case: Case | None = None, member: Membe
     except IntegrityError:
         return False
     return True
-
-
-def stamp(moment: datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%S")

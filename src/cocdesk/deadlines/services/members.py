@@ -1,17 +1,19 @@
-"""The members' own deadlines (D5, D8): the six-monthly check-in and the calendar feed."""
+"""The members' own deadlines and mail (D5, D8): the six-monthly check-in, the calendar feed, and
+how each member hears from cocdesk (the time of their daily digest, "at once" for posts and votes)."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import time
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cocdesk import clock
+from cocdesk import access, clock
 from cocdesk.audit.services import audit_record
 from cocdesk.deadlines import selectors
-from cocdesk.deadlines.models import CalendarToken, CheckIn, CheckInAnswer
+from cocdesk.deadlines.models import CalendarToken, CheckIn, CheckInAnswer, NoticePreference
 from cocdesk.errors import Refused
 from cocdesk.members.models import OffboardingReason
 from cocdesk.members.services import offboarding_start
@@ -78,3 +80,28 @@ def calendar_feed_used(*, member: Member) -> None:
     references of their cases; whoever holds the link reads it as them)."""
     CalendarToken.objects.filter(member=member).update(last_used_at=clock.now())
     audit_record(actor=member, action="calendar.fetched", target=member)
+
+
+@transaction.atomic
+def notice_preference_update(
+    *, member: Member, time_zone: str, digest_at: time, posts_at_once: bool, votes_at_once: bool
+) -> NoticePreference:
+    """A committee member chooses when their daily digest comes (a time of day in their time zone)
+    and whether new discussion posts and proposals waiting for their vote are also emailed to them
+    at once. The digest follows from the next `tick`; a day whose digest was sent gets no second.
+
+    Side effects: their NoticePreference row (created the first time); audit
+    `member.notice_preferences_updated`.
+    """
+    if not access.active_committee().filter(pk=member.pk).exists():
+        raise Refused(_("Only committee members get the daily email."))
+    if time_zone not in selectors.time_zone_names():
+        raise Refused(_("Please choose a time zone from the list."))
+    preference, _created = NoticePreference.objects.select_for_update().get_or_create(member=member)
+    preference.time_zone, preference.digest_at = time_zone, digest_at.replace(second=0, microsecond=0)
+    preference.posts_at_once, preference.votes_at_once = posts_at_once, votes_at_once
+    preference.updated_at = clock.now()
+    preference.full_clean()
+    preference.save()
+    audit_record(actor=member, action="member.notice_preferences_updated", target=member)
+    return preference

@@ -1,5 +1,5 @@
 """What `cocdesk tick` does (D5): evaluate every deadline rule once, at `clock.now()`, and take the
-action that is due — reminders, delay notices, check-ins, the transparency reminder, retention.
+action that is due — each member's daily digest, delay notices, check-ins, retention.
 
 Every action is claimed first by inserting a unique DeadlineAction key in the same transaction as
 its effects (`claims.action_claim`): a second run at the same time, or a concurrent one, finds the
@@ -25,7 +25,8 @@ from cocdesk.cases import evidence
 from cocdesk.cases.services import case_expunge, expunge_date_set
 from cocdesk.deadlines import rules, selectors
 from cocdesk.deadlines.models import CheckIn, Rule
-from cocdesk.deadlines.services.claims import action_claim, stamp
+from cocdesk.deadlines.services.claims import action_claim
+from cocdesk.deadlines.services.digest import digest_send
 from cocdesk.deadlines.services.reporter import delay_notice_send
 from cocdesk.errors import Refused
 
@@ -52,16 +53,15 @@ def tick_run() -> TickReport:
     """Evaluate every deadline rule once, at `clock.now()`, and take what action is due.
 
     Side effects (each at most once, however often or concurrently this runs):
-    - reminders to members (DeadlineAction + outbox) for overdue acknowledgements, decisions and
-      search updates, at most once a day per case and rule;
+    - each committee member's daily digest (DeadlineAction + outbox, `digest.digest_send`), once
+      their time of day has passed in their time zone: what waits for them (declarations, votes,
+      rejoin requests, cases without owners, promises overdue or due within a day, new posts, their
+      check-in, the transparency report), references only. No other reminder is emailed;
     - a delay notice to the reporter (Message, timeline entry, audit, outbox) when the decision is
       more than 7 days late and the reporter wants updates and can be written to (one told by
-      phone or in person is reminded to the owners instead, by the decision reminder);
-    - a reminder to each member who has not answered the conflict question on a report received
-      more than 24 hours ago, at most once a day per member (one email listing every such report),
-      whoever else has answered;
-    - six-monthly check-in requests (CheckIn + outbox) and weekly reminders to members who have not
-      answered; weekly reminders to the chair when the transparency report is due;
+      phone or in person is the owners' task instead, in their digest);
+    - the six-monthly check-in asked (a CheckIn row; the member reads it in their digest and on
+      their dashboard);
     - expunge dates set or postponed on closed cases by the committee's retention settings; the
       chair(s) told 30 days before (once per case and date), and content deleted on the date, never
       sooner than 30 days after they were told (audit);
@@ -73,10 +73,9 @@ def tick_run() -> TickReport:
     cases = list(selectors.open_cases_for_rules())
     facts = selectors.case_facts(cases)
     for case in cases:
-        _case_rules(case=case, facts=facts[case.pk], report=report)
-    _declaration_reminders(report=report)
+        _delay_notice(case=case, facts=facts[case.pk], report=report)
     _check_ins(report=report)
-    _transparency(report=report)
+    _digests(report=report)
     _retention(report=report)
     _stored_files(report=report)
     return report
@@ -122,81 +121,35 @@ def _stored_files(*, report: TickReport) -> None:
         report.add("file removed", f"file removed  {name}  (no record refers to it)")
 
 
-def _case_rules(*, case: Case, facts: rules.CaseFacts, report: TickReport) -> None:
-    now = report.now
-    for deadline in selectors.case_deadlines(case=case, facts=facts):
-        round_ = rules.reminder_round(due_at=deadline.due_at, now=now, every=rules.REMIND_CASE_EVERY)
-        if round_ is not None:
-            _remind(case=case, deadline=deadline, round_=round_, report=report)
+def _delay_notice(*, case: Case, facts: rules.CaseFacts, report: TickReport) -> None:
     due = rules.delay_notice_due(facts=facts)
-    if due is not None and due <= now:
+    if due is not None and due <= report.now:
         delivery = delay_notice_send(case=case)
         if delivery is not None:
             report.add("delay notice", f"delay notice  {case.reference}  to the reporter ({delivery.how})")
 
 
-def _remind(*, case: Case, deadline: selectors.Deadline, round_: int, report: TickReport) -> None:
-    rule, due_at = deadline.rule, deadline.due_at
-    key = f"remind:{rule}:{case.pk}:{stamp(due_at)}:{round_}"
-    with transaction.atomic():
-        if not access.members_to_remind(case).exists() or not action_claim(key=key, rule=rule, case=case):
-            return
-        recipients = notices.deadline_reminder(
-            case=case, rule=rule, rule_label=deadline.label, due_at=due_at, scope=[key]
-        )
-    report.add(
-        "reminder", f"reminder  {case.reference}  {rule}  to {len(recipients)} member(s), round {round_ + 1}"
-    )
-
-
-def _declaration_reminders(*, report: TickReport) -> None:
-    """Members who have not answered the conflict question, reminded once a (UTC) day until they do."""
-    now = report.now
-    for member in selectors.committee():
-        waiting = [
-            case
-            for case in selectors.cases_awaiting_declaration_of(member=member)
-            if rules.declaration_reminder_due(received_at=case.received_at) <= now
-        ]
-        if not waiting:
-            continue
-        key = f"declare:{member.pk}:{now:%Y%m%d}"
-        with transaction.atomic():
-            if not action_claim(key=key, rule=Rule.DECLARE, member=member):
-                continue
-            notices.declaration_reminder(member=member, cases=waiting, scope=[key])
-        report.add("declaration", f"declaration reminder  member {member.pk}  {len(waiting)} report(s)")
-
-
 def _check_ins(*, report: TickReport) -> None:
+    """Six months after joining or the last answer, the member is asked whether they continue: the
+    open CheckIn is what their dashboard and digest show until they answer."""
     for member in selectors.committee():
         due = selectors.check_in_due_for(member=member)
-        round_ = rules.reminder_round(due_at=due, now=report.now, every=rules.REMIND_MEMBER_EVERY)
-        if round_ is None:
+        if due > report.now:
             continue
-        key = f"check_in:{member.pk}:{stamp(due)}:{round_}"
-        with transaction.atomic():
-            if not action_claim(key=key, rule=Rule.CHECK_IN, member=member):
-                continue
-            _check_in, first_ask = CheckIn.objects.get_or_create(
-                member=member, due_at=due, defaults={"asked_at": report.now}
+        _check_in, asked = CheckIn.objects.get_or_create(
+            member=member, due_at=due, defaults={"asked_at": report.now}
+        )
+        if asked:
+            report.add("check-in", f"check-in  member {member.pk}  asked")
+
+
+def _digests(*, report: TickReport) -> None:
+    for member in selectors.committee():
+        digest = digest_send(member=member, now=report.now)
+        if digest is not None and digest.items:
+            report.add(
+                "digest", f"digest  member {member.pk}  {digest.items} item(s) for {digest.day:%Y-%m-%d}"
             )
-            notices.check_in(member=member, reminder=not first_ask, scope=[key])
-        what = "asked" if first_ask else "reminded"
-        report.add("check-in", f"check-in  member {member.pk}  {what}")
-
-
-def _transparency(*, report: TickReport) -> None:
-    due = selectors.transparency_due_at()
-    round_ = rules.reminder_round(due_at=due, now=report.now, every=rules.REMIND_MEMBER_EVERY)
-    if round_ is None or not access.chairs().exists():
-        return
-    key = f"transparency:{stamp(due)}:{round_}"
-    with transaction.atomic():
-        if not action_claim(key=key, rule=Rule.TRANSPARENCY):
-            return
-        told = notices.transparency_reminder(due_at=due, scope=[key])
-    report.add("transparency", f"transparency report  reminded {len(told)} chair(s)")
 
 
 def _retention(*, report: TickReport) -> None:

@@ -102,8 +102,8 @@ def _thread_target(parsed: ParsedEmail, id_key: str, check: SenderCheck) -> tupl
     """The case this message belongs to, by what only its reporter can know (docs/architecture.md,
     "Mail"): the case's reply token in an address it was sent to (`conduct+TOKEN@…`), else one of
     our own Message-IDs to the reporter in In-Reply-To or References; else, from the address on
-    the case and not failing the mail server's check, the reporter's own earlier email (a copy
-    with the same Message-ID, or a reply to it).
+    the case and verified as `_confirmable` says, the reporter's own earlier email (a copy with the
+    same Message-ID, or a reply to it).
 
     A case reference in the subject counts for nothing: anyone can write one, so such an email
     opens a new report, and nothing tells its sender that the case exists (sealed ones included).
@@ -115,7 +115,7 @@ def _thread_target(parsed: ParsedEmail, id_key: str, check: SenderCheck) -> tupl
     case = reporter_mail_case(message_ids=[*parsed.in_reply_to, *parsed.references])
     if case is not None:
         return case, "our-message"
-    if check.verdict == FAIL or not parsed.from_address:
+    if not _confirmable(check) or not parsed.from_address:  # a From line anyone could have written
         return None, ""
     keys = [message_key_for_id(i) for i in parsed.in_reply_to + parsed.references]
     candidates = []
