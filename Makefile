@@ -9,7 +9,7 @@ PORT ?= 8000
 COCDESK_BASE_URL ?= http://$(HOST):$(PORT)
 DATA_DIR = $${COCDESK_DATA_DIR:-var}
 
-.PHONY: run test lint serve clean screenshots bench
+.PHONY: run test test-fast lint serve clean screenshots bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "cocdesk needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -40,6 +40,13 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/pytest
+
+# The inner loop: lint, then every test but the slow ones (processes, browsers, fault injection, the
+# full access matrix). `make test` (and CI) still run everything.
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/pytest -m "not slow"
 
 # Refresh the README's phone screenshots (docs/screenshots/) from the browser tests.
 screenshots: $(VENV)/.installed-dev

@@ -1,19 +1,54 @@
+"""The suite's one cast and the fixtures every test shares.
+
+The cast (defined once: `tests.factories.CAST`; each a fixture below, made only when a test asks for it,
+so a test has exactly the people it names):
+
+    a committee of five
+      chair              Carla Chair     <carla@example.org>  the chair
+      alice              Alice Member    <alice@example.org>  a member
+      bob                Bob Member      <bob@example.org>    a member
+      carol              Carol Hartmann  <carol@example.org>  a member whom reports can name (conflict tests)
+      community_manager  Dana Manager    <dana@example.org>   the community manager
+    around it
+      responder          Oli Organizer   <oli@example.org>    an event responder
+      operator           Olga Operator   <op@example.org>     the site operator (Django superuser)
+
+`committee` gives all five at once. Every account has a password (`factories.PASSWORD`) and an enrolled
+authenticator; `factories.verified_client(member)` is a client logged in as after password and code.
+They joined now, unless a folder overrides `cast_joined_at` (tests/deadlines: the day before its fixed
+time T; tests/transparency: early in the reported year). A test that needs more people than the cast (a
+crowd to count votes, a member who is reported, someone added later) makes them in the test with
+`member_factory()`, named for what they are. The access matrix (tests/access/world.py) has its own world:
+one account for each of its access roles.
+
+Markers: `slow` (more than ~2 s: processes, threads, fault injection, the full access matrix) and `e2e`
+(browsers; always slow too). `make test-fast` runs `pytest -m "not slow"`; `make test` and CI run all.
+"""
+
 import os
 import uuid
+from dataclasses import dataclass
 
 import pytest
 from django.core.cache import caches
 from hypothesis import settings as hypothesis_settings
 
 from cocdesk import clock
-from cocdesk.members.models import Role
-from tests.factories import member_factory
+from cocdesk.members.models import Member
+from tests.factories import CAST, cast_member, operator_factory
 from tests.shared_state import REDIS_TEST_URL, redis_or_skip
 
 # CI replays the same examples every run (a red build must be reproducible); local runs explore.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI") == "true":
     hypothesis_settings.load_profile("ci")
+
+
+def pytest_collection_modifyitems(items):
+    """A browser test is always slow too: `pytest -m "not slow"` never starts Chromium."""
+    for item in items:
+        if item.get_closest_marker("e2e") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -48,20 +83,55 @@ def _own_audit_anchor_log(settings, tmp_path):
 
 
 @pytest.fixture
-def alice(db):
-    """A committee member."""
-    return member_factory(name="Alice Member", email="alice@example.org")
+def cast_joined_at():
+    """When the cast joined the committee: now, unless a folder's conftest says otherwise (the
+    deadline tests need them to have joined the day before their fixed time)."""
+    return None
+
+
+def _cast_fixture(part: str):
+    """The fixture of the cast's `part` (`factories.CAST`): the account, made when a test names it."""
+
+    def person(db, cast_joined_at) -> Member:
+        return cast_member(part, joined_at=cast_joined_at)
+
+    who = CAST[part]
+    person.__doc__ = f"{who.name} <{who.email}>, {who.role.label.lower()} (the cast: tests/conftest.py)."
+    return pytest.fixture(name=part)(person)
+
+
+chair = _cast_fixture("chair")
+alice = _cast_fixture("alice")
+bob = _cast_fixture("bob")
+carol = _cast_fixture("carol")
+community_manager = _cast_fixture("community_manager")
+responder = _cast_fixture("responder")
 
 
 @pytest.fixture
-def bob(db):
-    """Another committee member."""
-    return member_factory(name="Bob Member", email="bob@example.org")
+def operator(db):
+    """Olga Operator <op@example.org>, the site operator (a Django superuser, never on the committee)."""
+    return operator_factory(email="op@example.org")
+
+
+@dataclass(frozen=True)
+class Committee:
+    chair: Member
+    alice: Member
+    bob: Member
+    carol: Member
+    community_manager: Member
+
+    @property
+    def members(self) -> tuple[Member, ...]:
+        """The four who deliberate and vote: the chair and the three members."""
+        return (self.chair, self.alice, self.bob, self.carol)
 
 
 @pytest.fixture
-def chair(db):
-    return member_factory(name="Carla Chair", email="carla@example.org", role=Role.CHAIR)
+def committee(chair, alice, bob, carol, community_manager) -> Committee:
+    """All five at once, for tests about the whole committee (the named fixtures are the same rows)."""
+    return Committee(chair, alice, bob, carol, community_manager)
 
 
 # --- shared state: the cache that holds rate limits, lockouts and sessions ------------------------

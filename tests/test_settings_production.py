@@ -32,6 +32,7 @@ def _cocdesk(args, env, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_check_deploy_gives_no_warning_in_production(tmp_path):
     result = _cocdesk(["check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV, tmp_path)
     assert result.returncode == 0, result.stderr + result.stdout
@@ -47,6 +48,7 @@ def test_production_without_its_secrets_refuses_to_start(tmp_path):
     assert not (tmp_path / "field_keys").exists()  # nothing generated behind the operator's back
 
 
+@pytest.mark.slow
 def test_development_generates_its_keys_into_the_data_dir(tmp_path):
     result = _cocdesk(["check"], {}, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -73,6 +75,7 @@ def test_production_refuses_to_start_without_redis_when_the_operator_requires_it
     assert "COCDESK_REQUIRE_REDIS is set but REDIS_URL is not" in result.stderr
 
 
+@pytest.mark.slow
 def test_check_deploy_gives_no_warning_in_production_with_redis(tmp_path):
     env = {**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:6379/5", "COCDESK_REQUIRE_REDIS": "1"}
     result = _cocdesk(["check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
@@ -80,6 +83,7 @@ def test_check_deploy_gives_no_warning_in_production_with_redis(tmp_path):
     assert "WARNING" not in result.stderr.upper()
 
 
+@pytest.mark.slow
 def test_every_secret_may_be_given_as_a_file(tmp_path):
     """docs/operating.md: each NAME may instead be NAME_FILE (systemd credentials, Docker secrets)."""
     secrets_dir = tmp_path / "secrets"
@@ -114,6 +118,7 @@ def test_an_existing_data_directory_is_made_private(tmp_path):
     assert data.stat().st_mode & 0o777 == 0o700
 
 
+@pytest.mark.slow
 def test_production_refuses_to_print_or_file_its_mail(tmp_path):
     """Issue 16: the console backend printed whole emails, reporter addresses included, from cron."""
     for backend in ("console", "filebased"):

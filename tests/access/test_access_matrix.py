@@ -13,11 +13,16 @@ child of one), OTHER_ROUTES (it takes something that is not case data) or TECHNI
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from cocdesk.cases.models import TimelineKind
+from cocdesk.cases.services import timeline_add
 from cocdesk.members.models import ChairElection, MemberIdentity, Offboarding, OffboardingStep, Removal, Role
 from cocdesk.members.selectors import totp_current_code
 from cocdesk.members.services import (
@@ -40,12 +45,14 @@ from tests.access.world import (
     build_world,
     case_kwargs,
     is_public_route,
+    kept_for_many_tests,
     response_leaks,
     search_differences,
     site_routes,
     snapshot,
+    wrote_to_a_case,
 )
-from tests.factories import device_of, member_factory
+from tests.factories import case_factory, device_of, member_factory, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -322,107 +329,174 @@ def _request(client, method: str, path: str, data: dict):
 
 
 class Matrix:
-    """Runs and checks the requests of one world, collecting every failure."""
+    """Runs and checks one role's requests on one world, collecting every failure."""
 
-    def __init__(self, world: World) -> None:
-        self.world = world
+    def __init__(self, world: World, role: str, routes: list[tuple[Route, Spec]]) -> None:
+        self.world, self.role = world, role
         self.failures: list[str] = []
+        self.routes = routes
         self.baseline = snapshot(world.case)
         self.not_found = {}
-        for role in ROLES:
-            if role != "anonymous":
-                client = world.client(role)
-                self.not_found[role] = {
-                    method: body_of(_request(client, method, f"/cases/{BOGUS_REFERENCE}/", {}))
-                    for method in (GET, POST)
-                }
+        if role != "anonymous":
+            client = world.client(role)
+            self.not_found = {
+                method: body_of(_request(client, method, f"/cases/{BOGUS_REFERENCE}/", {}))
+                for method in (GET, POST)
+            }
 
-    def _not_found_now(self, role: str, method: str, body: bytes) -> bytes:
+    def _not_found_now(self, method: str, body: bytes) -> bytes:
         """The 404 of a case that does not exist. Fetched again when it differs: a probe's setup may
         have changed the committee (the menu offers the roster to every member while it has no chair)."""
-        if body != self.not_found[role][method]:
-            client = self.world.client(role)
-            self.not_found[role][method] = body_of(_request(client, method, f"/cases/{BOGUS_REFERENCE}/", {}))
-        return self.not_found[role][method]
+        if body != self.not_found[method]:
+            client = self.world.client(self.role)
+            self.not_found[method] = body_of(_request(client, method, f"/cases/{BOGUS_REFERENCE}/", {}))
+        return self.not_found[method]
 
-    def fail(self, role: str, method: str, path: str, message: str) -> None:
-        self.failures.append(f"[{self.world.state}] {role} {method} {path}: {message}")
+    def fail(self, method: str, path: str, message: str) -> None:
+        self.failures.append(f"[{self.world.state}] {self.role} {method} {path}: {message}")
 
-    def probe(self, route: Route, spec: Spec) -> None:
-        world = self.world
-        path = route.path(_kwargs(route, spec, world))
-        allowed_roles = spec.allowed_sealed if world.state == "sealed" else spec.allowed
-        for role in ROLES:
-            member = world.members.get(role)
-            allowed = role in allowed_roles
-            for method in (GET, POST):
-                data = {} if allowed or member is None else spec.payload(world, member)
+    def run(self) -> None:
+        for route, spec in self.routes:
+            with CaptureQueriesContext(connection) as queries:
+                path = route.path(_kwargs(route, spec, self.world))
+            if wrote_to_a_case(
+                queries.captured_queries
+            ):  # its arguments were made now (a report asking for checks queues mail)
+                self.baseline = snapshot(self.world.case)
+            self.probe(path, spec)
+
+    def probe(self, path: str, spec: Spec) -> None:
+        world, role = self.world, self.role
+        allowed = role in (spec.allowed_sealed if world.state == "sealed" else spec.allowed)
+        member = world.members.get(role)
+        for method in (GET, POST):
+            data = {} if allowed or member is None else spec.payload(world, member)
+            with CaptureQueriesContext(connection) as queries:
                 response = _request(world.client(role), method, path, data)
-                body = body_of(response)
-                self.check(role, method, path, route, spec, allowed, response, body)
-                if method == POST and allowed:
+            self.check(method, path, spec, allowed, response, body_of(response))
+            if method != POST or not wrote_to_a_case(queries.captured_queries):
+                continue  # nothing it could have changed
+            if allowed:
+                world.restore()
+                self.baseline = snapshot(world.case)
+            else:
+                after = snapshot(world.case)
+                if after != self.baseline:
+                    changed = {k: (self.baseline[k], after[k]) for k in after if after[k] != self.baseline[k]}
+                    self.fail(method, path, f"a refused POST changed the case: {changed}")
                     world.restore()
                     self.baseline = snapshot(world.case)
-                elif method == POST:
-                    after = snapshot(world.case)
-                    if after != self.baseline:
-                        changed = {
-                            k: (self.baseline[k], after[k]) for k in after if after[k] != self.baseline[k]
-                        }
-                        self.fail(role, method, path, f"a refused POST changed the case: {changed}")
-                        world.restore()
-                        self.baseline = snapshot(world.case)
 
-    def check(self, role, method, path, route, spec, allowed, response, body) -> None:
-        world, status = self.world, response.status_code
+    def check(self, method, path, spec, allowed, response, body) -> None:
+        world, role, status = self.world, self.role, response.status_code
         if response.exc_info is not None:
-            self.fail(role, method, path, f"server error {response.exc_info[1]!r}")
+            self.fail(method, path, f"server error {response.exc_info[1]!r}")
             return
         if role == "anonymous":
             if status != 302 or not response["Location"].startswith("/login/?next="):
-                self.fail(role, method, path, f"expected a redirect to /login/, got {status}")
+                self.fail(method, path, f"expected a redirect to /login/, got {status}")
         elif spec.methods is not None and method not in spec.methods:
             if status != 405:
-                self.fail(role, method, path, f"expected 405 (method not accepted), got {status}")
+                self.fail(method, path, f"expected 405 (method not accepted), got {status}")
         elif allowed:
             if not (200 <= status < 400 or status == 400 or (spec.methods is None and status == 405)):
-                self.fail(role, method, path, f"expected to be served (2xx/3xx/400), got {status}")
+                self.fail(method, path, f"expected to be served (2xx/3xx/400), got {status}")
         elif status != 404 and not (spec.methods is None and status == 405):
-            self.fail(role, method, path, f"expected 404, got {status}")
-        elif status == 404 and body != self._not_found_now(role, method, body):
-            self.fail(role, method, path, "the 404 differs from the one for a case that does not exist")
+            self.fail(method, path, f"expected 404, got {status}")
+        elif status == 404 and body != self._not_found_now(method, body):
+            self.fail(method, path, "the 404 differs from the one for a case that does not exist")
 
         served_participant = allowed and role == "participant"
         if not served_participant:
             where = response_leaks(world.canary, response, body=body)
             if where:
-                self.fail(role, method, path, f"the case canary shows in the {', '.join(where)}")
+                self.fail(method, path, f"the case canary shows in the {', '.join(where)}")
         if role in NEVER_KNOW_IT_EXISTS and not allowed:
             where = response_leaks(world.case.reference, response, body=body)
             if where:
-                self.fail(role, method, path, f"the case reference shows in the {', '.join(where)}")
+                self.fail(method, path, f"the case reference shows in the {', '.join(where)}")
         if role == "anonymous" and world.case.reference.lower().encode() in body.lower():
-            self.fail(role, method, path, "the case reference shows in the body")
+            self.fail(method, path, "the case reference shows in the body")
         if world.state == "sealed" and role == "manager" and world.shared_marker.encode() in body:
-            self.fail(role, method, path, "a sealed case's law-enforcement record is readable")
+            self.fail(method, path, "a sealed case's law-enforcement record is readable")
 
 
-@pytest.mark.parametrize("state", STATES)
-def test_access_matrix(state):
-    world = build_world(state)
-    matrix = Matrix(world)
+# One world per state, built once for every test of this module that uses it (pytest runs the tests
+# of one `world` parameter together): each test rolls back to it. Building a world takes longer than
+# probing every route as one role, so the matrix is one test per state and role.
+@pytest.fixture(scope="module")
+def _world_files(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("world-files")
+
+
+@pytest.fixture(autouse=True)
+def _own_file_storage(settings, _world_files):
+    """Overrides the suite's folder per test: the worlds' files are stored once, for the whole module."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": _world_files},
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def state_world(request, django_db_setup, django_db_blocker, _world_files) -> Iterator[World]:
+    """The world of the state a test is parametrised with (indirectly)."""
+    with kept_for_many_tests(django_db_blocker, _world_files):
+        yield build_world(request.param)
+
+
+@pytest.fixture
+def world(state_world: World, db) -> World:
+    """The state's world as built: clients of its own, the case as stored."""
+    state_world.clients.clear()
+    state_world.case.refresh_from_db()
+    return state_world
+
+
+# The states whose matrix also runs in the fast suite (`pytest -m "not slow"`), as every role: the
+# richest case and the sealed one. The other five run in `make test` and CI.
+FAST_STATES = ("follow_up", "sealed")
+
+
+EVERY_STATE = [
+    pytest.param(state, marks=() if state in FAST_STATES else pytest.mark.slow) for state in STATES
+]
+
+
+def test_a_write_to_the_case_is_noticed_and_a_session_save_is_not(alice):
+    """The matrix compares a case before and after a refused POST only when the request wrote to one of
+    the tables the snapshot reads: a real write must count, the session saved on every request not."""
+    case = case_factory(participants=(alice,))
+    with CaptureQueriesContext(connection) as note:
+        timeline_add(case=case, author=alice, kind=TimelineKind.NOTE, text="a note")
+    assert wrote_to_a_case(note.captured_queries)
+    client = verified_client(alice)
+    with CaptureQueriesContext(connection) as page:
+        client.get("/dashboard/")
+    assert page.captured_queries and not wrote_to_a_case(page.captured_queries)
+
+
+@pytest.mark.parametrize("state_world", EVERY_STATE, indirect=True)
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(world: World, role: str):
     routes = case_routes()
     assert len(routes) >= 20, [r.name for r, _ in routes]
-    for route, spec in routes:
-        matrix.probe(route, spec)
+    matrix = Matrix(world, role, routes)
+    matrix.run()
     assert not matrix.failures, f"{len(matrix.failures)} failures:\n" + "\n".join(matrix.failures)
 
-    # Positive controls: the probes reached a real case, and the roles that may read were served.
+
+@pytest.mark.parametrize("state_world", EVERY_STATE, indirect=True)
+def test_the_matrix_reached_a_real_case_and_served_who_may_read(world: World):
+    """Positive controls: the probes reached a real case, and the roles that may read were served."""
     detail = f"/cases/{world.case.reference}/"
     participant_page = world.client("participant").get(detail)
     prompt = world.client("undeclared").get(detail)
     shared = world.client("manager").get(f"/shared/{world.law_record.pk}/")
-    if state == "sealed":
+    if world.state == "sealed":
         assert participant_page.status_code == prompt.status_code == shared.status_code == 404
     else:
         assert participant_page.status_code == 200 and world.canary in participant_page.text
@@ -435,9 +509,10 @@ def test_access_matrix(state):
 # --- pages without a case in their address --------------------------------------------------------
 
 
-def test_pages_without_arguments_show_no_hidden_case():
+@pytest.mark.slow
+@pytest.mark.parametrize("state_world", ["response"], indirect=True)
+def test_pages_without_arguments_show_no_hidden_case(world: World):
     """Dashboards, lists, exports, search, catalog, admin: nothing of a case a role may not read."""
-    world = build_world("response")
     reference = world.case.reference
     failures = []
     routes = site_routes()

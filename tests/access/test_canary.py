@@ -92,6 +92,7 @@ def _exists(name: str) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_the_canary_never_reaches_a_conflicted_member_the_operator_or_an_outsider(
     django_capture_on_commit_callbacks,
 ):

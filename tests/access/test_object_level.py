@@ -15,8 +15,6 @@ from django.test import Client
 
 from cocdesk.cases.models import Attachment, Case, DiscussionPost, Vote
 from cocdesk.crypto import EncryptedJSONField, EncryptedTextField
-from cocdesk.intake.models import Event
-from cocdesk.members.models import Role
 from cocdesk.members.selectors import totp_current_code
 from tests.access.test_access_matrix import CASE_ROUTES, case_routes
 from tests.access.world import (
@@ -26,7 +24,7 @@ from tests.access.world import (
     response_leaks,
     snapshot,
 )
-from tests.factories import PASSWORD, device_of, member_factory, verified_client
+from tests.factories import PASSWORD, device_of, event_factory, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +73,7 @@ def test_voting_on_a_case_you_cannot_see_is_not_found_and_changes_nothing():
     assert Vote.objects.filter(proposal=proposal, member=world.members["participant"]).exists()
 
 
+@pytest.mark.slow
 def test_uploading_or_commenting_on_a_hidden_case_changes_nothing():
     world = build_world("response")
     before = snapshot(world.case)
@@ -106,6 +105,7 @@ def _refers_to_a_case(model: type[models.Model]) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_superuser_sees_no_case_content_in_the_admin():
     world = build_world("response", canary_in_parties=True)
     operator = world.members["operator"]
@@ -164,11 +164,10 @@ def test_superuser_sees_no_case_content_in_the_admin():
     assert client.get(f"/cases/{world.case.reference}/").status_code == 404
 
 
-def test_event_responder_sees_their_report_only_until_they_submit(chair):
-    event = Event.objects.create(name="CommunityConf", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
-    oli = member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER)
-    event.responders.add(oli)
-    client = verified_client(oli)
+def test_event_responder_sees_their_report_only_until_they_submit(chair, responder):
+    event = event_factory(starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
+    event.responders.add(responder)
+    client = verified_client(responder)
     canary = "CANARY-responder-2f7c91 they followed me to the hotel"
     report = {
         "channel": "in_person",

@@ -107,6 +107,7 @@ def _bulk_cases(n: int, *, reader, other, conflicted_every: int = 5, awaiting_ev
     Message.objects.bulk_create(messages)
 
 
+@pytest.mark.slow
 def test_case_list_and_dashboard_queries_do_not_grow_with_the_number_of_cases(alice, bob):
     # 10 cases through the services: taking part (some owned), awaiting a declaration, conflicted.
     for i in range(10):

@@ -27,14 +27,19 @@ import logging
 import re
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
@@ -74,11 +79,11 @@ from cocdesk.cases.services import (
 from cocdesk.escrow.models import EscrowMatch, UnsealAgreement
 from cocdesk.intake.models import Event
 from cocdesk.intake.services import immediate_response_record, portal_reply
-from cocdesk.members.models import Member, Role, TOTPDevice
+from cocdesk.members.models import Member, Role
 from cocdesk.middleware import is_public_path
 from cocdesk.outbox.models import OutboxMessage
 from cocdesk.transparency.models import CaseCheck, IncidentSummary
-from tests.factories import PASSWORD, member_factory, open_report, verified_client
+from tests.factories import event_factory, member_factory, open_report, operator_factory, verified_client
 from tests.mailbox import delivered
 
 ROLES = (
@@ -95,16 +100,6 @@ ROLES = (
 )
 STATES = ("new", "triage", "deliberation", "response", "follow_up", "closed", "sealed")
 _world_numbers = itertools.count(1)
-
-
-def operator_factory(*, name: str = "Olga Operator") -> Member:
-    """The site operator: a Django superuser with a confirmed TOTP device (so can pass 2FA)."""
-    n = next(_world_numbers)
-    operator = Member.objects.create_superuser(
-        f"operator{n}-{uuid.uuid4().hex[:6]}@example.org", PASSWORD, name=name
-    )
-    TOTPDevice.objects.create(user=operator, name="test", confirmed=True)
-    return operator
 
 
 @dataclass
@@ -212,7 +207,7 @@ def build_world(
         "manager": member_factory(name="Max Manager", role=Role.COMMUNITY_MANAGER),
         "operator": operator_factory(),
     }
-    event = Event.objects.create(name="CommunityConf", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
+    event = event_factory(starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
     event.responders.add(members["responder"])
 
     reported_name = f"Sam{tag} Smith"
@@ -408,7 +403,74 @@ def _deliberate(case: Case, p1: Member, p2: Member, canary: str, shared_marker: 
     deliberation.follow_up_add(case=case, by=p2, text=f"{canary} follow-up")
 
 
+# --- one world for many tests ---------------------------------------------------------------------
+
+
+@contextmanager
+def kept_for_many_tests(django_db_blocker, files: Path) -> Iterator[None]:
+    """Rows built inside stay for every test until the block ends, then are rolled back.
+
+    For a module- or class-scoped fixture: its transaction encloses the tests, and each test's own
+    transaction (pytest-django's `db`) is a savepoint inside it, rolled back after the test, so every
+    test starts from the same world (Django's TestCase.setUpTestData works the same way). Stored files
+    go to `files`, which the tests' storage must point at too (see `_own_file_storage` overrides)."""
+    storages = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": files}},
+    }
+    with django_db_blocker.unblock(), override_settings(STORAGES=storages):
+        outer = transaction.atomic()
+        outer._from_testcase = True  # as TestCase's class-wide atomic: durable blocks inside are allowed
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 # --- what a case has -------------------------------------------------------------------------------
+
+
+# The tables `snapshot` reads: a request that wrote to none of them changed nothing it would show.
+SNAPSHOT_MODELS = (
+    Case,
+    IncidentSummary,
+    EscrowMatch,
+    TimelineEntry,
+    DiscussionPost,
+    Proposal,
+    ProposalConsequence,
+    Vote,
+    IncidentOwner,
+    Message,
+    Attachment,
+    ConflictDeclaration,
+    LawEnforcementRecord,
+    FollowUp,
+    Conversation,
+    ImmediateResponse,
+    Handoff,
+    Party,
+    InvolvementClearance,
+    UnsealAgreement,
+    OutboxMessage,
+    CaseCheck,
+)
+
+
+def wrote_to_a_case(queries: list[dict]) -> bool:
+    """Whether any of `queries` (CaptureQueriesContext.captured_queries) may have changed what
+    `snapshot` reads: a statement other than a SELECT naming one of its tables."""
+    tables = {model._meta.db_table.lower() for model in SNAPSHOT_MODELS}
+    for query in queries:
+        sql = query["sql"].lstrip()
+        if sql[:6].upper() == "SELECT":
+            continue
+        named = {name.lower() for name in re.findall(r'["`]?([A-Za-z_][A-Za-z0-9_]*)["`]?', sql)}
+        if named & tables:
+            return True
+    return False
 
 
 def snapshot(case: Case) -> dict:

@@ -9,9 +9,8 @@ from django.db import connection
 
 from cocdesk.cases.models import ProposalConsequence
 from cocdesk.cases.selectors import case_consequences_in_force
-from cocdesk.cases.services import ConsequenceInput, proposal_create, vote_cast
 from cocdesk.crypto import decrypt
-from tests.factories import case_factory
+from tests.factories import case_factory, passed_consequence
 
 pytestmark = pytest.mark.django_db
 
@@ -24,20 +23,8 @@ def _raw_durations() -> dict[int, str]:
         return dict(cursor.fetchall())
 
 
-def _passed(case, member, **consequence):
-    proposal = proposal_create(
-        case=case,
-        kind="consequences",
-        text="Keep away",
-        by=member,
-        consequences=[ConsequenceInput(**consequence)],
-    )
-    vote_cast(proposal=proposal, member=member, choice="yes")
-    return proposal.consequences.get()
-
-
 def test_the_duration_is_stored_encrypted(alice):
-    consequence = _passed(
+    consequence = passed_consequence(
         case_factory(participants=(alice,)), alice, custom="No DMs", duration=DURATION_CANARY
     )
     raw = _raw_durations()[consequence.pk]
@@ -48,18 +35,20 @@ def test_the_duration_is_stored_encrypted(alice):
 def test_a_duration_without_an_end_date_keeps_the_consequence_in_force(alice):
     case = case_factory(participants=(alice,))
     now = datetime(2027, 1, 1, tzinfo=UTC)
-    _passed(case, alice, custom="No DMs", duration="")
+    passed_consequence(case, alice, custom="No DMs", duration="")
     assert case_consequences_in_force(case=case, today=now.date()) is False  # a one-off, over once given
     case = case_factory(participants=(alice,))  # one answer per question: another case
-    _passed(case, alice, custom="Not at events", duration="indefinitely")
+    passed_consequence(case, alice, custom="Not at events", duration="indefinitely")
     assert case_consequences_in_force(case=case, today=now.date()) is True
     case = case_factory(participants=(alice,))
-    _passed(case, alice, custom="No DMs", duration="until 2026", until=date(2026, 12, 31))
+    passed_consequence(case, alice, custom="No DMs", duration="until 2026", until=date(2026, 12, 31))
     assert case_consequences_in_force(case=case, today=now.date()) is False
 
 
 def test_durations_stored_before_are_encrypted_by_the_migration(alice):
-    consequence = _passed(case_factory(participants=(alice,)), alice, custom="No DMs", duration="x")
+    consequence = passed_consequence(
+        case_factory(participants=(alice,)), alice, custom="No DMs", duration="x"
+    )
     with connection.cursor() as cursor:
         cursor.execute("UPDATE cases_proposalconsequence SET duration = %s", [DURATION_CANARY])
     migration = __import__(

@@ -191,17 +191,16 @@ def test_intake_views_hide_what_reporters_write_from_error_reports(name):
 # --- who has not answered (issue 10) -----------------------------------------------------------------
 
 
-def test_participants_see_who_has_not_answered_names_only(alice, bob):
-    carol = member_factory(name="Carol Member", email="carol@example.org")
+def test_participants_see_who_has_not_answered_names_only(alice, bob, carol):
     dave = member_factory(name="Dave Conflicted", email="dave@example.org")
     case = case_factory(participants=(alice,))
     conflict_declare(case=case, member=dave, has_conflict=True)
     client = verified_client(alice)
     text = page(client, case).text
-    assert "Still to answer the conflict question: Bob Member, Carol Member." in text
+    assert "Still to answer the conflict question: Bob Member, Carol Hartmann." in text
     assert "Dave" not in text  # a declared conflict is an answer, and is not shown
     dashboard = client.get("/dashboard/").text
-    assert "still to answer the conflict question: Bob Member, Carol Member" in dashboard
+    assert "still to answer the conflict question: Bob Member, Carol Hartmann" in dashboard
     conflict_declare(case=case, member=bob, has_conflict=False)
     conflict_declare(case=case, member=carol, has_conflict=False)
     assert "still to answer" not in client.get("/dashboard/").text.lower()

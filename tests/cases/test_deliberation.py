@@ -10,16 +10,10 @@ from cocdesk.cases import services as d
 from cocdesk.cases.models import ConsequenceCatalogItem, ProposalStatus, State
 from cocdesk.cases.services import ConsequenceInput, ConversationInput, conflict_declare, conflict_set
 from cocdesk.errors import Refused
-from cocdesk.members.models import Role
 from tests.factories import case_factory, member_factory, verified_client
 from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def carol(db):
-    return member_factory(name="Carol Member", email="carol@example.org")
 
 
 @pytest.fixture
@@ -199,16 +193,15 @@ def test_law_enforcement_only_at_the_reporters_request(case, alice):
         d.law_enforcement_record(case=case, by=alice, shared="Timeline", shared_on=date(2026, 11, 21))
 
 
-def test_community_manager_is_told_and_sees_exactly_the_shared_record(case, alice):
-    dana = member_factory(name="Dana Manager", role=Role.COMMUNITY_MANAGER)
+def test_community_manager_is_told_and_sees_exactly_the_shared_record(case, alice, community_manager):
     d.law_enforcement_request_record(case=case, by=alice)
     with TestCase.captureOnCommitCallbacks(execute=True):
         record = d.law_enforcement_record(
             case=case, by=alice, shared="The timeline, canary-shared", shared_on=date(2026, 11, 21)
         )
-    notice = next(m for m in delivered() if m.to == [dana.email])
+    notice = next(m for m in delivered() if m.to == [community_manager.email])
     assert f"/shared/{record.pk}/" in notice.body and "canary" not in notice.body
-    client = verified_client(dana)
+    client = verified_client(community_manager)
     prompt = client.get(f"/shared/{record.pk}/")  # the same rule as members: a declaration first
     assert "Jamie Doe (@jamied) has been reported by web form." in prompt.text
     assert "canary-shared" not in prompt.text and "canary-9d2b7" not in prompt.text

@@ -13,14 +13,9 @@ from cocdesk.cases.services import PartyInput
 from cocdesk.crypto import blind_index, identity_row_key
 from cocdesk.members.models import MemberIdentity
 from cocdesk.members.services import identity_add
-from tests.factories import member_factory, open_report
+from tests.factories import open_report
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ben(db):
-    return member_factory(name="Ben Hartmann", email="ben@example.org")
 
 
 def rows(table: str, where: str = "", params=()) -> tuple[list[str], list[tuple]]:
@@ -29,28 +24,28 @@ def rows(table: str, where: str = "", params=()) -> tuple[list[str], list[tuple]
         return [c[0] for c in cursor.description], cursor.fetchall()
 
 
-def test_who_is_a_party_is_not_readable_in_the_database(ben, alice):
-    identity_add(member=ben, kind="handle", value="@benh@social.example", by=ben)
+def test_who_is_a_party_is_not_readable_in_the_database(carol, alice):
+    identity_add(member=carol, kind="handle", value="@carolh@social.example", by=carol)
     case = open_report(
         channel="web",
         description="what happened",
         parties=[
             PartyInput(role=PartyRole.REPORTER, name="Robin Reporter", email="robin@example.net"),
-            PartyInput(role=PartyRole.REPORTED, name="Ben Hartmann", handle="@benh@social.example"),
+            PartyInput(role=PartyRole.REPORTED, name="Carol Hartmann", handle="@carolh@social.example"),
         ],
         excluded_members=[alice],
     ).case
     reported = case.parties.get(role=PartyRole.REPORTED)
-    assert party_member(party=reported) == ben  # the link is kept, encrypted
+    assert party_member(party=reported) == carol  # the link is kept, encrypted
     columns, party_rows = rows("cases_party", "WHERE case_id = %s", [case.pk])
     assert "member_id" not in columns
     for row in party_rows:
-        assert "Ben" not in repr(row) and "benh" not in repr(row)
+        assert "Carol" not in repr(row) and "carolh" not in repr(row)
         link = row[columns.index("member_ref")]
         assert link == "" or not link.isdigit()  # encrypted, never the account's id
     # Why a member has a conflict (a party, excluded by the reporter, possibly involved) is encrypted.
     declared = {d.member_id: d.source for d in ConflictDeclaration.objects.filter(case=case)}
-    assert declared == {ben.pk: ConflictSource.PARTY, alice.pk: ConflictSource.EXCLUDED}
+    assert declared == {carol.pk: ConflictSource.PARTY, alice.pk: ConflictSource.EXCLUDED}
     _columns, declaration_rows = rows("cases_conflictdeclaration", "WHERE case_id = %s", [case.pk])
     for row in declaration_rows:
         assert "party" not in repr(row) and "excluded" not in repr(row)
@@ -63,18 +58,18 @@ def test_who_is_a_party_is_not_readable_in_the_database(ben, alice):
     assert not {value for row in identities for value in row} & stored
 
 
-def test_the_member_who_made_a_report_is_still_found(ben):
+def test_the_member_who_made_a_report_is_still_found(carol):
     case = open_report(
         channel="web",
         description="what happened to me",
-        parties=[PartyInput(role=PartyRole.REPORTER, name="Ben Hartmann", email="ben@example.org")],
+        parties=[PartyInput(role=PartyRole.REPORTER, name="Carol Hartmann", email="carol@example.org")],
     ).case
-    assert case_made_by_member(case=case) == ben
+    assert case_made_by_member(case=case) == carol
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_migrating_encrypts_existing_party_links_conflict_sources_and_rekeys_identities(ben):
+def test_migrating_encrypts_existing_party_links_conflict_sources_and_rekeys_identities(carol):
     case = open_report(channel="web", description="before the change").case
     before = [("cases", "0017_reply_token"), ("members", "0006_chair_elections_and_offboarding_steps")]
     executor = MigrationExecutor(connection)
@@ -82,19 +77,19 @@ def test_migrating_encrypts_existing_party_links_conflict_sources_and_rekeys_ide
     try:
         old = executor.loader.project_state(before).apps
         party = old.get_model("cases", "Party").objects.create(
-            case_id=case.pk, role="reported", name="Ben Hartmann", member_id=ben.pk
+            case_id=case.pk, role="reported", name="Carol Hartmann", member_id=carol.pk
         )
         declaration = old.get_model("cases", "ConflictDeclaration").objects.create(
-            case_id=case.pk, member_id=ben.pk, has_conflict=True, source="party"
+            case_id=case.pk, member_id=carol.pk, has_conflict=True, source="party"
         )
         identity = old.get_model("members", "MemberIdentity").objects.create(
-            member_id=ben.pk, kind="handle", value="@benh", index=blind_index("@benh", kind="handle")
+            member_id=carol.pk, kind="handle", value="@carolh", index=blind_index("@carolh", kind="handle")
         )
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
-    assert party_member(party=Party.objects.get(pk=party.pk)) == ben
+    assert party_member(party=Party.objects.get(pk=party.pk)) == carol
     assert ConflictDeclaration.objects.get(pk=declaration.pk).source == ConflictSource.PARTY
     _columns, declaration_rows = rows("cases_conflictdeclaration", "WHERE id = %s", [declaration.pk])
     assert "party" not in repr(declaration_rows)
-    assert MemberIdentity.objects.get(pk=identity.pk).index == identity_row_key("@benh", kind="handle")
+    assert MemberIdentity.objects.get(pk=identity.pk).index == identity_row_key("@carolh", kind="handle")

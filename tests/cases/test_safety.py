@@ -3,7 +3,7 @@ member taking part or the person who took the report. It records the immediate r
 who, when, note), alerts every member free of conflict at once, and shows the plan's guidance with
 who to call. Law enforcement, at any point, is a record the community manager is told about."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import TestCase
@@ -11,9 +11,15 @@ from django.test import TestCase
 from cocdesk import clock
 from cocdesk.cases.models import Case, ImmediateResponse, LawEnforcementRecord, TimelineKind
 from cocdesk.cases.services import conflict_declare
-from cocdesk.intake.models import Event
 from cocdesk.members.models import Role
-from tests.factories import CASE_CANARY, case_factory, member_factory, verified_client
+from tests.factories import (
+    CASE_CANARY,
+    SAFETY_NUMBERS,
+    case_factory,
+    event_factory,
+    member_factory,
+    verified_client,
+)
 from tests.mailbox import delivered, forget_delivered
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def event(db):
-    return Event.objects.create(
-        name="CommunityConf",
-        starts_on=date(2027, 3, 1),
-        ends_on=date(2027, 3, 3),
-        emergency_number="112",
-        venue_security="Front desk, +351 555 0100",
-        safety_contact="Ana Safety, +351 555 0101",
-    )
+    return event_factory(**SAFETY_NUMBERS)
 
 
 def danger_url(case):
@@ -41,9 +40,8 @@ def post(client, url, data):
 
 
 def test_a_member_taking_part_raises_danger_on_any_case_and_every_member_free_of_conflict_is_alerted(
-    alice, bob, chair, event
+    alice, bob, chair, event, carol
 ):
-    carol = member_factory(name="Carol Member", email="carol@example.org")  # has not declared yet
     case = case_factory(participants=(alice,), event=event)
     conflict_declare(case=case, member=bob, has_conflict=True)
     forget_delivered()
@@ -83,13 +81,14 @@ def test_a_member_taking_part_raises_danger_on_any_case_and_every_member_free_of
         assert CASE_CANARY not in message.body and "Security is with them" not in message.body
 
 
-def test_the_member_who_took_the_report_can_raise_danger_and_sees_nothing_else_of_the_case(event, alice):
-    oli = member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER)
-    event.responders.add(oli)
+def test_the_member_who_took_the_report_can_raise_danger_and_sees_nothing_else_of_the_case(
+    event, alice, responder
+):
+    event.responders.add(responder)
     other = member_factory(name="Pat Organizer", role=Role.EVENT_RESPONDER)
     event.responders.add(other)
     data = {"channel": "in_person", "kind": "named", "reporter_name": "Robin", "what_happened": CASE_CANARY}
-    taker = verified_client(oli)
+    taker = verified_client(responder)
     with TestCase.captureOnCommitCallbacks(execute=True):
         taker.post("/intake/new/", {**data, "event": str(event.pk), "wants_updates": "yes"})
     case = Case.objects.get()
@@ -98,23 +97,23 @@ def test_the_member_who_took_the_report_can_raise_danger_and_sees_nothing_else_o
     dashboard = taker.get("/dashboard/").text  # taken on this device: reached without the reference
     assert "/taken/0/danger/" in dashboard and case.reference not in dashboard
     assert "a physical fight" in taker.get("/taken/0/danger/").text
-    assert verified_client(oli).get("/taken/0/danger/").status_code == 404  # another session
+    assert verified_client(responder).get("/taken/0/danger/").status_code == 404  # another session
 
-    page = verified_client(oli).get(danger_url(case)).text
+    page = verified_client(responder).get(danger_url(case)).text
     assert "a physical fight" in page and CASE_CANARY not in page and "Robin" not in page
-    assert verified_client(oli).get(f"/cases/{case.reference}/").status_code == 404
+    assert verified_client(responder).get(f"/cases/{case.reference}/").status_code == 404
     forget_delivered()
     raised = post(
-        verified_client(oli), danger_url(case), {"action": "removal", "note": "Asked them to leave"}
+        verified_client(responder), danger_url(case), {"action": "removal", "note": "Asked them to leave"}
     )
     assert raised.status_code == 302
-    assert ImmediateResponse.objects.get(case=case).recorded_by == oli
+    assert ImmediateResponse.objects.get(case=case).recorded_by == responder
     assert {m.to[0] for m in delivered()} == {alice.email}
 
     assert verified_client(other).get(danger_url(case)).status_code == 404
     assert post(verified_client(other), danger_url(case), {"action": "other"}).status_code == 404
     with clock.frozen(datetime(2027, 3, 7, tzinfo=UTC)):  # days after the report and the event: no more
-        assert verified_client(oli).get(danger_url(case)).status_code == 404
+        assert verified_client(responder).get(danger_url(case)).status_code == 404
 
 
 def test_a_member_with_a_conflict_cannot_raise_danger_or_see_the_page(alice, bob):
@@ -125,8 +124,9 @@ def test_a_member_with_a_conflict_cannot_raise_danger_or_see_the_page(alice, bob
     assert not ImmediateResponse.objects.exists()
 
 
-def test_law_enforcement_called_at_intake_is_a_record_and_the_community_manager_is_told(alice):
-    dana = member_factory(name="Dana Manager", role=Role.COMMUNITY_MANAGER)
+def test_law_enforcement_called_at_intake_is_a_record_and_the_community_manager_is_told(
+    alice, community_manager
+):
     data = {
         "channel": "in_person",
         "kind": "named",
@@ -142,12 +142,11 @@ def test_law_enforcement_called_at_intake_is_a_record_and_the_community_manager_
         assert verified_client(alice).post("/intake/new/", data).status_code == 302
     record = LawEnforcementRecord.objects.get()
     assert record.shared == data["immediate_note"] and record.recorded_by == alice
-    [told] = [m for m in delivered() if m.to == [dana.email]]
+    [told] = [m for m in delivered() if m.to == [community_manager.email]]
     assert "/shared/" in told.body and "canary" not in told.body
 
 
-def test_law_enforcement_on_the_safety_page_only_when_the_reporter_asked(alice):
-    dana = member_factory(name="Dana Manager", role=Role.COMMUNITY_MANAGER)
+def test_law_enforcement_on_the_safety_page_only_when_the_reporter_asked(alice, community_manager):
     case = case_factory(participants=(alice,))
     client = verified_client(alice)
     data = {"action": "law_enforcement", "note": "Called the police."}
@@ -159,4 +158,4 @@ def test_law_enforcement_on_the_safety_page_only_when_the_reporter_asked(alice):
     case.refresh_from_db()
     assert case.law_enforcement_requested
     assert LawEnforcementRecord.objects.get(case=case).shared == "Called the police."
-    assert dana.email in {m.to[0] for m in delivered()}
+    assert community_manager.email in {m.to[0] for m in delivered()}

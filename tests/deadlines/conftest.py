@@ -1,5 +1,5 @@
-"""Deadline tests run at a fixed, injected time T; members joined the day before, so their own
-six-monthly and yearly deadlines stay out of the way of the case rules."""
+"""Deadline tests run at a fixed, injected time T; the cast (tests/conftest.py) joined the day before,
+so their own six-monthly and yearly deadlines stay out of the way of the case rules."""
 
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -11,8 +11,7 @@ from django.test import TestCase
 from cocdesk import clock
 from cocdesk.deadlines import services
 from cocdesk.deadlines.selectors import WaitingKind, waiting_for
-from cocdesk.members.models import Role
-from tests.factories import case_factory, member_factory
+from tests.factories import case_factory
 from tests.mailbox import delivered, forget_delivered
 
 T = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -20,19 +19,9 @@ HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 
 @pytest.fixture
-def ann(db):
-    """A committee member taking part in the cases below."""
-    return member_factory(name="Ann Owner", email="ann@example.org", joined_at=T - DAY)
-
-
-@pytest.fixture
-def ben(db):
-    return member_factory(name="Ben Member", email="ben@example.org", joined_at=T - DAY)
-
-
-@pytest.fixture
-def cleo(db):
-    return member_factory(name="Cleo Chair", email="cleo@example.org", role=Role.CHAIR, joined_at=T - DAY)
+def cast_joined_at():
+    """The cast (tests/conftest.py) joined the day before T."""
+    return T - DAY
 
 
 def case_at(moment=T, *, keep_mail=False, **kwargs):

@@ -63,8 +63,8 @@ def sent_mail(folder: Path) -> list[tuple[str, str]]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_tick_processes_started_together_send_each_message_once(tmp_path, ann, ben):
-    cases = [case_at(T, participants=(ann, ben)) for _ in range(CASES)]
+def test_two_tick_processes_started_together_send_each_message_once(tmp_path, alice, bob):
+    cases = [case_at(T, participants=(alice, bob)) for _ in range(CASES)]
     moment = T + 7 * DAY + HOUR  # acknowledgement and decision overdue, delay notice due
 
     processes = [tick_process(tmp_path, moment) for _ in range(2)]
@@ -75,12 +75,12 @@ def test_two_tick_processes_started_together_send_each_message_once(tmp_path, an
     mail = sent_mail(tmp_path / "mail")
     duplicates = [item for item, n in Counter(mail).items() if n > 1]
     assert duplicates == []
-    # One delay notice per case; one digest each for ann and ben, listing every case.
+    # One delay notice per case; one digest each for alice and bob, listing every case.
     assert len(mail) == CASES + 2
     for case in cases:
         assert ("robin@example.net", f"[{case.reference}] Your report is taking us longer") in mail
         assert Message.objects.filter(case=case, kind=MessageKind.DELAY).count() == 1
-    assert sorted(to for to, _subject in mail if to != "robin@example.net") == [ann.email, ben.email]
+    assert sorted(to for to, _subject in mail if to != "robin@example.net") == [alice.email, bob.email]
     lines = b"".join(out for out, _err in outputs).decode().splitlines()
     assert len([line for line in lines if line.startswith("digest  ")]) == 2
     assert len([line for line in lines if line.startswith("delay notice  ")]) == CASES

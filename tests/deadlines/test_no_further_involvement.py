@@ -23,11 +23,11 @@ REPORTER, PING = "robin@example.net", "ping@example.net"
 
 
 @pytest.fixture(params=["named", "anonymous"])
-def opted_out(request, ann):
+def opted_out(request, alice):
     """A named reporter with an email address, or an anonymous one with a notification address
     and a receipt code: both chose "No, I would prefer not to be involved any further"."""
     extra = {"notify_email": PING} if request.param == "anonymous" else {}
-    return case_at(T, participants=(ann,), kind=request.param, wants_updates=False, keep_mail=True, **extra)
+    return case_at(T, participants=(alice,), kind=request.param, wants_updates=False, keep_mail=True, **extra)
 
 
 def to_reporter():
@@ -39,10 +39,10 @@ def messages_to_them(case):
     return Message.objects.filter(case=case, direction=MessageDirection.TO_REPORTER)
 
 
-def test_no_message_of_any_kind_reaches_a_reporter_who_asked_for_no_further_involvement(opted_out, ann):
+def test_no_message_of_any_kind_reaches_a_reporter_who_asked_for_no_further_involvement(opted_out, alice):
     case = opted_out
     # The member tries to write: every kind is refused, with the reason, on the page and in the service.
-    client = verified_client(ann)
+    client = verified_client(alice)
     for kind in ("acknowledgement", "update", "decision", "delay"):
         data = {"kind": kind, "subject": "A word", "body": "Hello from the committee.", "action": "preview"}
         with TestCase.captureOnCommitCallbacks(execute=True):
@@ -50,12 +50,12 @@ def test_no_message_of_any_kind_reaches_a_reporter_who_asked_for_no_further_invo
         assert page.status_code == 200
         assert "asked for no further involvement" in page.text
         with pytest.raises(Refused, match="no further involvement"):
-            services.reporter_message_send(case=case, author=ann, kind=kind, subject="s", body="b")
+            services.reporter_message_send(case=case, author=alice, kind=kind, subject="s", body="b")
         with pytest.raises(Refused, match="no further involvement"):
-            services.reporter_told_record(case=case, by=ann, kind=kind, how="phone", text="We called.")
+            services.reporter_told_record(case=case, by=alice, kind=kind, how="phone", text="We called.")
     # Time passes: a search starts, the decision is late; tick runs every few hours.
     with clock.frozen(T + HOUR):
-        case_search_start(case=case, by=ann)
+        case_search_start(case=case, by=alice)
     for hours in (25, 49, 73, 7 * 24 + 1, 8 * 24 + 1):
         tick(T + hours * HOUR)
     # Nothing was queued for them, nothing waits in the portal, nothing is due to them.
@@ -63,7 +63,7 @@ def test_no_message_of_any_kind_reaches_a_reporter_who_asked_for_no_further_invo
     assert [m.to for m in delivered() if m.to[0] in (REPORTER, PING)] == []
     assert not messages_to_them(case).exists()
     # Only the committee's own deadline waits for the members (in their digest), nothing owed to them.
-    assert promises_waiting(ann, T + 8 * DAY, case) == [
+    assert promises_waiting(alice, T + 8 * DAY, case) == [
         "Tell the reporter the decision and actions within 7 days"
     ]
     assert not DeadlineAction.objects.filter(case=case).exclude(rule=Rule.DIGEST).exists()
@@ -75,25 +75,25 @@ def test_no_message_of_any_kind_reaches_a_reporter_who_asked_for_no_further_invo
     assert "You asked not to be involved any further" in page
 
 
-def test_a_reporter_who_tells_us_they_would_like_updates_again_gets_them(ann):
-    case = case_at(T, participants=(ann,), wants_updates=False)
+def test_a_reporter_who_tells_us_they_would_like_updates_again_gets_them(alice):
+    case = case_at(T, participants=(alice,), wants_updates=False)
     with clock.frozen(T + HOUR):
-        case_wants_updates_set(case=case, by=ann, wants_updates=True)
+        case_wants_updates_set(case=case, by=alice, wants_updates=True)
     case.refresh_from_db()
     assert case.wants_updates
     assert case.timeline.filter(text__isnull=False).exists()
     with clock.frozen(T + 2 * HOUR), TestCase.captureOnCommitCallbacks(execute=True):
         services.reporter_message_send(
-            case=case, author=ann, kind="acknowledgement", subject="Hello", body="Thank you."
+            case=case, author=alice, kind="acknowledgement", subject="Hello", body="Thank you."
         )
         assert [m.to for m in delivered()] == [[REPORTER]]  # sent by the outbox at that time
     tick(T + 7 * DAY + HOUR)
     assert messages_to_them(case).count() == 2  # and the delay notice is due to them again
 
 
-def test_a_member_records_that_the_reporter_asked_for_no_further_involvement(ann):
-    case = case_at(T, participants=(ann,))
-    client = verified_client(ann)
+def test_a_member_records_that_the_reporter_asked_for_no_further_involvement(alice):
+    case = case_at(T, participants=(alice,))
+    client = verified_client(alice)
     assert (
         client.post(f"/cases/{case.reference}/messages/wishes/", {"wants_updates": "no"}).status_code == 302
     )

@@ -15,9 +15,11 @@ PING = "ping@example.net"
 REFERENCE = re.compile(r"CoC-\d{4}-\w+", re.IGNORECASE)
 
 
-def test_the_notify_only_address_never_receives_a_reference(ann):
-    with_mail = case_at(T, participants=(ann,), kind="anonymous", notify_email=PING, keep_mail=True)
-    send(with_mail, ann, "acknowledgement", T + HOUR, subject="About CoC-x", body="canary-notify we read it")
+def test_the_notify_only_address_never_receives_a_reference(alice):
+    with_mail = case_at(T, participants=(alice,), kind="anonymous", notify_email=PING, keep_mail=True)
+    send(
+        with_mail, alice, "acknowledgement", T + HOUR, subject="About CoC-x", body="canary-notify we read it"
+    )
     tick(T + 7 * DAY + HOUR)  # the delay notice
     pings = [m for m in delivered() if m.to == [PING]]
     assert len(pings) == 3  # the confirmation, the member's message, the delay notice

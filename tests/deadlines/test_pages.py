@@ -19,17 +19,11 @@ from cocdesk.deadlines.models import CalendarToken, CheckIn, ReporterTemplate
 from cocdesk.deadlines.selectors import reporter_templates
 from cocdesk.errors import Refused
 from cocdesk.intake import ratelimit
-from cocdesk.members.models import Role
 from cocdesk.transparency.models import TransparencyReport
-from tests.factories import CASE_CANARY, case_factory, member_factory, verified_client
+from tests.factories import CASE_CANARY, case_factory, verified_client
 from tests.mailbox import delivered, forget_delivered
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def carol(db):
-    return member_factory(name="Carol Member", email="carol@example.org")
 
 
 @pytest.fixture
@@ -248,8 +242,7 @@ def test_four_templates_come_in_the_plans_tone_and_members_can_edit_them(alice):
     assert AuditEntry.objects.filter(action="template.updated").exists()
 
 
-def test_templates_are_for_committee_members_only():
-    responder = member_factory(role=Role.EVENT_RESPONDER)
+def test_templates_are_for_committee_members_only(responder):
     assert verified_client(responder).get("/deadlines/templates/").status_code == 404
 
 

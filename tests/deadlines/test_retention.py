@@ -10,11 +10,11 @@ from cocdesk import clock
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case, ConsequenceCatalogItem, PartyRole
 from cocdesk.cases.selectors import case_consequences_in_force
-from cocdesk.cases.services import ConsequenceInput, FileInput, PartyInput, proposal_create, vote_cast
+from cocdesk.cases.services import FileInput, PartyInput
 from cocdesk.deadlines import rules
 from cocdesk.intake import ratelimit
 from tests.deadlines.conftest import DAY, HOUR, T, case_at, send, tick
-from tests.factories import CASE_CANARY, case_factory, open_report, verified_client
+from tests.factories import CASE_CANARY, case_factory, open_report, passed_consequence, verified_client
 from tests.intake.test_anonymity import every_stored_value
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +35,9 @@ def tick_captured(moment):
         return tick(moment)
 
 
-def test_a_closed_minor_case_is_expunged_at_its_date_and_its_content_is_gone_everywhere(ann):
-    case = case_at(T, participants=(ann,), files=[FileInput(name="messages.txt", data=FILE_CANARY)])
-    send(case, ann, "acknowledgement", T + HOUR, body="Thank you, canary-reply-77aa")
+def test_a_closed_minor_case_is_expunged_at_its_date_and_its_content_is_gone_everywhere(alice):
+    case = case_at(T, participants=(alice,), files=[FileInput(name="messages.txt", data=FILE_CANARY)])
+    send(case, alice, "acknowledgement", T + HOUR, body="Thank you, canary-reply-77aa")
     storage_names = list(case.attachments.values_list("storage_name", flat=True))
     assert storage_names and all(default_storage.exists(n) for n in storage_names)
     close(case, severity="minor")
@@ -73,14 +73,14 @@ def test_a_closed_minor_case_is_expunged_at_its_date_and_its_content_is_gone_eve
 
     # Irreversible and invisible: nothing more happens, the page and the receipt code find nothing.
     assert "expunged" not in tick_captured(expected + 2 * DAY)
-    assert verified_client(ann).get(f"/cases/{case.reference}/").status_code == 404
+    assert verified_client(alice).get(f"/cases/{case.reference}/").status_code == 404
     ratelimit.reset()
     portal = Client().post("/report/status/", {"code": case.receipt_code})
     assert "We could not find a report" in portal.text
 
 
-def test_a_new_report_naming_the_same_person_postpones_the_expunge_date(ann):
-    case = case_at(T, participants=(ann,))
+def test_a_new_report_naming_the_same_person_postpones_the_expunge_date(alice):
+    case = case_at(T, participants=(alice,))
     close(case, severity="minor")
     tick_captured(CLOSED + HOUR)
     case.refresh_from_db()
@@ -105,8 +105,8 @@ def test_a_new_report_naming_the_same_person_postpones_the_expunge_date(ann):
     assert case.expunged_at is not None and case.description == ""
 
 
-def test_a_report_about_someone_else_does_not_postpone(ann):
-    case = case_at(T, participants=(ann,))
+def test_a_report_about_someone_else_does_not_postpone(alice):
+    case = case_at(T, participants=(alice,))
     close(case, severity="minor")
     with clock.frozen(CLOSED + 30 * DAY):
         open_report(
@@ -120,38 +120,26 @@ def test_a_report_about_someone_else_does_not_postpone(ann):
 
 
 @pytest.mark.parametrize(("severity", "months"), [("moderate", 12), ("severe", 24), ("", 24)])
-def test_more_serious_cases_are_kept_longer(ann, severity, months):
-    case = case_at(T, participants=(ann,))
+def test_more_serious_cases_are_kept_longer(alice, severity, months):
+    case = case_at(T, participants=(alice,))
     close(case, severity=severity)
     tick_captured(rules.add_months(CLOSED, 6) + DAY)
     case.refresh_from_db()
     assert case.expunged_at is None and case.expunge_at == rules.add_months(CLOSED, months)
 
 
-def test_open_cases_are_never_expunged(ann):
-    case = case_at(T, participants=(ann,))
+def test_open_cases_are_never_expunged(alice):
+    case = case_at(T, participants=(alice,))
     tick_captured(T + 800 * DAY)
     case.refresh_from_db()
     assert (case.expunge_at, case.expunged_at, case.description) == (None, None, CASE_CANARY)
 
 
-def _passed_consequence(case, member, **consequence):
+def test_a_case_with_a_consequence_still_in_force_is_not_expunged(alice):
 
-    proposal = proposal_create(
-        case=case,
-        kind="consequences",
-        text="Keep away",
-        by=member,
-        consequences=[ConsequenceInput(**consequence)],
-    )
-    assert vote_cast(proposal=proposal, member=member, choice="yes").status == "passed"
-
-
-def test_a_case_with_a_consequence_still_in_force_is_not_expunged(ann):
-
-    case = case_at(T, participants=(ann,))
-    _passed_consequence(
-        case, ann, custom="No DMs to the reporter", duration="until 2030", until=date(2030, 1, 1)
+    case = case_at(T, participants=(alice,))
+    passed_consequence(
+        case, alice, custom="No DMs to the reporter", duration="until 2030", until=date(2030, 1, 1)
     )
     close(case, severity="minor")
     tick_captured(CLOSED + HOUR)
@@ -160,11 +148,11 @@ def test_a_case_with_a_consequence_still_in_force_is_not_expunged(ann):
     assert case_consequences_in_force(case=case, today=T.replace(year=2030, month=1, day=2).date()) is False
 
 
-def test_a_one_off_warning_does_not_keep_a_case_forever(ann):
+def test_a_one_off_warning_does_not_keep_a_case_forever(alice):
 
-    case = case_at(T, participants=(ann,))
-    _passed_consequence(
-        case, ann, catalog_item=ConsequenceCatalogItem.objects.get(label="A verbal or emailed warning")
+    case = case_at(T, participants=(alice,))
+    passed_consequence(
+        case, alice, catalog_item=ConsequenceCatalogItem.objects.get(label="A verbal or emailed warning")
     )
     close(case, severity="minor")
     tick_captured(CLOSED + HOUR)

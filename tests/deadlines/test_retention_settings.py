@@ -2,7 +2,7 @@
 delete") on a page that explains them; each closed case shows its deletion date; the chair is told
 30 days before a deletion, once, and can keep a case longer with a reason (audited, encrypted).
 
-ann takes part in the cases, ben is another member, cleo is the chair."""
+alice takes part in the cases, bob is another member (the cast of tests/conftest.py)."""
 
 from datetime import date
 
@@ -58,26 +58,26 @@ def deletion_notices(address: str) -> list:
     return [m for m in delivered() if address in m.to and "will be deleted on" in m.subject]
 
 
-def test_changing_the_settings_changes_the_computed_deletion_date(ann, cleo):
-    case = case_at(T, participants=(ann, cleo))
+def test_changing_the_settings_changes_the_computed_deletion_date(alice, chair):
+    case = case_at(T, participants=(alice, chair))
     close(case, severity="minor")
     assert selectors.case_retention(case=case, now=CLOSED).deletion_at == rules.add_months(CLOSED, 6)
 
-    set_policy(cleo, minor_months=3)
+    set_policy(chair, minor_months=3)
     assert selectors.case_retention(case=case, now=CLOSED).deletion_at == rules.add_months(CLOSED, 3)
     tick_captured(CLOSED + HOUR)
     case.refresh_from_db()
     assert case.expunge_at == rules.add_months(CLOSED, 3)
     assert (
-        AuditEntry.objects.filter(action="retention.policy_updated", actor=f"member:{cleo.pk}").count() == 1
+        AuditEntry.objects.filter(action="retention.policy_updated", actor=f"member:{chair.pk}").count() == 1
     )
 
-    set_policy(cleo, minor_months=18)  # longer: the stored date follows at the next tick
+    set_policy(chair, minor_months=18)  # longer: the stored date follows at the next tick
     tick_captured(CLOSED + 2 * HOUR)
     case.refresh_from_db()
     assert case.expunge_at == rules.add_months(CLOSED, 18)
 
-    set_policy(cleo, never_delete=True)
+    set_policy(chair, never_delete=True)
     tick_captured(CLOSED + 3 * HOUR)
     case.refresh_from_db()
     assert case.expunge_at is None
@@ -86,32 +86,32 @@ def test_changing_the_settings_changes_the_computed_deletion_date(ann, cleo):
     assert case.expunged_at is None and case.description == CASE_CANARY
 
 
-def test_the_case_page_shows_the_deletion_date_of_a_closed_case(ann, cleo):
-    case = case_at(T, participants=(ann, cleo))
+def test_the_case_page_shows_the_deletion_date_of_a_closed_case(alice, chair):
+    case = case_at(T, participants=(alice, chair))
     with clock.frozen(CLOSED):
-        open_page = verified_client(ann).get(f"/cases/{case.reference}/")
+        open_page = verified_client(alice).get(f"/cases/{case.reference}/")
     assert "will be deleted for good" not in open_page.text
     close(case, severity="moderate")
     with clock.frozen(CLOSED + HOUR):  # before any tick: computed on the page
-        page = verified_client(ann).get(f"/cases/{case.reference}/")
-        chairs = verified_client(cleo).get(f"/cases/{case.reference}/")
+        page = verified_client(alice).get(f"/cases/{case.reference}/")
+        chairs = verified_client(chair).get(f"/cases/{case.reference}/")
     day = rules.add_months(CLOSED, 12)
     assert f"will be deleted for good on {day_shown(day)}" in page.text  # the one date format
     assert "/deadlines/retention/" in page.text
-    assert f"/cases/{case.reference}/retention/" not in page.text  # ann is not the chair
+    assert f"/cases/{case.reference}/retention/" not in page.text  # alice is not the chair
     assert f"/cases/{case.reference}/retention/" in chairs.text
 
 
-def test_the_settings_page_explains_retention_and_only_the_chair_edits_it(ann, cleo):
-    page = verified_client(ann).get("/deadlines/retention/")
+def test_the_settings_page_explains_retention_and_only_the_chair_edits_it(alice, chair):
+    page = verified_client(alice).get("/deadlines/retention/")
     assert page.status_code == 200
     for words in ("deletes its content for good", "does not say how long reports are kept", "30 days before"):
         assert words in page.text
     assert "Only the chair can change these." in page.text and "<form" not in page.text.split("<main")[1]
-    assert verified_client(ann).post("/deadlines/retention/", {"minor_months": 1}).status_code == 404
+    assert verified_client(alice).post("/deadlines/retention/", {"minor_months": 1}).status_code == 404
     with pytest.raises(Refused):
         services.retention_policy_update(
-            by=ann,
+            by=alice,
             minor_months=1,
             moderate_months=1,
             severe_months=1,
@@ -120,7 +120,7 @@ def test_the_settings_page_explains_retention_and_only_the_chair_edits_it(ann, c
             extend_months=1,
         )
 
-    chairs = verified_client(cleo)
+    chairs = verified_client(chair)
     data = {
         "minor_months": "4",
         "moderate_months": "8",
@@ -138,50 +138,50 @@ def test_the_settings_page_explains_retention_and_only_the_chair_edits_it(ann, c
         30,
         False,
     )
-    assert "Last changed on" in verified_client(ann).get("/deadlines/retention/").text
+    assert "Last changed on" in verified_client(alice).get("/deadlines/retention/").text
 
 
-def test_the_chair_is_told_30_days_before_a_deletion_once(ann, ben, cleo):
-    case = case_at(T, participants=(ann, cleo))
+def test_the_chair_is_told_30_days_before_a_deletion_once(alice, bob, chair):
+    case = case_at(T, participants=(alice, chair))
     close(case, severity="minor")
     due = rules.add_months(CLOSED, 6)
     tick_captured(CLOSED + HOUR)
     tick_captured(due - 31 * DAY)
-    assert deletion_notices(cleo.email) == []
+    assert deletion_notices(chair.email) == []
 
     out = tick_captured(due - 30 * DAY)
     assert f"deletion notice  {case.reference}  content deleted on {due:%Y-%m-%d}, told 1 member(s)" in out
-    [notice] = deletion_notices(cleo.email)
+    [notice] = deletion_notices(chair.email)
     assert case.reference in notice.subject
     assert f"http://127.0.0.1:8000/cases/{case.reference}/#retention" in notice.body
     assert CASE_CANARY not in notice.body and "Jamie" not in notice.body
-    assert deletion_notices(ann.email) == deletion_notices(ben.email) == []  # the chair is told
+    assert deletion_notices(alice.email) == deletion_notices(bob.email) == []  # the chair is told
 
     for moment in (due - 30 * DAY + HOUR, due - 10 * DAY, due - HOUR):
         assert "deletion notice" not in tick_captured(moment)
-    assert len(deletion_notices(cleo.email)) == 1
+    assert len(deletion_notices(chair.email)) == 1
     out = tick_captured(due + HOUR)
     assert f"expunged  {case.reference}" in out
-    assert len(deletion_notices(cleo.email)) == 1
+    assert len(deletion_notices(chair.email)) == 1
 
 
-def test_without_a_chair_free_of_conflict_the_members_taking_part_are_told(ann, ben, cleo):
-    case = case_at(T, participants=(ann,))
-    conflict_declare(case=case, member=cleo, has_conflict=True)
+def test_without_a_chair_free_of_conflict_the_members_taking_part_are_told(alice, bob, chair):
+    case = case_at(T, participants=(alice,))
+    conflict_declare(case=case, member=chair, has_conflict=True)
     close(case, severity="minor")
     due = rules.add_months(CLOSED, 6)
     tick_captured(due - 30 * DAY)
-    assert deletion_notices(cleo.email) == []  # a conflicted chair hears nothing of the case
-    assert len(deletion_notices(ann.email)) == 1
-    assert deletion_notices(ben.email) == []  # not taking part
+    assert deletion_notices(chair.email) == []  # a conflicted chair hears nothing of the case
+    assert len(deletion_notices(alice.email)) == 1
+    assert deletion_notices(bob.email) == []  # not taking part
 
 
-def test_a_case_is_never_deleted_sooner_than_30_days_after_the_notice(ann, cleo):
-    case = case_at(T, participants=(ann, cleo))
+def test_a_case_is_never_deleted_sooner_than_30_days_after_the_notice(alice, chair):
+    case = case_at(T, participants=(alice, chair))
     close(case, severity="minor")
     tick_captured(CLOSED + HOUR)
     later = CLOSED + 200 * DAY  # past six months; nobody was told yet (say, tick did not run)
-    set_policy(cleo, minor_months=1)  # and the periods got shorter meanwhile
+    set_policy(chair, minor_months=1)  # and the periods got shorter meanwhile
     out = tick_captured(later)
     assert f"deletion notice  {case.reference}  content deleted on {later + 30 * DAY:%Y-%m-%d}" in out
     assert "expunged" not in out
@@ -193,20 +193,20 @@ def test_a_case_is_never_deleted_sooner_than_30_days_after_the_notice(ann, cleo)
     assert case.expunged_at is not None
 
 
-def test_an_extension_postpones_the_expunge(ann, cleo):
-    case = case_at(T, participants=(ann, cleo))
+def test_an_extension_postpones_the_expunge(alice, chair):
+    case = case_at(T, participants=(alice, chair))
     close(case, severity="minor")
     due = rules.add_months(CLOSED, 6)
     tick_captured(due - 30 * DAY)  # scheduled, and the chair told
     with clock.frozen(due - 20 * DAY):
-        extension = services.retention_extend(case=case, by=cleo, reason=REASON)
+        extension = services.retention_extend(case=case, by=chair, reason=REASON)
     kept = rules.add_months(due, 6)  # the committee's extension period
     assert extension.until == kept
     case.refresh_from_db()
     assert case.expunge_at == kept
     assert AuditEntry.objects.filter(action="case.retention_extended", object_id=str(case.pk)).count() == 1
     assert AuditEntry.objects.filter(
-        action="case.expunge_postponed", object_id=str(case.pk), actor=f"member:{cleo.pk}"
+        action="case.expunge_postponed", object_id=str(case.pk), actor=f"member:{chair.pk}"
     ).exists()
     with connection.cursor() as cursor:  # the reason is encrypted at rest
         cursor.execute("SELECT reason FROM deadlines_retentionextension")
@@ -217,19 +217,19 @@ def test_an_extension_postpones_the_expunge(ann, cleo):
     assert case.expunged_at is None and case.description == CASE_CANARY
     forget_delivered()
     tick_captured(kept - 30 * DAY)  # the new date is announced again
-    assert len(deletion_notices(cleo.email)) == 1
+    assert len(deletion_notices(chair.email)) == 1
     tick_captured(kept + HOUR)
     case.refresh_from_db()
     assert case.expunged_at is not None and case.description == ""
     assert not RetentionExtension.objects.filter(case=case).exists()  # the reason goes with the content
 
 
-def test_the_chair_keeps_a_case_until_a_date_through_the_page(ann, cleo):
-    case = case_at(T, participants=(ann, cleo))
+def test_the_chair_keeps_a_case_until_a_date_through_the_page(alice, chair):
+    case = case_at(T, participants=(alice, chair))
     close(case, severity="minor")
     due = rules.add_months(CLOSED, 6)
     with clock.frozen(CLOSED + DAY):
-        chairs = verified_client(cleo)
+        chairs = verified_client(chair)
         page = chairs.get(f"/cases/{case.reference}/retention/")
         assert page.status_code == 200 and "6 more months" in page.text
         too_early = chairs.post(
@@ -246,8 +246,8 @@ def test_the_chair_keeps_a_case_until_a_date_through_the_page(ann, cleo):
         assert case.expunge_at.date() == date(2029, 1, 15) and case.expunge_at > due
         assert REASON in chairs.get(f"/cases/{case.reference}/retention/").text
         # A member who is not the chair may not, and does not see the page.
-        assert verified_client(ann).get(f"/cases/{case.reference}/retention/").status_code == 404
-        refused = verified_client(ann).post(
+        assert verified_client(alice).get(f"/cases/{case.reference}/retention/").status_code == 404
+        refused = verified_client(alice).post(
             f"/cases/{case.reference}/retention/", {"how": "period", "reason": "x"}
         )
         assert refused.status_code == 404

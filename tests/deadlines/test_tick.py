@@ -26,18 +26,18 @@ def to(address):
     return [m for m in delivered() if m.to == [address]]
 
 
-def test_the_overdue_acknowledgement_is_in_the_next_digest_and_once_a_day_after(ann, ben):
-    case = case_at(T, participants=(ann,))
+def test_the_overdue_acknowledgement_is_in_the_next_digest_and_once_a_day_after(alice, bob):
+    case = case_at(T, participants=(alice,))
 
     out = tick(T + 23 * HOUR)  # 08:00 the next day: not yet anyone's digest time (09:00)
     assert delivered() == []
     assert "nothing due" in out
 
     out = tick(T + 25 * HOUR)
-    # ann takes part: the acknowledgement waits for her. ben has not declared: he is asked to answer
+    # alice takes part: the acknowledgement waits for her. bob has not declared: he is asked to answer
     # the conflict question (issue 10), and hears nothing of the acknowledgement.
-    assert sorted(m.to[0] for m in delivered()) == [ann.email, ben.email]
-    (digest,) = to(ann.email)
+    assert sorted(m.to[0] for m in delivered()) == [alice.email, bob.email]
+    (digest,) = to(alice.email)
     assert digest.subject == "2 things wait for you today"
     assert (
         f"- {case.reference}: Acknowledge the report within 24 hours "
@@ -45,9 +45,9 @@ def test_the_overdue_acknowledgement_is_in_the_next_digest_and_once_a_day_after(
     )
     assert f"/cases/{case.reference}/deadlines/#due" in digest.body
     assert f"- {case.reference}: Needs a primary and a secondary incident owner" in digest.body
-    assert f"digest  member {ann.pk}  2 item(s) for 2027-03-02" in out
+    assert f"digest  member {alice.pk}  2 item(s) for 2027-03-02" in out
     assert "2 digest" in out and "2 sent" in out
-    (asked,) = to(ben.email)
+    (asked,) = to(bob.email)
     assert f"- {case.reference}: A new report. Do you have a conflict of interest?" in asked.body
     assert "Acknowledge" not in asked.body
 
@@ -59,18 +59,18 @@ def test_the_overdue_acknowledgement_is_in_the_next_digest_and_once_a_day_after(
     assert len(delivered()) == 4
 
 
-def test_a_personal_acknowledgement_takes_it_off_the_digest(ann):
-    case = case_at(T, participants=(ann,))
-    send(case, ann, "acknowledgement", T + 2 * HOUR)
+def test_a_personal_acknowledgement_takes_it_off_the_digest(alice):
+    case = case_at(T, participants=(alice,))
+    send(case, alice, "acknowledgement", T + 2 * HOUR)
     tick(T + 25 * HOUR)
-    (digest,) = to(ann.email)
+    (digest,) = to(alice.email)
     assert "Acknowledge" not in digest.body and case.reference in digest.body  # it still needs owners
-    assert promises_waiting(ann, T + 25 * HOUR) == []
+    assert promises_waiting(alice, T + 25 * HOUR) == []
     assert not OutboxMessage.objects.filter(kind__startswith="reminder_").exists()
 
 
-def test_delay_notice_to_the_reporter_at_seven_days_and_one_hour(ann):
-    case = case_at(T, participants=(ann,))
+def test_delay_notice_to_the_reporter_at_seven_days_and_one_hour(alice):
+    case = case_at(T, participants=(alice,))
     tick(T + 7 * DAY - HOUR)
     assert to(REPORTER) == []
 
@@ -89,9 +89,9 @@ def test_delay_notice_to_the_reporter_at_seven_days_and_one_hour(ann):
     assert Message.objects.filter(case=case, kind=MessageKind.DELAY).count() == 1
 
 
-def test_no_delay_notice_when_the_decision_was_sent(ann):
-    case = case_at(T, participants=(ann,))
-    send(case, ann, "decision", T + 3 * DAY)
+def test_no_delay_notice_when_the_decision_was_sent(alice):
+    case = case_at(T, participants=(alice,))
+    send(case, alice, "decision", T + 3 * DAY)
     forget_delivered()
     tick(T + 7 * DAY + HOUR)
     assert to(REPORTER) == []
@@ -99,20 +99,20 @@ def test_no_delay_notice_when_the_decision_was_sent(ann):
     assert not DeadlineAction.objects.filter(case=case, rule=Rule.DECIDE).exists()
 
 
-def test_nothing_to_a_reporter_who_asked_for_no_further_involvement(ann):
-    case = case_at(T, participants=(ann,), wants_updates=False)
+def test_nothing_to_a_reporter_who_asked_for_no_further_involvement(alice):
+    case = case_at(T, participants=(alice,), wants_updates=False)
     tick(T + 25 * HOUR)
     tick(T + 7 * DAY + HOUR)
     assert to(REPORTER) == []
     assert not Message.objects.filter(case=case, kind=MessageKind.DELAY).exists()
     # The committee still has its own deadline, not an acknowledgement it must not send.
     decide = "Tell the reporter the decision and actions within 7 days"
-    assert promises_waiting(ann, T + 7 * DAY + HOUR, case) == [decide]
-    assert decide in to(ann.email)[-1].body and "Acknowledge" not in to(ann.email)[-1].body
+    assert promises_waiting(alice, T + 7 * DAY + HOUR, case) == [decide]
+    assert decide in to(alice.email)[-1].body and "Acknowledge" not in to(alice.email)[-1].body
 
 
-def test_anonymous_reporter_reads_the_delay_notice_in_the_portal_and_the_email_has_no_content(ann):
-    case = case_at(T, participants=(ann,), kind="anonymous", notify_email="ping@example.net")
+def test_anonymous_reporter_reads_the_delay_notice_in_the_portal_and_the_email_has_no_content(alice):
+    case = case_at(T, participants=(alice,), kind="anonymous", notify_email="ping@example.net")
     out = tick(T + 7 * DAY + HOUR)
     assert "(portal and a notification email)" in out
     [ping] = to("ping@example.net")
@@ -146,11 +146,11 @@ def test_overdue_promises_wait_for_owners_else_participants_and_never_a_conflict
     assert conflicted.email not in {m.to[0] for m in delivered()}
 
 
-def test_no_digest_or_notice_to_a_member_contains_report_details(ann, ben, cleo):
-    case = case_at(T, participants=(ann, cleo))
+def test_no_digest_or_notice_to_a_member_contains_report_details(alice, bob, chair):
+    case = case_at(T, participants=(alice, chair))
     with clock.frozen(T + 2 * DAY):
-        case_search_start(case=case, by=ann)
-    # The check-in is due six months after ann joined (28 Aug, 09:00), the transparency report a
+        case_search_start(case=case, by=alice)
+    # The check-in is due six months after alice joined (28 Aug, 09:00), the transparency report a
     # year after the first member joined (28 Feb 2028, 09:00): both in the digest on that day.
     for moment in (
         T + 25 * HOUR,
@@ -160,7 +160,7 @@ def test_no_digest_or_notice_to_a_member_contains_report_details(ann, ben, cleo)
         T + 364 * DAY + HOUR,
     ):
         tick(moment)
-    member_mail = [m for m in delivered() if m.to[0] in {ann.email, ben.email, cleo.email}]
+    member_mail = [m for m in delivered() if m.to[0] in {alice.email, bob.email, chair.email}]
     kinds = set(OutboxMessage.objects.filter(recipient_member__isnull=False).values_list("kind", flat=True))
     assert kinds == {"case_new", "digest"}  # the new report at once, then one email a day
     bodies = "\n".join(m.body for m in member_mail)
@@ -179,11 +179,11 @@ def test_no_digest_or_notice_to_a_member_contains_report_details(ann, ben, cleo)
             assert secret not in text, (secret, message.subject)
 
 
-def test_search_updates_are_due_every_24_hours_until_the_search_ends(ann):
-    case = case_at(T, participants=(ann,))
-    send(case, ann, "acknowledgement", T + HOUR)
+def test_search_updates_are_due_every_24_hours_until_the_search_ends(alice):
+    case = case_at(T, participants=(alice,))
+    send(case, alice, "acknowledgement", T + HOUR)
     with clock.frozen(T + HOUR):
-        case_search_start(case=case, by=ann)
+        case_search_start(case=case, by=alice)
     start = T + HOUR
 
     update = "Daily update while the reported person is searched for"
@@ -193,39 +193,39 @@ def test_search_updates_are_due_every_24_hours_until_the_search_ends(ann):
         return {d.rule: d.due_at for d in selectors.case_deadlines_for(case=case)}.get(Rule.SEARCH_UPDATE)
 
     assert due() == start + 24 * HOUR
-    assert update not in promises_waiting(ann, start + 23 * HOUR)
-    assert update in promises_waiting(ann, start + 25 * HOUR)
+    assert update not in promises_waiting(alice, start + 23 * HOUR)
+    assert update in promises_waiting(alice, start + 25 * HOUR)
     tick(start + 25 * HOUR)
     assert any(update in m.body for m in delivered())
 
-    send(case, ann, "update", start + 26 * HOUR, body="Still looking.")  # the owners send the day's update
+    send(case, alice, "update", start + 26 * HOUR, body="Still looking.")  # the owners send the day's update
     assert due() == start + 50 * HOUR
-    assert update not in promises_waiting(ann, start + 49 * HOUR)
-    assert update in promises_waiting(ann, start + 51 * HOUR)
+    assert update not in promises_waiting(alice, start + 49 * HOUR)
+    assert update in promises_waiting(alice, start + 51 * HOUR)
 
     with clock.frozen(start + 52 * HOUR):
-        case_search_end(case=case, by=ann)
+        case_search_end(case=case, by=alice)
     assert due() is None
-    assert update not in promises_waiting(ann, start + 110 * HOUR)
+    assert update not in promises_waiting(alice, start + 110 * HOUR)
     assert list(case.timeline.filter(kind=TimelineKind.SEARCH).values_list("text", flat=True)) == [
         "Started searching for the reported person.",
         "Stopped searching for the reported person.",
     ]
 
 
-def test_six_monthly_check_in_is_asked_in_the_digest_then_weekly_until_answered(ann, cleo):
-    due = selectors.check_in_due_for(member=ann)
+def test_six_monthly_check_in_is_asked_in_the_digest_then_weekly_until_answered(alice, chair):
+    due = selectors.check_in_due_for(member=alice)
     assert due == datetime(2027, 8, 28, 9, tzinfo=UTC)  # six months after joining (28 Feb)
 
     def asked():
-        return [m for m in to(ann.email) if "would you like to continue on the committee?" in m.body]
+        return [m for m in to(alice.email) if "would you like to continue on the committee?" in m.body]
 
     tick(due - HOUR)
     assert not CheckIn.objects.exists()
     out = tick(due + HOUR)
-    assert f"check-in  member {ann.pk}  asked" in out
+    assert f"check-in  member {alice.pk}  asked" in out
     assert len(asked()) == 1 and "/check-in/" in asked()[0].body
-    assert CheckIn.objects.get(member=ann).asked_at == due + HOUR
+    assert CheckIn.objects.get(member=alice).asked_at == due + HOUR
     tick(due + 2 * HOUR)
     tick(due + DAY + HOUR)  # the next day's digest has nothing else to say: none is sent
     assert len(asked()) == 1
@@ -234,21 +234,21 @@ def test_six_monthly_check_in_is_asked_in_the_digest_then_weekly_until_answered(
     assert "asked" not in out
 
     with clock.frozen(due + 9 * DAY):
-        services.check_in_answer(member=ann, answer="continue")
+        services.check_in_answer(member=alice, answer="continue")
     tick(due + 14 * DAY + HOUR)
     assert len(asked()) == 2
-    assert selectors.check_in_due_for(member=ann) == datetime(2028, 3, 6, 9, tzinfo=UTC)  # from the answer
+    assert selectors.check_in_due_for(member=alice) == datetime(2028, 3, 6, 9, tzinfo=UTC)  # from the answer
 
 
-def test_stepping_down_tells_the_chair(ann, cleo):
+def test_stepping_down_tells_the_chair(alice, chair):
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.check_in_answer(member=ann, answer="step_down")
-    [note] = to(cleo.email)
-    assert "Ann Owner" in note.body and "step down" in note.body
+        services.check_in_answer(member=alice, answer="step_down")
+    [note] = to(chair.email)
+    assert "Alice Member" in note.body and "step down" in note.body
 
 
-def test_transparency_report_is_in_the_chairs_digest_weekly_until_recorded(ann, cleo):
+def test_transparency_report_is_in_the_chairs_digest_weekly_until_recorded(alice, chair):
     due = selectors.transparency_due_at()
     assert due == datetime(2028, 2, 28, 9, tzinfo=UTC)  # a year after the first member joined
 
@@ -256,23 +256,23 @@ def test_transparency_report_is_in_the_chairs_digest_weekly_until_recorded(ann, 
         return [m for m in to(member.email) if "The yearly transparency report is due" in m.body]
 
     tick(due + HOUR)
-    assert len(reminded(cleo)) == 1
-    assert reminded(ann) == []
+    assert len(reminded(chair)) == 1
+    assert reminded(alice) == []
     tick(due + 2 * HOUR)
-    assert len(reminded(cleo)) == 1
+    assert len(reminded(chair)) == 1
     with clock.frozen(due + DAY):
-        report_published_elsewhere_record(year=2027, by=cleo)
+        report_published_elsewhere_record(year=2027, by=chair)
     tick(due + 7 * DAY + HOUR)
-    assert len(reminded(cleo)) == 1
+    assert len(reminded(chair)) == 1
     assert selectors.transparency_due_at() == datetime(2029, 2, 28, 9, tzinfo=UTC)  # recorded 29 Feb 2028
 
 
 # --- members who have not answered the conflict question (issue 10) -------------------------------
 
 
-def test_members_who_have_not_answered_find_the_reports_in_their_digest_until_they_answer(ann, ben, cleo):
-    first = case_at(T, participants=(ann,))
-    second = case_at(T + 2 * HOUR, participants=(ann,))
+def test_members_who_have_not_answered_find_the_reports_in_their_digest_until_they_answer(alice, bob, chair):
+    first = case_at(T, participants=(alice,))
+    second = case_at(T + 2 * HOUR, participants=(alice,))
     party = member_factory(name="Pat Party", email="pat@example.org", joined_at=T - DAY)
     conflict_declare(case=first, member=party, has_conflict=True)
     conflict_declare(case=second, member=party, has_conflict=True)
@@ -283,7 +283,7 @@ def test_members_who_have_not_answered_find_the_reports_in_their_digest_until_th
 
     assert "digest" not in tick(T + 23 * HOUR).replace("digest_", "")
     tick(T + 27 * HOUR)
-    assert sorted(m.to[0] for m in asked()) == [ben.email, cleo.email]  # never ann (answered) or pat
+    assert sorted(m.to[0] for m in asked()) == [bob.email, chair.email]  # never alice (answered) or pat
     assert f"{first.reference}: {question}" in asked()[0].body
     assert f"{second.reference}: {question}" in asked()[0].body
     assert CASE_CANARY not in asked()[0].body
@@ -291,12 +291,12 @@ def test_members_who_have_not_answered_find_the_reports_in_their_digest_until_th
     tick(T + 30 * HOUR)  # the same day: nothing more
     assert len(asked()) == 2
 
-    conflict_declare(case=first, member=ben, has_conflict=False)
-    conflict_declare(case=second, member=ben, has_conflict=True)
+    conflict_declare(case=first, member=bob, has_conflict=False)
+    conflict_declare(case=second, member=bob, has_conflict=True)
     forget_delivered()
     tick(T + 2 * DAY)
-    assert [m.to for m in asked()] == [[cleo.email]]  # ben answered; cleo has not, the next day
-    (ben_digest,) = to(ben.email)  # he takes part in the first now: what waits there
+    assert [m.to for m in asked()] == [[chair.email]]  # bob answered; chair has not, the next day
+    (ben_digest,) = to(bob.email)  # he takes part in the first now: what waits there
     assert first.reference in ben_digest.body and second.reference not in ben_digest.body
     # Each member's day is taken once, whether or not anything waited (pat: nothing, no email).
     assert DeadlineAction.objects.filter(rule=Rule.DIGEST).count() == 4 * 2

@@ -192,6 +192,6 @@ def test_urgent_cases_come_first_in_waiting_for_you_and_in_my_cases(case, alice,
 
 def test_the_check_in_waits_on_the_dashboard_once_it_is_due(alice):
     assert verified_client(alice).get("/dashboard/").text.count("check-in: would you like") == 0
-    with clock.frozen(clock.now() + timedelta(days=190)):
+    with clock.frozen(alice.joined_at + timedelta(days=190)):  # six months after joining (the day before T)
         page = verified_client(alice).get("/dashboard/").text
     assert 'href="/check-in/"' in waiting_section(page)

@@ -5,6 +5,7 @@ where .ci/run has installed it.
 """
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,11 +40,18 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def phone(browser):
-    """A phone-sized page (iPhone SE-like viewport, touch)."""
-    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+@contextmanager
+def phone_page(browser, width: int, height: int):
+    """A page in a phone's viewport (touch), closed afterwards."""
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized page (iPhone SE-like viewport, touch)."""
+    with phone_page(browser, 375, 667) as page:
+        yield page

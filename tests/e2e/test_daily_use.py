@@ -17,10 +17,10 @@ from cocdesk.cases import services as d
 from cocdesk.cases.models import PartyRole
 from cocdesk.cases.services import ConversationInput, PartyInput
 from cocdesk.intake import ratelimit
-from cocdesk.members.models import Role, TOTPDevice
+from cocdesk.members.models import TOTPDevice
 from cocdesk.members.selectors import totp_secret_base32
 from cocdesk.members.services import member_add
-from tests.factories import member_factory, open_report, verified_client
+from tests.factories import cast_member, open_report, verified_client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -67,10 +67,8 @@ def shot(page, name: str, *, full_page: bool = False) -> None:
 
 
 def a_committee():
-    chair = member_factory(name="Carla Chair", email="carla@example.org", role=Role.CHAIR)
-    member = member_factory(name="Alice Member", email="alice@example.org")
-    other = member_factory(name="Bob Member", email="bob@example.org")
-    return chair, member, other
+    """The cast's chair, alice and bob (tests/conftest.py), made now."""
+    return cast_member("chair"), cast_member("alice"), cast_member("bob")
 
 
 def a_case_with_every_outcome(chair, member, other):

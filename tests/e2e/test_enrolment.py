@@ -8,17 +8,15 @@ import pytest
 from cocdesk.members.models import TOTPDevice
 from cocdesk.members.selectors import totp_current_code, totp_secret_base32
 from cocdesk.members.services import member_add
+from tests.e2e.conftest import phone_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def phone_390(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    with phone_page(browser, 390, 844) as page:
+        yield page
 
 
 def test_a_new_member_enrols_on_a_phone_with_the_otpauth_link(live_server, phone_390):

@@ -4,7 +4,6 @@ Screenshots go to $COCDESK_SCREENSHOTS when it is set (for a person to look at t
 
 import os
 import re
-from datetime import date
 from importlib import import_module
 from pathlib import Path
 
@@ -14,9 +13,8 @@ from playwright.sync_api import expect
 
 from cocdesk.cases.models import Message
 from cocdesk.intake import ratelimit
-from cocdesk.intake.models import Event
 from cocdesk.members.selectors import totp_current_code
-from tests.factories import PASSWORD, case_factory, device_of, member_factory, verified_client
+from tests.factories import PASSWORD, SAFETY_NUMBERS, case_factory, device_of, event_factory, verified_client
 from tests.mailbox import delivered, forget_delivered
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -51,8 +49,7 @@ def body_text(page) -> str:
     return page.get_by_role("textbox", name="Message").input_value()
 
 
-def test_compose_preview_send_with_a_placeholder_refused(live_server, phone):
-    alice = member_factory(name="Alice Member", email="alice@example.org")
+def test_compose_preview_send_with_a_placeholder_refused(live_server, phone, alice):
     case = case_factory(participants=(alice,))
     forget_delivered()
     log_in_as(phone, live_server, alice)
@@ -85,8 +82,7 @@ def test_compose_preview_send_with_a_placeholder_refused(live_server, phone):
     assert Message.objects.get(case=case, kind="decision").author == alice
 
 
-def test_switching_template_asks_and_keeps_what_was_typed(live_server, phone):
-    alice = member_factory(name="Alice Member", email="alice@example.org")
+def test_switching_template_asks_and_keeps_what_was_typed(live_server, phone, alice):
     case = case_factory(participants=(alice,))
     log_in_as(phone, live_server, alice)
     phone.goto(f"{live_server.url}/cases/{case.reference}/messages/new/")
@@ -129,17 +125,9 @@ def test_escape_inside_what_happened_keeps_the_report(live_server, phone):
     assert "/report/status/" not in phone.url  # the page was replaced in the history too
 
 
-def test_an_urgent_reports_thank_you_page(live_server, phone):
+def test_an_urgent_reports_thank_you_page(live_server, phone, alice):
     ratelimit.reset()
-    member_factory(name="Alice Member", email="alice@example.org")
-    Event.objects.create(
-        name="CommunityConf",
-        starts_on=date(2027, 3, 1),
-        ends_on=date(2027, 3, 3),
-        emergency_number="112",
-        venue_security="Front desk, +351 555 0100",
-        safety_contact="Ana Safety, +351 555 0101",
-    )
+    event_factory(**SAFETY_NUMBERS)
     phone.goto(live_server.url + "/report/")
     phone.get_by_label("Your name").fill("Robin")
     phone.get_by_label("What happened?").fill("Someone grabbed my arm and will not leave me alone.")
@@ -158,8 +146,7 @@ def test_an_urgent_reports_thank_you_page(live_server, phone):
     shot(phone, "urgent-thank-you")
 
 
-def test_a_session_timeout_keeps_a_post(live_server, phone):
-    alice = member_factory(name="Alice Member", email="alice@example.org")
+def test_a_session_timeout_keeps_a_post(live_server, phone, alice):
     case = case_factory(participants=(alice,))
     log_in_as(phone, live_server, alice)
     phone.goto(f"{live_server.url}/cases/{case.reference}/")
@@ -194,8 +181,7 @@ def test_a_session_timeout_keeps_a_post(live_server, phone):
     shot(phone, "session-ended-text-in-the-form", full_page=False)
 
 
-def test_the_404_page_has_navigation(live_server, phone):
-    alice = member_factory(name="Alice Member", email="alice@example.org")
+def test_the_404_page_has_navigation(live_server, phone, alice):
     log_in_as(phone, live_server, alice)
     response = phone.goto(f"{live_server.url}/cases/CoC-1999-9999/")
     assert response.status == 404
@@ -215,15 +201,8 @@ def test_the_404_page_has_navigation(live_server, phone):
     shot(phone, "404-public")
 
 
-def test_someone_may_be_in_danger_from_the_case_page(live_server, phone):
-    alice = member_factory(name="Alice Member", email="alice@example.org")
-    bob = member_factory(name="Bob Member", email="bob@example.org")
-    event = Event.objects.create(
-        name="CommunityConf",
-        starts_on=date(2027, 3, 1),
-        ends_on=date(2027, 3, 3),
-        venue_security="+351 555 0100",
-    )
+def test_someone_may_be_in_danger_from_the_case_page(live_server, phone, alice, bob):
+    event = event_factory(venue_security="+351 555 0100")
     case = case_factory(participants=(alice,), event=event)
     forget_delivered()
     log_in_as(phone, live_server, alice)

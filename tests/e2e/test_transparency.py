@@ -8,7 +8,7 @@ from django.conf import settings
 
 from cocdesk import clock
 from cocdesk.transparency import selectors, services
-from tests.factories import member_factory, verified_client
+from tests.factories import verified_client
 from tests.transparency.bulk import bulk_year
 from tests.transparency.conftest import AFTER
 
@@ -29,11 +29,18 @@ def _fits(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
 
-def test_statistics_and_the_public_report_on_a_phone(live_server, phone):
+def _shots(phone, name: str) -> None:
+    """The whole page, its top, and each chart, for a person to look at."""
+    phone.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    phone.screenshot(path=str(SHOTS / f"{name}-top.png"))
+    figures = phone.locator("figure.chart-figure")
+    for i in range(figures.count()):
+        figures.nth(i).screenshot(path=str(SHOTS / f"{name}-chart-{i + 1}.png"))
+
+
+def test_statistics_and_the_public_report_on_a_phone(live_server, phone, chair, alice):
     SHOTS.mkdir(parents=True, exist_ok=True)
     clock.set_now(AFTER)
-    chair = member_factory(name="Carla Chair", role="chair")
-    alice = member_factory(name="Alice Member")
     bulk_year(year=2026, count=90, taking_part=[chair, alice], every=1)
     report = services.report_draft_create(year=2026, by=chair)
     report = services.report_edit(
@@ -49,11 +56,7 @@ def test_statistics_and_the_public_report_on_a_phone(live_server, phone):
     phone.get_by_role("heading", name="Statistics 2026").wait_for()
     assert phone.locator("svg[role=img]").count() >= 5
     _fits(phone)
-    phone.screenshot(path=str(SHOTS / "statistics-phone.png"), full_page=True)
-    phone.screenshot(path=str(SHOTS / "statistics-phone-top.png"))
-    figures = phone.locator("figure.chart-figure")
-    for i in range(figures.count()):
-        figures.nth(i).screenshot(path=str(SHOTS / f"statistics-phone-chart-{i + 1}.png"))
+    _shots(phone, "statistics-phone")
 
     phone.context.clear_cookies()
     phone.goto(live_server.url + "/")
@@ -62,8 +65,4 @@ def test_statistics_and_the_public_report_on_a_phone(live_server, phone):
     assert phone.get_by_text("The Code of Conduct is linked from every event page").is_visible()
     assert phone.locator("svg[role=img]").count() >= 2
     _fits(phone)
-    phone.screenshot(path=str(SHOTS / "public-report-phone.png"), full_page=True)
-    phone.screenshot(path=str(SHOTS / "public-report-phone-top.png"))
-    figures = phone.locator("figure.chart-figure")
-    for i in range(figures.count()):
-        figures.nth(i).screenshot(path=str(SHOTS / f"public-report-phone-chart-{i + 1}.png"))
+    _shots(phone, "public-report-phone")

@@ -37,6 +37,7 @@ def test_a_command_during_an_outage_exits_75_with_one_line(argv, error, capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_tick_against_a_database_that_refuses_connections_exits_75():
     env = {
         **os.environ,

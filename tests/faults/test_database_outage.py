@@ -29,7 +29,7 @@ from cocdesk.intake.models import Event
 from cocdesk.intake.recovery import spool_import
 from cocdesk.intake.selectors import case_by_receipt_code
 from cocdesk.outbox.models import OutboxMessage
-from tests.factories import member_factory, receipt_codes_in, verified_client
+from tests.factories import receipt_codes_in, verified_client
 from tests.faults.outage import database_down, outage_end, outage_start
 
 
@@ -255,9 +255,8 @@ def _submit(base_url: str, text: str, results: dict, errors: list) -> None:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_fifty_reporters_through_an_outage_are_each_found_exactly_once(live_server, settings):
+def test_fifty_reporters_through_an_outage_are_each_found_exactly_once(live_server, settings, alice):
     settings.REPORT_RATE_LIMIT = (1000, 3600)
-    member_factory(name="Member A", email="a@example.org")
     results, errors = {}, []
 
     def wave(first, last):

@@ -27,7 +27,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from cocdesk.receipts import receipt_hash
-from tests.factories import member_factory, receipt_codes_in
+from tests.factories import receipt_codes_in
 from tests.faults.test_smtp_faults import free_port
 
 GUNICORN = ["--workers", "2", "--threads", "8", "--graceful-timeout", "2"]
@@ -95,11 +95,10 @@ def _email(n: int) -> bytes:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_postgres_outage_during_web_and_email_submissions_loses_no_report(tmp_path):
+def test_a_postgres_outage_during_web_and_email_submissions_loses_no_report(tmp_path, alice):
     if connection.vendor != "postgresql":
         pytest.skip("a real PostgreSQL outage; SQLite runs the simulated one")
     spooled.clear()
-    member_factory(name="Member A", email="a@example.org")
     db = connection.settings_dict
     template, name = db["NAME"], f"reliability_outage_{os.getpid()}"
     connection.close()

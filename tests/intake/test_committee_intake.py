@@ -10,7 +10,7 @@ from cocdesk.cases.models import Case, ConflictDeclaration, Handoff, ImmediateRe
 from cocdesk.errors import Refused
 from cocdesk.intake.models import Event
 from cocdesk.members.models import Role
-from tests.factories import case_factory, member_factory, open_report, verified_client
+from tests.factories import case_factory, event_factory, open_report, verified_client
 from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +120,7 @@ def test_law_enforcement_only_when_the_reporter_asked(alice):
 
 @pytest.fixture
 def event(chair):
-    return Event.objects.create(name="CommunityConf", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
+    return event_factory(starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3))
 
 
 def test_chair_creates_an_event_and_names_a_responder(chair):
@@ -154,32 +154,29 @@ def test_members_other_than_the_chair_cannot_manage_events(alice):
     assert verified_client(alice).get("/events/").status_code == 404
 
 
-def test_event_responder_files_for_their_event_and_afterwards_sees_nothing(event, alice):
-    oli = member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER)
-    event.responders.add(oli)
-    client = verified_client(oli)
+def test_event_responder_files_for_their_event_and_afterwards_sees_nothing(event, alice, responder):
+    event.responders.add(responder)
+    client = verified_client(responder)
     response = take(client, in_person(event=str(event.pk)))
     assert response.status_code == 302
     case = Case.objects.get()
     assert case.event == event and case.received_by is None
-    assert case.intake_details["taken_by"] == oli.pk
+    assert case.intake_details["taken_by"] == responder.pk
     assert client.get(f"/cases/{case.reference}/").status_code == 404
     assert client.get("/cases/").status_code == 404
-    assert AuditEntry.objects.filter(action="case.created", actor=f"member:{oli.pk}").exists()
+    assert AuditEntry.objects.filter(action="case.created", actor=f"member:{responder.pk}").exists()
 
 
-def test_event_responder_cannot_file_for_another_event(event):
+def test_event_responder_cannot_file_for_another_event(event, responder):
     other = Event.objects.create(name="Other", starts_on=date(2026, 1, 1), ends_on=date(2026, 1, 2))
-    oli = member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER)
-    event.responders.add(oli)
-    response = take(verified_client(oli), in_person(event=str(other.pk)))
+    event.responders.add(responder)
+    response = take(verified_client(responder), in_person(event=str(other.pk)))
     assert response.status_code == 200
     assert not Case.objects.exists()
 
 
-def test_community_manager_cannot_take_reports():
-    dana = member_factory(role=Role.COMMUNITY_MANAGER)
-    assert verified_client(dana).get("/intake/new/").status_code == 404
+def test_community_manager_cannot_take_reports(community_manager):
+    assert verified_client(community_manager).get("/intake/new/").status_code == 404
 
 
 def test_any_report_can_be_tied_to_an_event(event, alice):
@@ -203,10 +200,9 @@ def test_the_intake_form_speaks_in_the_takers_voice(alice):
     assert "Nothing yet" not in page  # the choices of the intake form: none, or what was done
 
 
-def test_an_event_responders_form_starts_with_their_event(event):
-    oli = member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER)
-    event.responders.add(oli)
-    page = verified_client(oli).get("/intake/new/").text
+def test_an_event_responders_form_starts_with_their_event(event, responder):
+    event.responders.add(responder)
+    page = verified_client(responder).get("/intake/new/").text
     assert f'<option value="{event.pk}" selected>' in page
 
 

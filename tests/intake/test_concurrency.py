@@ -38,6 +38,7 @@ def submit(base_url: str, n: int, results: list, errors: list) -> None:
         errors.append(repr(exc))
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_web_submissions_get_fifty_references(live_server, settings):
     settings.REPORT_RATE_LIMIT = (1000, 3600)

@@ -41,6 +41,7 @@ forms = st.dictionaries(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=forms, path=st.sampled_from(["/report/", "/report/status/"]))

@@ -2,7 +2,7 @@
 than half of ALL active committee members), and while no chair is left, two different members
 together act for the chair's off-boarding steps.
 
-Four committee members: alice and bob (members), carla (the chair) and dan.
+Four committee members of the cast: alice and bob, the chair (carla), and carol.
 """
 
 import pytest
@@ -26,11 +26,6 @@ from tests.mailbox import delivered, forget_delivered
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def dan(db):
-    return member_factory(name="Dan Member", email="dan@example.org")
-
-
 def committed():
     return TestCase.captureOnCommitCallbacks(execute=True)
 
@@ -52,11 +47,11 @@ def _role(member) -> str:
 # --- electing a chair ------------------------------------------------------------------------
 
 
-def test_a_chair_election_passes_with_yes_votes_from_more_than_half_of_all_members(alice, bob, chair, dan):
+def test_a_chair_election_passes_with_yes_votes_from_more_than_half_of_all_members(alice, bob, chair, carol):
     with committed():
         election = services.chair_election_open(candidate=alice, by=bob)
     # Everyone else is asked to vote, without the candidate's name in the email.
-    assert {a for m in delivered() for a in m.to} == {alice.email, chair.email, dan.email}
+    assert {a for m in delivered() for a in m.to} == {alice.email, chair.email, carol.email}
     assert all("Alice" not in m.body for m in delivered() if alice.email not in m.to)
 
     election = _vote(election, (alice, True), (bob, True))
@@ -69,7 +64,7 @@ def test_a_chair_election_passes_with_yes_votes_from_more_than_half_of_all_membe
     }
     assert _role(alice) == Role.MEMBER
 
-    election = _vote(election, (dan, True))
+    election = _vote(election, (carol, True))
     assert election.status == ElectionStatus.PASSED
     assert election.tally == {"yes": 3, "no": 0, "not_voted": 1, "members": 4}
     assert _role(alice) == Role.CHAIR
@@ -82,11 +77,11 @@ def test_a_chair_election_passes_with_yes_votes_from_more_than_half_of_all_membe
         services.chair_election_vote(election=election, member=chair, elect=False)
 
 
-def test_a_chair_election_fails_once_a_majority_of_all_members_is_out_of_reach(alice, bob, chair, dan):
+def test_a_chair_election_fails_once_a_majority_of_all_members_is_out_of_reach(alice, bob, chair, carol):
     election = services.chair_election_open(candidate=bob, by=bob)  # proposing oneself is fine
     election = _vote(election, (bob, True), (alice, True), (chair, False))
-    assert election.status == ElectionStatus.OPEN  # dan's yes would still make 3 of 4
-    election = _vote(election, (dan, False))
+    assert election.status == ElectionStatus.OPEN  # carol's yes would still make 3 of 4
+    election = _vote(election, (carol, False))
     assert election.status == ElectionStatus.FAILED  # 2 of 4: half is not enough
     assert election.tally == {"yes": 2, "no": 2, "not_voted": 0, "members": 4}
     assert _role(bob) == Role.MEMBER
@@ -94,50 +89,51 @@ def test_a_chair_election_fails_once_a_majority_of_all_members_is_out_of_reach(a
     assert not AuditEntry.objects.filter(action__startswith="member.role_changed").exists()
 
 
-def test_not_voting_is_not_a_yes_in_a_chair_election(alice, bob, chair, dan):
+def test_not_voting_is_not_a_yes_in_a_chair_election(alice, bob, chair, carol):
     erin = member_factory(name="Erin Member")  # five members: three yes votes are needed
     election = services.chair_election_open(candidate=alice, by=bob)
-    election = _vote(election, (alice, True), (bob, True), (chair, False), (dan, False))
+    election = _vote(election, (alice, True), (bob, True), (chair, False), (carol, False))
     assert election.status == ElectionStatus.OPEN  # erin has not voted: 2 of 5 does not pass
     assert _role(alice) == Role.MEMBER
     election = _vote(election, (erin, True))
     assert election.status == ElectionStatus.PASSED and _role(alice) == Role.CHAIR
 
 
-def test_a_vote_in_a_chair_election_is_final_and_only_committee_members_take_part(alice, bob, chair, dan):
-    manager = member_factory(name="Mia Manager", role=Role.COMMUNITY_MANAGER)
+def test_a_vote_in_a_chair_election_is_final_and_only_committee_members_take_part(
+    alice, bob, chair, carol, community_manager
+):
     election = services.chair_election_open(candidate=alice, by=bob)
     _vote(election, (bob, True))
     with pytest.raises(Refused):
         services.chair_election_vote(election=election, member=bob, elect=False)
     with pytest.raises(Refused):
-        services.chair_election_vote(election=election, member=manager, elect=True)
+        services.chair_election_vote(election=election, member=community_manager, elect=True)
     with pytest.raises(Refused):
-        services.chair_election_open(candidate=alice, by=dan)  # one open vote per candidate
+        services.chair_election_open(candidate=alice, by=carol)  # one open vote per candidate
     with pytest.raises(Refused):
-        services.chair_election_open(candidate=chair, by=dan)  # already a chair
+        services.chair_election_open(candidate=chair, by=carol)  # already a chair
     with pytest.raises(Refused):
-        services.chair_election_open(candidate=manager, by=dan)  # not a committee member
-    assert verified_client(manager).get(f"/chair-elections/{election.pk}/").status_code == 404
-    assert verified_client(manager).get("/chair-elections/").status_code == 404
+        services.chair_election_open(candidate=community_manager, by=carol)  # not a committee member
+    assert verified_client(community_manager).get(f"/chair-elections/{election.pk}/").status_code == 404
+    assert verified_client(community_manager).get("/chair-elections/").status_code == 404
 
 
-def test_a_chair_election_ends_when_the_candidate_leaves(alice, bob, chair, dan):
-    election = services.chair_election_open(candidate=dan, by=alice)
-    services.offboarding_start(member=dan, reason="resignation", actor=dan)
+def test_a_chair_election_ends_when_the_candidate_leaves(alice, bob, chair, carol):
+    election = services.chair_election_open(candidate=carol, by=alice)
+    services.offboarding_start(member=carol, reason="resignation", actor=carol)
     election.refresh_from_db()
     assert election.status == ElectionStatus.ENDED
-    assert _role(dan) == Role.MEMBER
+    assert _role(carol) == Role.MEMBER
 
 
-def test_members_elect_a_chair_through_the_pages(alice, bob, chair, dan):
+def test_members_elect_a_chair_through_the_pages(alice, bob, chair, carol):
     bobs = verified_client(bob)
     page = bobs.get("/chair-elections/")
     assert page.status_code == 200 and "more than half of all committee members" in page.text
     response = bobs.post("/chair-elections/", {"candidate": alice.pk})
     election = ChairElection.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/chair-elections/{election.pk}/"
-    for member in (alice, bob, dan):
+    for member in (alice, bob, carol):
         assert (
             verified_client(member)
             .post(f"/chair-elections/{election.pk}/vote/", {"choice": "yes"})
@@ -153,16 +149,18 @@ def test_members_elect_a_chair_through_the_pages(alice, bob, chair, dan):
 
 
 @pytest.fixture
-def chair_left(alice, bob, chair, dan):
+def chair_left(alice, bob, chair, carol):
     """The only chair stepped down: off-boarding started, and nobody is chair."""
     with committed():
         offboarding = services.offboarding_start(member=chair, reason="resignation", actor=chair)
     return offboarding
 
 
-def test_when_the_only_chair_leaves_every_member_is_asked_to_finish_offboarding(alice, bob, dan, chair_left):
+def test_when_the_only_chair_leaves_every_member_is_asked_to_finish_offboarding(
+    alice, bob, carol, chair_left
+):
     told = {a for m in delivered() if "off-boarding has started" in m.subject for a in m.to}
-    assert told == {alice.email, bob.email, dan.email}
+    assert told == {alice.email, bob.email, carol.email}
     assert all("two members act for the chair together" in m.body for m in delivered())
     alices = verified_client(alice)
     roster = alices.get("/roster/")
@@ -171,14 +169,14 @@ def test_when_the_only_chair_leaves_every_member_is_asked_to_finish_offboarding(
     assert page.status_code == 200 and "two members act for the chair together" in page.text
 
 
-def test_without_a_chair_a_step_needs_a_second_member_to_confirm_it(alice, bob, dan, chair, chair_left):
+def test_without_a_chair_a_step_needs_a_second_member_to_confirm_it(alice, bob, carol, chair, chair_left):
     item = CHECKLIST[0][0]
     forget_delivered()
     with committed():
         step = services.offboarding_step_propose(offboarding=chair_left, kind="tick", item=item, by=alice)
     chair_left.refresh_from_db()
     assert chair_left.ticked == {}  # nothing happens on one member's word
-    assert {a for m in delivered() for a in m.to} == {bob.email, dan.email}  # asked to confirm
+    assert {a for m in delivered() for a in m.to} == {bob.email, carol.email}  # asked to confirm
 
     step = services.offboarding_step_confirm(step=step, by=bob)
     chair_left.refresh_from_db()
@@ -206,10 +204,10 @@ def test_a_member_cannot_confirm_their_own_step(alice, bob, chair_left):
     assert chair_left.ticked == {} and step.confirmed_at is None
 
 
-def test_without_a_chair_two_members_send_the_notice_signed_by_both(alice, bob, dan, chair, chair_left):
+def test_without_a_chair_two_members_send_the_notice_signed_by_both(alice, bob, carol, chair, chair_left):
     for item, _label in CHECKLIST:
         step = services.offboarding_step_propose(offboarding=chair_left, kind="tick", item=item, by=alice)
-        services.offboarding_step_confirm(step=step, by=dan)
+        services.offboarding_step_confirm(step=step, by=carol)
     forget_delivered()
     with committed():
         step = services.offboarding_step_propose(offboarding=chair_left, kind="notice", by=bob)
@@ -251,8 +249,8 @@ def test_two_members_who_both_tick_the_same_item_confirm_each_other(alice, bob, 
     assert item in chair_left.ticked
 
 
-def test_while_there_is_a_chair_members_cannot_act_for_the_chair(alice, bob, chair, dan):
-    offboarding = services.offboarding_start(member=dan, reason="resignation", actor=dan)
+def test_while_there_is_a_chair_members_cannot_act_for_the_chair(alice, bob, chair, carol):
+    offboarding = services.offboarding_start(member=carol, reason="resignation", actor=carol)
     with pytest.raises(Refused):
         services.offboarding_step_propose(
             offboarding=offboarding, kind="tick", item=CHECKLIST[0][0], by=alice
@@ -261,7 +259,7 @@ def test_while_there_is_a_chair_members_cannot_act_for_the_chair(alice, bob, cha
     assert not OffboardingStep.objects.exists()
 
 
-def test_a_newly_elected_chair_finishes_an_offboarding_alone(alice, bob, dan, chair_left):
+def test_a_newly_elected_chair_finishes_an_offboarding_alone(alice, bob, carol, chair_left):
     election = services.chair_election_open(candidate=bob, by=alice)
     _vote(election, (alice, True), (bob, True))  # 2 of the 3 remaining members
     assert _role(bob) == Role.CHAIR

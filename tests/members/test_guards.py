@@ -4,7 +4,6 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from cocdesk.members.models import Member
 from cocdesk.middleware import is_public_path
 from tests.factories import verified_client
 
@@ -51,8 +50,7 @@ def test_password_without_totp_is_not_enough_for_any_committee_page(alice):
         assert response["Location"].startswith("/login/"), path
 
 
-def test_django_admin_needs_2fa_even_for_the_superuser():
-    operator = Member.objects.create_superuser("op@example.org", "an operator passphrase")
+def test_django_admin_needs_2fa_even_for_the_superuser(operator):
     client = Client()
     client.force_login(operator)
     assert client.get("/admin/").status_code == 302

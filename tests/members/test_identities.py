@@ -11,9 +11,9 @@ from cocdesk.cases.models import ConflictDeclaration, PartyRole
 from cocdesk.cases.services import PartyInput
 from cocdesk.crypto import blind_index, identity_row_key
 from cocdesk.errors import Refused
-from cocdesk.members.models import Member, MemberIdentity, Role
+from cocdesk.members.models import Member, MemberIdentity
 from cocdesk.members.services import identity_add, identity_remove
-from tests.factories import member_factory, open_report, verified_client
+from tests.factories import open_report, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -53,20 +53,22 @@ def test_nonsense_and_duplicates_are_refused_kindly(alice):
         identity_add(member=alice, kind="name", value="  ally   m ", by=alice)
 
 
-def test_the_chair_keeps_anyones_list_and_reading_it_is_audited(alice, chair):
-    manager = member_factory(name="Dana Manager", role=Role.COMMUNITY_MANAGER)
+def test_the_chair_keeps_anyones_list_and_reading_it_is_audited(alice, chair, community_manager):
     client = verified_client(chair)
     roster = client.get("/roster/").text
-    assert f"/roster/{alice.pk}/identities/" in roster and f"/roster/{manager.pk}/identities/" in roster
-    assert client.get(f"/roster/{manager.pk}/identities/").status_code == 200
-    client.post(f"/roster/{manager.pk}/identities/", {"kind": "name", "value": "Dani M."})
-    row = MemberIdentity.objects.get(member=manager)
+    assert (
+        f"/roster/{alice.pk}/identities/" in roster
+        and f"/roster/{community_manager.pk}/identities/" in roster
+    )
+    assert client.get(f"/roster/{community_manager.pk}/identities/").status_code == 200
+    client.post(f"/roster/{community_manager.pk}/identities/", {"kind": "name", "value": "Dani M."})
+    row = MemberIdentity.objects.get(member=community_manager)
     assert row.added_by == chair
     assert AuditEntry.objects.filter(
-        action="member.identities_viewed", object_id=str(manager.pk), actor=f"member:{chair.pk}"
+        action="member.identities_viewed", object_id=str(community_manager.pk), actor=f"member:{chair.pk}"
     ).exists()
     client.post(f"/identities/{row.pk}/remove/")
-    assert not MemberIdentity.objects.filter(member=manager).exists()
+    assert not MemberIdentity.objects.filter(member=community_manager).exists()
 
 
 def test_another_member_can_neither_read_nor_change_your_list(alice, bob):
@@ -82,8 +84,7 @@ def test_another_member_can_neither_read_nor_change_your_list(alice, bob):
         identity_remove(row=row, by=bob)
 
 
-def test_event_responders_and_the_operator_keep_no_list(alice):
-    responder = member_factory(name="Oli Organizer", role=Role.EVENT_RESPONDER)
+def test_event_responders_and_the_operator_keep_no_list(alice, responder):
     assert verified_client(responder).get("/identities/").status_code == 404
 
 

@@ -17,18 +17,11 @@ from django.db.migrations.executor import MigrationExecutor
 from cocdesk.audit.models import AuditEntry
 from cocdesk.cases.models import Case
 from cocdesk.errors import Refused
-from cocdesk.members.models import Member, Removal, Role, TOTPDevice
+from cocdesk.members.models import Member, Removal, Role
 from cocdesk.members.services import member_add, member_role_set, removal_open, removal_vote
-from tests.factories import case_factory, member_factory, verified_client
+from tests.factories import case_factory, verified_client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator(db):
-    member = Member.objects.create_superuser("op@example.org", "an operator passphrase")
-    TOTPDevice.objects.create(user=member, name="t", confirmed=True)
-    return member
 
 
 def _admin_change(client, member, **changes):
@@ -128,11 +121,10 @@ def test_set_role_makes_a_member_chair_and_is_audited(alice, monkeypatch):
     assert entry.object_id == str(alice.pk)
 
 
-def test_set_role_takes_hyphenated_roles_and_moves_between_the_other_roles(alice):
-    manager = member_factory(role=Role.COMMUNITY_MANAGER)
-    set_role(manager.email, "event-responder")
-    manager.refresh_from_db()
-    assert manager.role == Role.EVENT_RESPONDER
+def test_set_role_takes_hyphenated_roles_and_moves_between_the_other_roles(alice, community_manager):
+    set_role(community_manager.email, "event-responder")
+    community_manager.refresh_from_db()
+    assert community_manager.role == Role.EVENT_RESPONDER
 
 
 @pytest.mark.parametrize("role", ["operator"])
@@ -199,8 +191,7 @@ def test_the_chair_cannot_remove_a_member_from_the_committee_by_their_role(chair
     assert alice.role == Role.MEMBER and _role_changes() == []
 
 
-def test_the_chair_moves_people_between_the_roles_outside_the_committee_and_onto_it(chair):
-    responder = member_factory(role=Role.EVENT_RESPONDER)
+def test_the_chair_moves_people_between_the_roles_outside_the_committee_and_onto_it(chair, responder):
     client = verified_client(chair)
     client.post(f"/roster/{responder.pk}/role/", {"role": "community_manager"})
     responder.refresh_from_db()
@@ -235,15 +226,15 @@ def test_the_service_refuses_a_chair_acting_on_themself_and_anyone_not_chair(cha
         member_role_set(member=chair, role=Role.MEMBER, actor=alice)
 
 
-def test_joining_the_committee_makes_a_voter_in_an_open_removal_vote(chair, alice, bob):
-    """Four members: removing Dan takes three yes votes (more than half of all four). A fifth member
-    joins: still three, and the newcomer's counts."""
-    dan = member_factory(name="Dan Member")
-    removal = removal_open(member=dan, by=alice)
+def test_joining_the_committee_makes_a_voter_in_an_open_removal_vote(
+    chair, alice, bob, carol, community_manager
+):
+    """Four members: removing Carol takes three yes votes (more than half of all four). A fifth member
+    joins: still three, and the community_manager's counts."""
+    removal = removal_open(member=carol, by=alice)
     removal_vote(removal=removal, member=alice, remove=True)
-    newcomer = member_factory(role=Role.COMMUNITY_MANAGER)
-    member_role_set(member=newcomer, role=Role.MEMBER, actor=chair)
-    removal_vote(removal=removal, member=newcomer, remove=True)
+    member_role_set(member=community_manager, role=Role.MEMBER, actor=chair)
+    removal_vote(removal=removal, member=community_manager, remove=True)
     assert Removal.objects.get(pk=removal.pk).status == "open"  # 2 of 5
     removal_vote(removal=removal, member=bob, remove=True)
     assert Removal.objects.get(pk=removal.pk).status == "passed"  # 3 of 5
@@ -255,6 +246,7 @@ def test_member_add_cannot_make_an_operator_account():
     assert not Case.objects.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_migrating_takes_admin_rights_from_an_account_that_also_has_another_role(capsys):
     before = [("members", "0003_totp_secrets_encrypted")]
@@ -275,10 +267,9 @@ def test_migrating_takes_admin_rights_from_an_account_that_also_has_another_role
     assert f"Admin rights removed from account(s) {both.pk}" in capsys.readouterr().out
 
 
-def test_an_organizer_named_in_a_report_who_joins_the_committee_never_sees_it(alice, chair):
-    organizer = member_factory(name="Kim Organizer", email="kim@example.org", role=Role.EVENT_RESPONDER)
-    case = case_factory(reported="Kim Organizer", participants=(alice,))
-    member_role_set(member=organizer, role=Role.MEMBER, actor=chair)
-    client = verified_client(organizer)
+def test_an_organizer_named_in_a_report_who_joins_the_committee_never_sees_it(alice, chair, responder):
+    case = case_factory(reported=responder.name, participants=(alice,))
+    member_role_set(member=responder, role=Role.MEMBER, actor=chair)
+    client = verified_client(responder)
     assert client.get(f"/cases/{case.reference}/").status_code == 404
     assert case.reference not in client.get("/dashboard/").text

@@ -19,7 +19,7 @@ from django.test import Client
 from cocdesk.members.models import TOTPDevice
 from cocdesk.members.selectors import totp_current_code, totp_secret_base32
 from cocdesk.members.services import member_add, totp_verify
-from tests.factories import device_of, member_factory
+from tests.factories import device_of
 
 pytestmark = pytest.mark.django_db
 
@@ -89,23 +89,22 @@ CREATE TABLE otp_totp_totpdevice (
 """
 
 
-def test_devices_enrolled_before_are_moved_and_their_plain_secrets_deleted():
-    member = member_factory()
-    TOTPDevice.objects.filter(user=member).delete()
+def test_devices_enrolled_before_are_moved_and_their_plain_secrets_deleted(alice):
+    TOTPDevice.objects.filter(user=alice).delete()
     secret = "3132333435363738393031323334353637383930"  # RFC 6238's test secret, hex
     with connection.cursor() as cursor:
         cursor.execute(LEGACY_TABLE)
         cursor.execute(
             "INSERT INTO otp_totp_totpdevice VALUES (7, 'phone', %s, %s, 30, 0, 6, 1, 0, 41, %s, NULL, 2, "
             "'2026-01-02 03:04:05+00:00', NULL)",
-            [True, secret, member.pk],
+            [True, secret, alice.pk],
         )
     migration = __import__(
         "cocdesk.members.migrations.0003_totp_secrets_encrypted", fromlist=["move_legacy_devices"]
     )
     migration.move_legacy_devices(apps, SimpleNamespace(connection=connection))  # it uses only that
 
-    device = TOTPDevice.objects.get(user=member)
+    device = TOTPDevice.objects.get(user=alice)
     assert (device.key, device.name, device.confirmed, device.last_t) == (secret, "phone", True, 41)
     assert device.throttling_failure_count == 2 and device.created_at.year == 2026
     assert secret not in _raw_key(device)

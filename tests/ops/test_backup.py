@@ -19,13 +19,12 @@ from cocdesk.crypto import decrypt_bytes, encrypt_bytes
 from cocdesk.members.models import Member
 from cocdesk.members.selectors import totp_current_code
 from cocdesk.members.services import totp_verify
-from tests.factories import CASE_CANARY, case_factory, device_of, member_factory, verified_client
+from tests.factories import CASE_CANARY, case_factory, device_of, verified_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_backup_is_encrypted_and_restores_into_an_empty_database(tmp_path):
-    alice, bob = member_factory(name="Alice"), member_factory(name="Bob")
+def test_backup_is_encrypted_and_restores_into_an_empty_database(tmp_path, alice, bob):
     case = case_factory(participants=(alice, bob))
     deliberation.owners_set(case=case, primary=alice, secondary=bob, by=alice)
     attachment_add(case=case, name="note.txt", data=b"canary-file-content", source="committee")
@@ -63,8 +62,7 @@ def test_backup_is_encrypted_and_restores_into_an_empty_database(tmp_path):
     assert case_factory().pk > restored.pk
 
 
-def test_restore_refuses_a_database_that_is_not_empty(tmp_path):
-    member_factory()
+def test_restore_refuses_a_database_that_is_not_empty(tmp_path, alice):
     target = tmp_path / "b"
     call_command("backup", str(target), stdout=io.StringIO())
     with pytest.raises(CommandError, match="not empty"):
@@ -81,8 +79,7 @@ def test_restore_refuses_a_file_it_cannot_open(tmp_path):
 # --- wrong keys and crashes (issue 11) ------------------------------------------------------------
 
 
-def _backup_then_empty(tmp_path):
-    alice = member_factory(name="Alice")
+def _backup_then_empty(tmp_path, alice):
     case = case_factory(participants=(alice,))
     attachment_add(case=case, name="note.txt", data=b"canary-file-content", source="committee")
     target = tmp_path / "cocdesk.backup"
@@ -96,10 +93,10 @@ def _backup_then_empty(tmp_path):
 
 @pytest.mark.parametrize(("setting", "attribute"), [("AUDIT", "AUDIT_KEY"), ("INDEX", "INDEX_KEY")])
 def test_restore_with_another_hmac_key_fails_clearly_and_restores_nothing(
-    tmp_path, settings, setting, attribute
+    tmp_path, settings, setting, attribute, alice
 ):
     """The issue: a restore with the wrong audit key exited 0 (and printed that the log was broken)."""
-    target, _case, names = _backup_then_empty(tmp_path)
+    target, _case, names = _backup_then_empty(tmp_path, alice)
     setattr(settings, attribute, "not-the-key-of-this-backup-" + "5" * 32)
     with pytest.raises(CommandError, match=f"COCDESK_{setting}_KEY does not match the key this backup"):
         call_command("restore", str(target), stdout=io.StringIO())
@@ -107,17 +104,16 @@ def test_restore_with_another_hmac_key_fails_clearly_and_restores_nothing(
     assert not any(default_storage.exists(n) for n in names)
 
 
-def test_restore_with_another_field_key_fails_clearly(tmp_path, settings):
-    target, _case, _names = _backup_then_empty(tmp_path)
+def test_restore_with_another_field_key_fails_clearly(tmp_path, settings, alice):
+    target, _case, _names = _backup_then_empty(tmp_path, alice)
     settings.FIELD_KEYS = [Fernet.generate_key().decode()]
     with pytest.raises(CommandError, match="COCDESK_FIELD_KEYS"):
         call_command("restore", str(target), stdout=io.StringIO())
     assert not Member.objects.exists()
 
 
-def test_a_backup_whose_files_need_the_old_key_is_refused_until_it_is_configured(tmp_path, settings):
+def test_a_backup_whose_files_need_the_old_key_is_refused_until_it_is_configured(tmp_path, settings, alice):
     old, new = settings.FIELD_KEYS[0], Fernet.generate_key().decode()
-    alice = member_factory(name="Alice")
     case = case_factory(participants=(alice,))
     attachment_add(case=case, name="note.txt", data=b"canary-file-content", source="committee")
     settings.FIELD_KEYS = [new, old]  # mid-rotation: the archive is under the new key, the file the old
@@ -136,9 +132,9 @@ def test_a_backup_whose_files_need_the_old_key_is_refused_until_it_is_configured
     assert read_decrypted(Attachment.objects.get().storage_name) == b"canary-file-content"
 
 
-def test_a_restore_that_crashed_while_writing_files_can_be_run_again(tmp_path, monkeypatch):
+def test_a_restore_that_crashed_while_writing_files_can_be_run_again(tmp_path, monkeypatch, alice):
     """The issue: a crash during restore left files missing, and a rerun was refused."""
-    target, case, names = _backup_then_empty(tmp_path)
+    target, case, names = _backup_then_empty(tmp_path, alice)
     real_save = default_storage.save
 
     def crashing_save(name, content, *args, **kwargs):
@@ -167,8 +163,8 @@ def _rewrite(target, change):
     target.write_bytes(encrypt_bytes(gzip.compress(json.dumps(archive).encode())))
 
 
-def test_a_backup_whose_audit_log_was_altered_is_refused_unless_accepted(tmp_path):
-    target, case, _names = _backup_then_empty(tmp_path)
+def test_a_backup_whose_audit_log_was_altered_is_refused_unless_accepted(tmp_path, alice):
+    target, case, _names = _backup_then_empty(tmp_path, alice)
 
     def tamper(rows):
         next(r for r in rows if r["model"] == "audit.auditentry")["fields"]["action"] = "nothing.happened"
@@ -183,8 +179,8 @@ def test_a_backup_whose_audit_log_was_altered_is_refused_unless_accepted(tmp_pat
     assert Case.objects.get(reference=case.reference).description == CASE_CANARY
 
 
-def test_a_backup_from_before_encrypted_totp_secrets_restores_its_authenticators(tmp_path):
-    target, _case, _names = _backup_then_empty(tmp_path)
+def test_a_backup_from_before_encrypted_totp_secrets_restores_its_authenticators(tmp_path, alice):
+    target, _case, _names = _backup_then_empty(tmp_path, alice)
 
     def as_django_otp_rows(rows):
         for row in rows:
@@ -193,5 +189,5 @@ def test_a_backup_from_before_encrypted_totp_secrets_restores_its_authenticators
 
     _rewrite(target, as_django_otp_rows)
     call_command("restore", str(target), stdout=io.StringIO())
-    alice = Member.objects.get(name="Alice")
+    alice = Member.objects.get(email=alice.email)  # as restored
     assert totp_verify(member=alice, code=totp_current_code(device_of(alice))) is not None

@@ -51,8 +51,7 @@ def test_the_member_a_removal_discussion_is_about_never_sees_its_failed_mail(cha
     assert list(dead_for(alice)) == []
 
 
-def test_the_chair_sees_failed_mail_about_the_committee_without_its_kind(chair, alice, bob):
-    carol = member_factory(name="Carol Member")
+def test_the_chair_sees_failed_mail_about_the_committee_without_its_kind(chair, alice, bob, carol):
     removal_open(member=alice, by=bob)
     all_dead()
     page = dashboard(chair)
@@ -98,12 +97,11 @@ def test_members_see_failed_mail_of_the_cases_they_take_part_in_only(chair, alic
     assert f"{mine.reference} · " in dashboard(bob) and "to Alice Member" in dashboard(chair)
 
 
-def test_nobody_but_the_committee_sees_failed_mail(chair):
-    manager = member_factory(role=Role.COMMUNITY_MANAGER)
+def test_nobody_but_the_committee_sees_failed_mail(chair, community_manager):
     queue()
     all_dead()
-    assert list(dead_for(manager)) == []
-    assert "could not be sent" not in dashboard(manager)
+    assert list(dead_for(community_manager)) == []
+    assert "could not be sent" not in dashboard(community_manager)
 
 
 def test_the_neutral_labels_name_real_notices():
@@ -113,6 +111,7 @@ def test_the_neutral_labels_name_real_notices():
         get_template(f"email/{kind}.subject.txt")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_migrating_gives_mail_already_queued_the_member_it_is_about(alice, bob):
     removal = removal_open(member=alice, by=bob)  # notifies nobody else: there is no one

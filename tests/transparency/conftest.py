@@ -1,5 +1,5 @@
-"""Transparency tests: cases received in 2026 (and some in 2025 or 2027), a chair who drafts and
-publishes, alice taking part in the cases, bob a committee member taking part in none."""
+"""Transparency tests: cases received in 2026 (and some in 2025 or 2027); of the cast (tests/conftest.py),
+the chair drafts and publishes, alice takes part in the cases, bob in none."""
 
 from datetime import UTC, datetime
 
@@ -8,9 +8,8 @@ from django.test import TestCase
 
 from cocdesk import clock
 from cocdesk.cases.models import Case
-from cocdesk.members.models import Role
 from cocdesk.transparency import services
-from tests.factories import case_factory, member_factory
+from tests.factories import case_factory
 
 IN_2026 = datetime(2026, 4, 2, 10, tzinfo=UTC)
 IN_2025 = datetime(2025, 11, 2, 10, tzinfo=UTC)
@@ -18,13 +17,9 @@ AFTER = datetime(2027, 1, 10, 9, tzinfo=UTC)  # when the chair drafts and publis
 
 
 @pytest.fixture
-def chair(db):
-    return member_factory(
-        name="Carla Chair",
-        email="carla@example.org",
-        role=Role.CHAIR,
-        joined_at=datetime(2026, 1, 5, tzinfo=UTC),
-    )
+def cast_joined_at():
+    """The cast (tests/conftest.py) joined the committee early in the reported year."""
+    return datetime(2026, 1, 5, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -261,13 +261,20 @@ def test_a_case_hidden_from_the_chair_is_checked_by_its_team(alice, bob, chair):
     assert publish(report, chair).published
 
 
-def test_a_teams_check_holds_only_for_the_text_it_read(alice, chair):
+def _team_asked_to_check(member, chair):
+    """A case hidden from the chair, on which `member` takes part, and the draft the chair asked its team
+    to check."""
     hidden = named_case()
-    conflict_declare(case=hidden, member=alice, has_conflict=False)
-    incident(by=alice, category="harassment", state="closed", summary="A remark.", participants=(chair,))
+    conflict_declare(case=hidden, member=member, has_conflict=False)
+    incident(by=member, category="harassment", state="closed", summary="A remark.", participants=(chair,))
     report = draft(chair)
     with clock.frozen(AFTER):
         services.report_checks_request(report=report, by=chair)
+    return hidden, report
+
+
+def test_a_teams_check_holds_only_for_the_text_it_read(alice, chair):
+    hidden, report = _team_asked_to_check(alice, chair)
     stale = selectors.text_digest(report.body)
     with clock.frozen(AFTER):
         services.report_edit(
@@ -290,12 +297,7 @@ def test_a_teams_check_holds_only_for_the_text_it_read(alice, chair):
 
 
 def test_only_the_case_team_sees_its_check(alice, bob, chair):
-    hidden = named_case()
-    conflict_declare(case=hidden, member=alice, has_conflict=False)
-    incident(by=alice, category="harassment", state="closed", summary="A remark.", participants=(chair,))
-    report = draft(chair)
-    with clock.frozen(AFTER):
-        services.report_checks_request(report=report, by=chair)
+    hidden, report = _team_asked_to_check(alice, chair)
     assert _check_page(alice, hidden).status_code == 200
     assert _check_page(bob, hidden).status_code == 404  # not declared
     assert _check_page(chair, hidden).status_code == 404

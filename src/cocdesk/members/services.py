@@ -25,7 +25,6 @@ from cocdesk.members.models import (
     CHECKLIST,
     COMMITTEE_ROLES,
     ChairElection,
-    ChairElectionVote,
     ElectionStatus,
     EnrolmentToken,
     IdentityKind,
@@ -37,7 +36,6 @@ from cocdesk.members.models import (
     Removal,
     RemovalPost,
     RemovalStatus,
-    RemovalVote,
     Role,
     StepKind,
     TOTPDevice,
@@ -332,13 +330,22 @@ def removal_vote(*, removal: Removal, member: Member, remove: bool) -> Removal:
     Side effects: a RemovalVote; audit `removal.voted`; possibly the result (see `removal_evaluate`).
     """
     removal = Removal.objects.select_for_update().get(pk=removal.pk)
-    if not access.may_vote_on_removal(member, removal):
-        raise Refused(_("This vote is closed."))
-    if removal.votes.filter(member=member).exists():
-        raise Refused(_("You have already voted. A vote cannot be changed."))
-    RemovalVote.objects.create(removal=removal, member=member, remove=remove)
-    audit_record(actor=member, action="removal.voted", target=removal)
+    allowed = access.may_vote_on_removal(member, removal)
+    _final_vote(poll=removal, member=member, allowed=allowed, action="removal.voted", remove=remove)
     return removal_evaluate(removal=removal, actor=member)
+
+
+def _final_vote(
+    *, poll: Removal | ChairElection, member: Member, allowed: bool, action: str, **choice
+) -> None:
+    """One vote of `member` in a committee-wide vote, final once cast: refused when the vote is closed to
+    them or they already voted. Side effects: the vote row (`choice`: its yes/no field); audit `action`."""
+    if not allowed:
+        raise Refused(_("This vote is closed."))
+    if poll.votes.filter(member=member).exists():
+        raise Refused(_("You have already voted. A vote cannot be changed."))
+    poll.votes.create(member=member, **choice)
+    audit_record(actor=member, action=action, target=poll)
 
 
 @transaction.atomic
@@ -404,12 +411,8 @@ def chair_election_vote(*, election: ChairElection, member: Member, elect: bool)
     (`chair_election_evaluate`).
     """
     election = ChairElection.objects.select_for_update().get(pk=election.pk)
-    if not access.may_vote_in_chair_election(member, election):
-        raise Refused(_("This vote is closed."))
-    if election.votes.filter(member=member).exists():
-        raise Refused(_("You have already voted. A vote cannot be changed."))
-    ChairElectionVote.objects.create(election=election, member=member, elect=elect)
-    audit_record(actor=member, action="chair_election.voted", target=election)
+    allowed = access.may_vote_in_chair_election(member, election)
+    _final_vote(poll=election, member=member, allowed=allowed, action="chair_election.voted", elect=elect)
     return chair_election_evaluate(election=election, actor=member)
 
 
