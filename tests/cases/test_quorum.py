@@ -133,7 +133,7 @@ def test_the_case_page_shows_open_until_quorum(alice, bob, carol):
     assert "2 members have not answered the conflict question yet." in page
     assert "At least 2 members need to take part in this case; 1 do now." in page
     assert "1 yes · 0 no · 0 abstaining · of 1 member taking part · open: nothing can pass yet" in page
-    assert 'status-open"><span class="status-icon" aria-hidden="true">●</span> Open</span>' in page
+    assert 'status-open"><span class="status-icon" aria-hidden="true">●</span> Open for votes</span>' in page
     assert "Passed" not in page
     for member in (bob, carol):
         conflict_declare(case=case, member=member, has_conflict=False)
