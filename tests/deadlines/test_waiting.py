@@ -135,6 +135,22 @@ def test_votes_wait_until_the_member_has_voted(case, alice, dan):
     assert WaitingKind.VOTE not in [i.kind for i in waiting_for(member=alice, now=clock.now())]
 
 
+def test_a_yes_on_one_alternative_answers_the_question_for_the_waiting_list(case, alice, dan):
+    """Alternatives (issue 12): a member's yes goes to one answer per question, so once they chose
+    one, the others on the same question no longer wait for their vote; another question still does."""
+    yes = proposal_create(case=case, kind="violation", text="Yes, a violation", by=dan)
+    proposal_create(case=case, kind="violation", text="No, not a violation", by=dan)
+
+    def votes_waiting():
+        return [i.count for i in waiting_for(member=alice, now=clock.now()) if i.kind == WaitingKind.VOTE]
+
+    assert votes_waiting() == [2]
+    vote_cast(proposal=yes, member=alice, choice="yes")
+    assert votes_waiting() == []
+    proposal_create(case=case, kind="plan", text="A plan", by=dan)
+    assert votes_waiting() == [1]
+
+
 def test_overdue_promises_wait_for_the_owners_once_the_case_has_them(case, alice, dan):
     def overdue(member):
         return [i.rule for i in waiting_for(member=member, now=clock.now()) if i.kind == WaitingKind.OVERDUE]

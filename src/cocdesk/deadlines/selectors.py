@@ -29,6 +29,7 @@ from cocdesk.cases.models import (
     Proposal,
     ProposalStatus,
     State,
+    VoteChoice,
 )
 from cocdesk.cases.selectors import (
     OWNERS_NEEDED,
@@ -627,15 +628,23 @@ def _declarations_waiting(member: Member) -> list[Waiting]:
 
 
 def _votes_waiting(member: Member, cases: list[Case]) -> list[Waiting]:
+    """Open proposals without the member's vote, except alternatives on a question they already
+    said yes to (a yes goes to one answer per question, D4)."""
+    open_proposals = Proposal.objects.filter(case__in=cases, status=ProposalStatus.OPEN)
+    answered = set(
+        open_proposals.filter(votes__member=member, votes__choice=VoteChoice.YES).values_list(
+            "case_id", "round", "kind"
+        )
+    )
     proposals = (
-        Proposal.objects.filter(case__in=cases, status=ProposalStatus.OPEN)
-        .exclude(votes__member=member)
+        open_proposals.exclude(votes__member=member)
         .order_by("created_at", "pk")
-        .values_list("case_id", "pk", "created_at")
+        .values_list("case_id", "round", "kind", "pk", "created_at")
     )
     by_case: dict[int, list[tuple[int, datetime]]] = {}
-    for case_id, pk, at in proposals:
-        by_case.setdefault(case_id, []).append((pk, at))
+    for case_id, round_, kind, pk, at in proposals:
+        if (case_id, round_, kind) not in answered:
+            by_case.setdefault(case_id, []).append((pk, at))
     return [
         Waiting(
             kind=WaitingKind.VOTE,
