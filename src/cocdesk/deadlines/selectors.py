@@ -641,14 +641,26 @@ def _votes_waiting(member: Member, cases: list[Case]) -> list[Waiting]:
         .order_by("created_at", "pk")
         .values_list("case_id", "round", "kind", "pk", "created_at")
     )
+    waiting = (
+        (case_id, pk, at)
+        for case_id, round_, kind, pk, at in proposals
+        if (case_id, round_, kind) not in answered
+    )
+    return _first_per_case(cases, waiting, kind=WaitingKind.VOTE, anchor="proposal")
+
+
+def _first_per_case(
+    cases: list[Case], rows: Iterable[tuple[int, int, datetime]], *, kind: WaitingKind, anchor: str
+) -> list[Waiting]:
+    """One line per case from `rows` of (case id, item id, time), oldest first: how many wait, since
+    when, and a link to the first of them (`#<anchor>-<item id>` on the case page)."""
     by_case: dict[int, list[tuple[int, datetime]]] = {}
-    for case_id, round_, kind, pk, at in proposals:
-        if (case_id, round_, kind) not in answered:
-            by_case.setdefault(case_id, []).append((pk, at))
+    for case_id, item, at in rows:
+        by_case.setdefault(case_id, []).append((item, at))
     return [
         Waiting(
-            kind=WaitingKind.VOTE,
-            path=_case_path(case.reference, f"proposal-{by_case[case.pk][0][0]}"),
+            kind=kind,
+            path=_case_path(case.reference, f"{anchor}-{by_case[case.pk][0][0]}"),
             reference=case.reference,
             count=len(by_case[case.pk]),
             urgent=case.urgent,
@@ -667,21 +679,7 @@ def _rejoins_waiting(cases: list[Case]) -> list[Waiting]:
         .order_by("rejoin_requested_at", "pk")
         .values_list("case_id", "member_id", "rejoin_requested_at")
     )
-    by_case: dict[int, list[tuple[int, datetime]]] = {}
-    for case_id, member_id, at in requests:
-        by_case.setdefault(case_id, []).append((member_id, at))
-    return [
-        Waiting(
-            kind=WaitingKind.REJOIN,
-            path=_case_path(case.reference, f"rejoin-{by_case[case.pk][0][0]}"),
-            reference=case.reference,
-            count=len(by_case[case.pk]),
-            urgent=case.urgent,
-            since=by_case[case.pk][0][1],
-        )
-        for case in cases
-        if case.pk in by_case
-    ]
+    return _first_per_case(cases, requests, kind=WaitingKind.REJOIN, anchor="rejoin")
 
 
 def _owners_of(cases: list[Case]) -> dict[int, set[int]]:
@@ -749,21 +747,7 @@ def _posts_waiting(member: Member, cases: list[Case]) -> list[Waiting]:
         .order_by("created_at", "pk")
         .values_list("case_id", "pk", "created_at")
     )
-    by_case: dict[int, list[tuple[int, datetime]]] = {}
-    for case_id, pk, at in posts:
-        by_case.setdefault(case_id, []).append((pk, at))
-    return [
-        Waiting(
-            kind=WaitingKind.POSTS,
-            path=_case_path(case.reference, f"post-{by_case[case.pk][0][0]}"),
-            reference=case.reference,
-            count=len(by_case[case.pk]),
-            urgent=case.urgent,
-            since=by_case[case.pk][0][1],
-        )
-        for case in cases
-        if case.pk in by_case
-    ]
+    return _first_per_case(cases, posts, kind=WaitingKind.POSTS, anchor="post")
 
 
 def _own_waiting(member: Member, now: datetime) -> list[Waiting]:
